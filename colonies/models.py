@@ -1,0 +1,227 @@
+"""Production (plans, ES cells, micro-injection attempts, colonies) and the mice of each colony.
+
+Field names follow iMits so that existing scripts port easily. Status is derived from the data by
+`colonies.services`, never written by a user.
+"""
+import pghistory
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from lims.models import (
+    CentreOwnedModel,
+    Consortium,
+    Gene,
+    Strain,
+    VoidableModel,
+    audit_trackers,
+    protect_delete,
+)
+
+
+@pghistory.track(*audit_trackers())
+class Plan(CentreOwnedModel, VoidableModel):
+    """The intention of one production centre, for one consortium, to make a mouse line for one gene."""
+
+    class Priority(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="plans")
+    consortium = models.ForeignKey(Consortium, on_delete=models.PROTECT, related_name="plans")
+    priority = models.CharField(max_length=10, choices=Priority, default=Priority.MEDIUM)
+    is_active = models.BooleanField(default=True)
+    withdrawn = models.BooleanField(default=False)
+    withdrawal_reason = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["gene__symbol"]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.gene} · {self.consortium} · {self.centre.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:plan_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class EsCell(CentreOwnedModel, VoidableModel):
+    """An ES cell clone with its allele, and the strain its parental cell line implies."""
+
+    name = models.CharField(max_length=100, unique=True)
+    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="es_cells")
+    allele_type = models.CharField(max_length=10, blank=True, help_text="a, b, c, d, e, e.1, '' (deletion) …")
+    allele_symbol_superscript = models.CharField(max_length=75, blank=True, help_text="e.g. tm1a(EUCOMM)Wtsi")
+    mgi_allele_id = models.CharField(max_length=40, blank=True, verbose_name="MGI allele id")
+    pipeline = models.CharField(max_length=50, blank=True, help_text="EUCOMM, KOMP-CSD, …")
+    parental_cell_line = models.CharField(max_length=50)
+    strain = models.ForeignKey(Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "ES cell clone"
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:escell_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class MicroInjection(CentreOwnedModel, VoidableModel):
+    """A micro-injection attempt (iMits `mi_attempts`): ES cell or CRISPR, counts as the lab records them."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "mip", "Micro-injection in progress"
+        CHIMERAS_OBTAINED = "chr", "Chimeras obtained"
+        FOUNDER_OBTAINED = "fod", "Founder obtained"
+        GENOTYPE_CONFIRMED = "gtc", "Genotype confirmed"
+        ABORTED = "abt", "Micro-injection aborted"
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="microinjections")
+    es_cell = models.ForeignKey(EsCell, on_delete=models.PROTECT, null=True, blank=True, related_name="microinjections")
+    external_ref = models.CharField(max_length=125, help_text="The attempt's colony name in iMits.")
+    mi_date = models.DateField()
+    status = models.CharField(max_length=3, choices=Status, default=Status.IN_PROGRESS, editable=False, db_index=True)
+    is_active = models.BooleanField(default=True)
+    blast_strain = models.ForeignKey(Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    test_cross_strain = models.ForeignKey(Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    colony_background_strain = models.ForeignKey(
+        Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    total_blasts_injected = models.PositiveIntegerField(null=True, blank=True)
+    total_transferred = models.PositiveIntegerField(null=True, blank=True)
+    number_surrogates_receiving = models.PositiveIntegerField(null=True, blank=True)
+    total_pups_born = models.PositiveIntegerField(null=True, blank=True)
+    total_male_chimeras = models.PositiveIntegerField(null=True, blank=True)
+    total_female_chimeras = models.PositiveIntegerField(null=True, blank=True)
+    number_of_chimera_matings_attempted = models.PositiveIntegerField(null=True, blank=True)
+    number_of_chimera_matings_successful = models.PositiveIntegerField(null=True, blank=True)
+    number_of_chimeras_with_glt_from_genotyping = models.PositiveIntegerField(null=True, blank=True)
+    number_of_het_offspring = models.PositiveIntegerField(null=True, blank=True)
+    number_of_live_glt_offspring = models.PositiveIntegerField(null=True, blank=True)
+    comments = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-mi_date", "external_ref"]
+        verbose_name = "micro-injection attempt"
+        constraints = [
+            models.UniqueConstraint(Lower("external_ref"), name="microinjection_external_ref_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["centre", "status"]), models.Index(fields=["mi_date"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.external_ref
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:microinjection_detail", args=[self.pk])
+
+    @property
+    def total_chimeras(self) -> int | None:
+        if self.total_male_chimeras is None and self.total_female_chimeras is None:
+            return None
+        return (self.total_male_chimeras or 0) + (self.total_female_chimeras or 0)
+
+    @property
+    def gene(self) -> Gene:
+        return self.plan.gene
+
+
+@pghistory.track(*audit_trackers())
+class Colony(CentreOwnedModel, VoidableModel):
+    """A line of mice carrying one allele, made by a micro-injection (or, later, an allele modification).
+
+    The colony's name is what the DCC calls `colonyID`; it is unique across the system ignoring case and spaces.
+    """
+
+    class GenotypeStatus(models.TextChoices):
+        IN_PROGRESS = "in_progress", "Genotype in progress"
+        CONFIRMED = "confirmed", "Genotype confirmed"
+        NOT_CONFIRMED = "not_confirmed", "Genotype not confirmed"
+        EXTINCT = "extinct", "Extinct"
+        ABORTED = "aborted", "Aborted"
+
+    name = models.CharField(max_length=125)
+    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="colonies")
+    microinjection = models.ForeignKey(
+        MicroInjection, on_delete=models.PROTECT, null=True, blank=True, related_name="colonies"
+    )
+    background_strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
+    genotype_status = models.CharField(
+        max_length=20, choices=GenotypeStatus, default=GenotypeStatus.IN_PROGRESS, db_index=True
+    )
+    allele_symbol = models.CharField(max_length=100, blank=True, help_text="e.g. Pax6<tm1a(EUCOMM)Wtsi>")
+    mgi_allele_id = models.CharField(max_length=40, blank=True, verbose_name="MGI allele id")
+    project = models.CharField(max_length=50, blank=True, help_text="DCC project; the centre's default when blank.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "colonies"
+        constraints = [models.UniqueConstraint(Lower("name"), name="colony_name_ci_unique")]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:colony_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class Mouse(CentreOwnedModel, VoidableModel):
+    """One mouse: a mutant of a colony or a baseline control of a strain. `specimen_id` is the DCC specimenID."""
+
+    class Sex(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        INTERSEX = "intersex", "Intersex"
+        NO_DATA = "no data", "No data"
+
+    class Zygosity(models.TextChoices):
+        WILD_TYPE = "wild type", "Wild type"
+        HETEROZYGOUS = "heterozygous", "Heterozygous"
+        HOMOZYGOUS = "homozygous", "Homozygous"
+        HEMIZYGOUS = "hemizygous", "Hemizygous"
+
+    class Status(models.TextChoices):
+        ALIVE = "alive", "Alive"
+        DEAD = "dead", "Dead"
+        CULLED = "culled", "Culled"
+        EXPORTED = "exported", "Exported"
+        USED = "used", "Used"
+
+    specimen_id = models.CharField(max_length=60, verbose_name="specimen ID")
+    colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="mice")
+    strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
+    sex = models.CharField(max_length=10, choices=Sex)
+    date_of_birth = models.DateField()
+    zygosity = models.CharField(max_length=15, choices=Zygosity)
+    is_baseline = models.BooleanField(default=False, help_text="A baseline (wild-type control) mouse.")
+    litter_code = models.CharField(max_length=60, blank=True, help_text="The DCC litterId.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.ALIVE, db_index=True)
+    status_date = models.DateField(null=True, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["specimen_id"]
+        verbose_name_plural = "mice"
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "specimen_id"], name="mouse_specimen_id_unique_per_centre"),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "colony", "status"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.specimen_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:mouse_detail", args=[self.pk])

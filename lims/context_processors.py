@@ -1,0 +1,17 @@
+"""Template context: the navigation by area, and what the current user may write."""
+from lims.roles import WRITE_ROLES, can_write
+
+NAVIGATION = [
+    ("Production", [("Genes", "colonies:gene_list"), ("ES cells", "colonies:escell_list"),
+                    ("Micro-injections", "colonies:microinjection_list"), ("Colonies", "colonies:colony_list")]),
+    ("Colony", [("Mice", "colonies:mouse_list")]),
+    ("Phenotyping", [("Worklist", "procedures:worklist"), ("Scheduled tests", "procedures:scheduledtest_list"),
+                     ("Experiments", "procedures:experiment_list")]),
+    ("DCC", [("Submissions", "dcc:submission_list")]),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    writable = {area for area in WRITE_ROLES if user is not None and can_write(user, area)}
+    return {"navigation": NAVIGATION, "writable_areas": writable}

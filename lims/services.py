@@ -1,0 +1,44 @@
+"""Writes shared by every app: voiding a record, and the generic create/update that services build on."""
+from django.db import transaction
+from django.utils import timezone
+
+from lims.audit import audit_context
+from lims.exceptions import Conflict
+
+
+@transaction.atomic
+def record_void(*, record, reason: str, actor) -> None:
+    """Void a scientific record with a reason instead of deleting it.
+
+    Raises:
+        Conflict: the record is already voided.
+    """
+    model = type(record)
+    with audit_context(reason=f"{model._meta.app_label}.{model._meta.model_name}.voided: {reason}", user=actor.pk):
+        updated = model.objects.filter(pk=record.pk, voided_at__isnull=True).update(
+            voided_at=timezone.now(), void_reason=reason, updated_at=timezone.now()
+        )
+    if updated != 1:
+        raise Conflict("This record is already voided.")
+    record.refresh_from_db()
+
+
+def apply_fields(instance, fields: dict) -> list[str]:
+    """Copy validated fields onto `instance`; return the names that changed (for save(update_fields=…))."""
+    changed = []
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+def save_validated(instance, *, update_fields: list[str] | None = None):
+    """full_clean() then save(); Django ValidationError surfaces as field errors (400) in API and forms."""
+    instance.full_clean()
+    if update_fields is not None:
+        if not update_fields:
+            return instance
+        update_fields = list(update_fields) + ["updated_at"] if hasattr(instance, "updated_at") else update_fields
+    instance.save(update_fields=update_fields)
+    return instance

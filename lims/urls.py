@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from lims import views
+
+api_v1 = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("", include("lims.api_urls")),
+    path("", include("colonies.api.urls")),
+    path("", include("procedures.api.urls")),
+    path("", include("procedures.dcc.api_urls")),
+]
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("health/", views.health, name="health"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("production/", include("colonies.urls")),
+    path("phenotyping/", include("procedures.urls")),
+    path("dcc/", include("procedures.dcc.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,74 @@
+"""Viewset bases shared by every app: centre scoping, history and void actions, writes through services."""
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from lims.audit import history_for
+from lims.scoping import CentreScopedMixin
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    event = serializers.CharField()
+    at = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    request_id = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)
+    changes = serializers.DictField()
+
+
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=10, help_text="Why the record is voided (at least 10 characters).")
+
+
+class HistoryMixin:
+    """Adds `GET …/{id}/history/`: who changed what, when and why, with old → new values."""
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        obj = self.get_object()
+        return Response(HistoryEventSerializer(history_for(obj), many=True).data)
+
+
+class VoidMixin:
+    """Adds `POST …/{id}/void/` with a reason: scientific records are voided, never deleted."""
+
+    void_service = None
+
+    @action(detail=True, methods=["post"], serializer_class=VoidSerializer)
+    def void(self, request, pk=None):
+        from lims.services import record_void
+
+        obj = self.get_object()
+        serializer = VoidSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record_void(record=obj, reason=serializer.validated_data["reason"], actor=request.user)
+        obj.refresh_from_db()
+        return Response(self.serializer_class(obj, context=self.get_serializer_context()).data, status=status.HTTP_200_OK)
+
+
+class LimsViewSet(
+    HistoryMixin,
+    CentreScopedMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The base of every record viewset: centre-scoped, no DELETE (records are voided), writes through services.
+
+    Subclasses set `queryset` (or override `base_queryset` with a selector), `serializer_class`, `filterset_class`,
+    `area`, and `create_service` / `update_service`: callables taking `actor=` and the validated fields.
+    """
+
+    create_service = None
+    update_service = None
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = type(self).update_service(
+            instance=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )

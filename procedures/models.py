@@ -1,0 +1,177 @@
+"""IMPReSS definitions, the schedule of tests for every enrolled mouse, and the experiments recorded against it."""
+import pghistory
+from django.db import models
+from django.urls import reverse
+
+from lims.models import CentreOwnedModel, TimeStampedModel, VoidableModel, audit_trackers, protect_delete
+
+
+@pghistory.track(*audit_trackers())
+class Pipeline(models.Model):
+    """An IMPReSS pipeline (IMPC_001 …): the procedures every mouse of a cohort goes through."""
+
+    key = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@pghistory.track(*audit_trackers())
+class Procedure(models.Model):
+    """A procedure of a pipeline with the week of age it is due (null = unrestricted)."""
+
+    class Level(models.TextChoices):
+        MOUSE = "mouse", "Mouse"
+        LINE = "line", "Line (colony)"
+        CENTRE = "centre", "Centre (housing)"
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="procedures")
+    key = models.CharField(max_length=30)
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=100, blank=True)
+    week = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Week of age; empty = unrestricted.")
+    is_mandatory = models.BooleanField(null=True, blank=True, help_text="Empty when IMPReSS sources disagree.")
+    level = models.CharField(max_length=10, choices=Level, default=Level.MOUSE)
+
+    class Meta:
+        ordering = ["week", "key"]
+        constraints = [models.UniqueConstraint(fields=["pipeline", "key"], name="procedure_key_unique_per_pipeline")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+@pghistory.track(*audit_trackers())
+class Parameter(models.Model):
+    """A parameter of a procedure as IMPReSS defines it; drives data-entry forms, validation and the export."""
+
+    class Type(models.TextChoices):
+        SIMPLE = "simple", "Simple"
+        ONTOLOGY = "ontology", "Ontology"
+        SERIES = "series", "Series"
+        MEDIA = "media", "Media"
+        SERIES_MEDIA = "seriesMedia", "Series media"
+        MEDIA_SAMPLE = "mediaSample", "Media sample"
+        METADATA = "metadata", "Metadata"
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="parameters")
+    key = models.CharField(max_length=40)
+    name = models.CharField(max_length=255)
+    type = models.CharField(max_length=15, choices=Type)
+    value_type = models.CharField(max_length=15, blank=True, help_text="FLOAT, INT, TEXT, DATE, DATETIME, BOOL …")
+    unit = models.CharField(max_length=40, blank=True)
+    required = models.BooleanField(default=False)
+    derived = models.BooleanField(default=False)
+    options = models.JSONField(default=list, blank=True)
+    increments = models.JSONField(default=list, blank=True)
+    version = models.CharField(max_length=20, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["procedure", "order", "key"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "key"], name="parameter_key_unique_per_procedure")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+@pghistory.track(*audit_trackers())
+class ScheduledTest(CentreOwnedModel):
+    """One procedure due for one mouse, in the week of age the pipeline gives."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DONE = "done", "Done"
+        MISSED = "missed", "Missed"
+        NOT_PERFORMED = "not_performed", "Not performed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, related_name="scheduled_tests")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="scheduled_tests")
+    due_date = models.DateField(db_index=True)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    status = models.CharField(max_length=15, choices=Status, default=Status.SCHEDULED, db_index=True)
+    status_code = models.CharField(max_length=120, blank=True, help_text="IMPC_PSC_* when not performed.")
+
+    class Meta:
+        ordering = ["due_date", "mouse__specimen_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mouse", "procedure", "due_date"], name="scheduled_test_unique"),
+        ]
+        indexes = [models.Index(fields=["centre", "status", "due_date"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.key} for {self.mouse} due {self.due_date}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:scheduledtest_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class Experiment(CentreOwnedModel, VoidableModel):
+    """One procedure performed on one mouse on one date; `sequence_id` tells repeats apart (weekly weights)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, related_name="experiments")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="experiments")
+    procedure_version = models.CharField(max_length=100, blank=True, editable=False)
+    scheduled_test = models.ForeignKey(
+        ScheduledTest, on_delete=models.PROTECT, null=True, blank=True, related_name="experiments"
+    )
+    date_of_experiment = models.DateField()
+    sequence_id = models.CharField(max_length=40, blank=True)
+    experimenter = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.SUBMITTED, editable=False, db_index=True)
+    recorded_by = models.ForeignKey(
+        "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-date_of_experiment", "pk"]
+        indexes = [models.Index(fields=["centre", "procedure", "date_of_experiment"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.key} · {self.mouse} · {self.date_of_experiment}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:experiment_detail", args=[self.pk])
+
+    @property
+    def experiment_id(self) -> str:
+        """The DCC experimentID: stable, unique within the centre."""
+        return f"{self.centre.code}-EXP-{self.pk}"
+
+
+@pghistory.track(*audit_trackers())
+class ParameterValue(TimeStampedModel):
+    """A recorded value (or a parameter status code where it was not measured) of one parameter."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.PROTECT, related_name="values")
+    parameter = models.ForeignKey(Parameter, on_delete=models.PROTECT, related_name="+")
+    increment = models.CharField(max_length=40, blank=True, help_text="Series increment; empty for simple values.")
+    value = models.TextField(blank=True)
+    status_code = models.CharField(max_length=200, blank=True, help_text="IMPC_PARAMSC_* instead of a value.")
+    out_of_range = models.BooleanField(default=False, help_text="Flagged for review; the value is never changed.")
+
+    centre_path = "experiment__centre"
+
+    class Meta:
+        ordering = ["parameter__order", "parameter__key", "increment"]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "parameter", "increment"], name="parameter_value_unique"),
+        ]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.key}={self.value or self.status_code}"
