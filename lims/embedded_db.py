@@ -12,7 +12,7 @@ def embedded_database_settings(pgdata: Path) -> dict:
     """Start (or attach to) the embedded server and return a Django DATABASES entry for it."""
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     runtime = pgdata.parent / "run"
-    runtime.mkdir(exist_ok=True)
+    runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # pgserver keeps its lock file there
     import pgserver  # imported lazily: production never loads it
 

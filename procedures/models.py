@@ -64,12 +64,12 @@ class Parameter(models.Model):
     name = models.CharField(max_length=255)
     type = models.CharField(max_length=15, choices=Type)
     value_type = models.CharField(max_length=15, blank=True, help_text="FLOAT, INT, TEXT, DATE, DATETIME, BOOL …")
-    unit = models.CharField(max_length=40, blank=True)
+    unit = models.CharField(max_length=100, blank=True)
     required = models.BooleanField(default=False)
     derived = models.BooleanField(default=False)
     options = models.JSONField(default=list, blank=True)
     increments = models.JSONField(default=list, blank=True)
-    version = models.CharField(max_length=20, blank=True)
+    version = models.CharField(max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
