@@ -1,0 +1,81 @@
+"""FilterSets shared by the HTML lists and the API (one definition, NetBox-style)."""
+import django_filters as df
+from django.db.models import Q
+
+from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan
+from lims.models import Gene
+
+
+class SearchFilterSet(df.FilterSet):
+    """Adds `q`, a free-text search over `search_fields`."""
+
+    search_fields: tuple[str, ...] = ()
+    q = df.CharFilter(method="search", label="Search")
+
+    def search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value.strip()})
+        return queryset.filter(condition)
+
+
+class GeneFilterSet(SearchFilterSet):
+    search_fields = ("symbol", "mgi_id", "name")
+
+    class Meta:
+        model = Gene
+        fields = ["chromosome"]
+
+
+class PlanFilterSet(SearchFilterSet):
+    search_fields = ("gene__symbol", "consortium__name")
+    gene = df.CharFilter(field_name="gene__symbol", lookup_expr="iexact")
+    consortium = df.CharFilter(field_name="consortium__name", lookup_expr="iexact")
+
+    class Meta:
+        model = Plan
+        fields = ["gene", "consortium", "priority", "is_active", "withdrawn"]
+
+
+class EsCellFilterSet(SearchFilterSet):
+    search_fields = ("name", "gene__symbol", "allele_symbol_superscript", "parental_cell_line")
+    gene = df.CharFilter(field_name="gene__symbol", lookup_expr="iexact")
+
+    class Meta:
+        model = EsCell
+        fields = ["gene", "pipeline", "allele_type"]
+
+
+class MicroInjectionFilterSet(SearchFilterSet):
+    search_fields = ("external_ref", "plan__gene__symbol", "es_cell__name")
+    gene = df.CharFilter(field_name="plan__gene__symbol", lookup_expr="iexact")
+    consortium = df.CharFilter(field_name="plan__consortium__name", lookup_expr="iexact")
+    mi_date_after = df.DateFilter(field_name="mi_date", lookup_expr="gte", label="MI date from")
+    mi_date_before = df.DateFilter(field_name="mi_date", lookup_expr="lte", label="MI date to")
+
+    class Meta:
+        model = MicroInjection
+        fields = ["gene", "consortium", "status", "is_active"]
+
+
+class ColonyFilterSet(SearchFilterSet):
+    search_fields = ("name", "gene__symbol", "allele_symbol")
+    gene = df.CharFilter(field_name="gene__symbol", lookup_expr="iexact")
+
+    class Meta:
+        model = Colony
+        fields = ["gene", "genotype_status"]
+
+
+class MouseFilterSet(SearchFilterSet):
+    search_fields = ("specimen_id", "colony__name", "litter_code")
+    colony = df.CharFilter(field_name="colony__name", lookup_expr="iexact")
+    dob_after = df.DateFilter(field_name="date_of_birth", lookup_expr="gte", label="Born from")
+    dob_before = df.DateFilter(field_name="date_of_birth", lookup_expr="lte", label="Born to")
+    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Mouse
+        fields = ["colony", "sex", "status", "zygosity", "is_baseline"]

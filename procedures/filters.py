@@ -1,0 +1,31 @@
+"""FilterSets shared by the HTML lists and the API."""
+import django_filters as df
+
+from colonies.filters import SearchFilterSet
+from procedures.models import Experiment, ScheduledTest
+
+
+class ScheduledTestFilterSet(SearchFilterSet):
+    search_fields = ("mouse__specimen_id", "procedure__key", "procedure__name")
+    procedure = df.CharFilter(field_name="procedure__key", lookup_expr="iexact")
+    colony = df.CharFilter(field_name="mouse__colony__name", lookup_expr="iexact")
+    mouse = df.CharFilter(field_name="mouse__specimen_id", lookup_expr="iexact")
+    due_after = df.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
+    due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
+
+    class Meta:
+        model = ScheduledTest
+        fields = ["procedure", "status", "colony", "mouse"]
+
+
+class ExperimentFilterSet(SearchFilterSet):
+    search_fields = ("mouse__specimen_id", "procedure__key", "experimenter")
+    procedure = df.CharFilter(field_name="procedure__key", lookup_expr="iexact")
+    colony = df.CharFilter(field_name="mouse__colony__name", lookup_expr="iexact")
+    mouse = df.CharFilter(field_name="mouse__specimen_id", lookup_expr="iexact")
+    date_after = df.DateFilter(field_name="date_of_experiment", lookup_expr="gte", label="Date from")
+    date_before = df.DateFilter(field_name="date_of_experiment", lookup_expr="lte", label="Date to")
+
+    class Meta:
+        model = Experiment
+        fields = ["procedure", "colony", "mouse", "status"]
