@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from lims import views
+from lims.health import health
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -16,7 +17,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
-    path("health/", views.health, name="health"),
+    path("health/", health, name="health"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

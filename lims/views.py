@@ -1,10 +1,6 @@
-from django.http import JsonResponse
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
 
-class DashboardView(TemplateView):
+class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "dashboard.html"
-
-
-def health(request):
-    return JsonResponse({"database": "ok"})
