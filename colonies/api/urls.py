@@ -1,4 +1,11 @@
 from rest_framework.routers import DefaultRouter
 
+from colonies.api import views
+
 router = DefaultRouter()
+router.register("plans", views.PlanViewSet)
+router.register("es-cells", views.EsCellViewSet)
+router.register("microinjections", views.MicroInjectionViewSet)
+router.register("colonies", views.ColonyViewSet)
+router.register("mice", views.MouseViewSet)
 urlpatterns = router.urls

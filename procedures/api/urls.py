@@ -1,4 +1,10 @@
 from rest_framework.routers import DefaultRouter
 
+from procedures.api import views
+
 router = DefaultRouter()
+router.register("pipelines", views.PipelineViewSet)
+router.register("procedures", views.ProcedureViewSet)
+router.register("scheduled-tests", views.ScheduledTestViewSet)
+router.register("experiments", views.ExperimentViewSet)
 urlpatterns = router.urls

@@ -1,0 +1,51 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+PY := .venv/bin/python
+PORT ?= 8000
+STAMP := .venv/.installed-stamp
+
+.PHONY: run test install migrate demo browser check
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+## make run: install, start the database (embedded unless DATABASE_URL), migrate, load data, serve on $(PORT).
+run: demo
+	@echo ""
+	@echo "  LIMS at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
+	@echo "  Demo users: demo-technician, demo-colony-manager, demo-data-wrangler, demo-centre-admin,"
+	@echo "              demo-read-only, demo-outsider   password: $${LIMS_DEMO_PASSWORD:-demo}"
+	@echo ""
+	@if [ -n "$$REDIS_URL" ]; then \
+		LIMS_PORT=$(PORT) .venv/bin/honcho start -f Procfile; \
+	else \
+		echo "  No REDIS_URL: Celery tasks run in-process."; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
+	fi
+
+## Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "Install Debian's chromium (sudo apt-get install chromium) for the browser tests."; fi; \
+	fi
+
+## make test: the whole suite, on PostgreSQL (embedded unless DATABASE_URL), with Redis tests when REDIS_URL is set.
+test: install browser
+	$(PY) -m pytest --create-db -q $(PYTEST_ARGS)
+
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,132 @@
+"""The demo data set: one real DCC centre (Harwell, `H`) with lines at each stage of the walking skeleton.
+
+Dates are relative to today so that something is always due on the worklist. Loading is idempotent: users are
+(re)set every time, lab data is created once.
+"""
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from colonies import services as production
+from colonies.models import Colony, MicroInjection, Mouse, Plan
+from lims.models import Centre, Consortium, Gene, Role, Strain, User
+from procedures.models import Pipeline, Procedure, ScheduledTest
+from procedures.services import EnteredValue, experiment_record, mice_enrol
+
+DEMO_CENTRE = "H"
+OUTSIDER_CENTRE = "J"
+DEMO_USERS = [
+    ("demo-technician", Role.TECHNICIAN, DEMO_CENTRE),
+    ("demo-colony-manager", Role.COLONY_MANAGER, DEMO_CENTRE),
+    ("demo-data-wrangler", Role.DATA_WRANGLER, DEMO_CENTRE),
+    ("demo-centre-admin", Role.CENTRE_ADMIN, DEMO_CENTRE),
+    ("demo-read-only", Role.READ_ONLY, DEMO_CENTRE),
+    ("demo-outsider", Role.TECHNICIAN, OUTSIDER_CENTRE),
+]
+BODY_WEIGHT_METADATA = {
+    "IMPC_BWT_003_001": "SCALE-H-01",
+    "IMPC_BWT_004_001": "Sartorius",
+    "IMPC_BWT_005_001": "1001",
+    "IMPC_BWT_007_001": "BP221S",
+}
+
+
+def demo_users_ensure(password: str) -> list[User]:
+    users = []
+    for username, role, code in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.centre = Centre.objects.get(code=code)
+        user.role = role
+        user.first_name = username.removeprefix("demo-").replace("-", " ").title()
+        user.last_name = "(demo)"
+        user.is_staff = role == Role.CENTRE_ADMIN
+        user.set_password(password)
+        user.save()
+        users.append(user)
+    return users
+
+
+def _line(*, actor, centre, gene_symbol: str, stage: str, index: int):
+    """One line of the demo: plan → ES cell → attempt, and for later stages a colony."""
+    gene = Gene.objects.get(symbol=gene_symbol)
+    consortium = Consortium.objects.get(name="BaSH")
+    background = Strain.objects.get(name="C57BL/6NTac")
+    plan = production.plan_create(actor=actor, centre=centre, gene=gene, consortium=consortium)
+    es_cell = production.es_cell_create(
+        actor=actor, centre=centre, gene=gene, name=f"EPD00{index}7_2_A0{index}", allele_type="a",
+        allele_symbol_superscript="tm1a(EUCOMM)Wtsi", pipeline="EUCOMM", parental_cell_line="JM8A3.N1",
+        strain=Strain.objects.get(name="C57BL/6N"),
+    )
+    counts = {"total_blasts_injected": 60, "total_transferred": 55, "number_surrogates_receiving": 3,
+              "total_pups_born": 14}
+    if stage in ("chimeras", "confirmed"):
+        counts.update(total_male_chimeras=4, total_female_chimeras=1)
+    if stage == "confirmed":
+        counts.update(number_of_chimera_matings_attempted=3, number_of_chimera_matings_successful=2,
+                      number_of_het_offspring=5, number_of_live_glt_offspring=6)
+    attempt = production.microinjection_create(
+        actor=actor, centre=centre, plan=plan, es_cell=es_cell, external_ref=f"H-{gene_symbol.upper()}-MI1",
+        mi_date=date.today() - timedelta(days=200 - 20 * index), test_cross_strain=background,
+        colony_background_strain=background, **counts,
+    )
+    if stage != "confirmed":
+        return None
+    return production.colony_create(
+        actor=actor, centre=centre, name=f"H-{gene_symbol.upper()}-A01", microinjection=attempt,
+        background_strain=background, genotype_status=Colony.GenotypeStatus.CONFIRMED,
+        allele_symbol=f"{gene_symbol}<tm1a(EUCOMM)Wtsi>", project="BaSH",
+    )
+
+
+@transaction.atomic
+def demo_load() -> dict[str, int]:
+    """Create the demo lines once; return what exists."""
+    centre = Centre.objects.get(code=DEMO_CENTRE)
+    actor = User.objects.get(username="demo-colony-manager")
+    technician = User.objects.get(username="demo-technician")
+    if not Plan.objects.filter(centre=centre).exists():
+        _line(actor=actor, centre=centre, gene_symbol="Pax6", stage="in_progress", index=1)
+        _line(actor=actor, centre=centre, gene_symbol="Akt2", stage="chimeras", index=2)
+        colonies = [
+            _line(actor=actor, centre=centre, gene_symbol="Cbx1", stage="confirmed", index=3),
+            _line(actor=actor, centre=centre, gene_symbol="Trp53", stage="confirmed", index=4),
+        ]
+        baseline_strain = Strain.objects.get(name="C57BL/6NTac")
+        born = date.today() - timedelta(weeks=10)
+        mice = []
+        for c, colony in enumerate(colonies):
+            for n in range(4):
+                mice.append(production.mouse_create(
+                    actor=actor, centre=centre, specimen_id=f"H{c + 1}{n + 1:03d}", colony=colony,
+                    strain=baseline_strain, sex=Mouse.Sex.MALE if n % 2 else Mouse.Sex.FEMALE,
+                    date_of_birth=born - timedelta(days=c), zygosity=Mouse.Zygosity.HETEROZYGOUS,
+                    litter_code=f"HL{c + 1}01",
+                ))
+        for n in range(4):
+            mice.append(production.mouse_create(
+                actor=actor, centre=centre, specimen_id=f"HB{n + 1:03d}", colony=None, strain=baseline_strain,
+                sex=Mouse.Sex.MALE if n % 2 else Mouse.Sex.FEMALE, date_of_birth=born,
+                zygosity=Mouse.Zygosity.WILD_TYPE, is_baseline=True, litter_code="HBL01",
+            ))
+        pipeline = Pipeline.objects.get(key="IMPC_001")
+        mice_enrol(mice=mice, pipeline=pipeline, actor=actor, enrolled_on=date.today())
+        body_weight = Procedure.objects.get(pipeline=pipeline, key="IMPC_BWT_001")
+        # Half the mice already have their body weight recorded (ready for the DCC); the rest are due today.
+        for n, mouse in enumerate(mice[::2]):
+            test = ScheduledTest.objects.get(mouse=mouse, procedure=body_weight)
+            values = {"IMPC_BWT_001_001": [EnteredValue(value=f"{22.5 + n * 0.7:.1f}")]}
+            values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
+            experiment_record(mouse=mouse, procedure=body_weight, date_of_experiment=date.today(),
+                              values=values, actor=technician, experimenter="1001", scheduled_test=test)
+    return {
+        "plans": Plan.objects.filter(centre=centre).count(),
+        "microinjections": MicroInjection.objects.filter(centre=centre).count(),
+        "colonies": Colony.objects.filter(centre=centre).count(),
+        "mice": Mouse.objects.filter(centre=centre).count(),
+        "scheduled tests": ScheduledTest.objects.filter(centre=centre).count(),
+    }
+
+
+def demo_password() -> str:
+    return settings.LIMS_DEMO_PASSWORD

@@ -1,0 +1,78 @@
+"""API serializers for IMPReSS definitions, scheduled tests and experiments."""
+from rest_framework import serializers
+
+from colonies.models import Mouse
+from lims.serializers import RecordSerializer, ScopedRelatedField
+from procedures.models import Experiment, Parameter, ParameterValue, Pipeline, Procedure, ScheduledTest
+
+
+class ParameterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Parameter
+        fields = ["id", "key", "name", "type", "value_type", "unit", "required", "derived", "options", "increments",
+                  "version"]
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    pipeline = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    parameters = ParameterSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Procedure
+        fields = ["id", "pipeline", "key", "name", "version", "week", "is_mandatory", "level", "parameters"]
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    procedures = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = ["id", "key", "name", "version", "procedures"]
+
+
+class ScheduledTestSerializer(RecordSerializer):
+    mouse = serializers.SlugRelatedField(slug_field="specimen_id", read_only=True)
+    mouse_id = serializers.IntegerField(read_only=True)
+    colony = serializers.CharField(source="mouse.colony.name", read_only=True, default=None)
+    procedure = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = ScheduledTest
+        fields = ["id", "centre", "mouse", "mouse_id", "colony", "procedure", "due_date", "window_start",
+                  "window_end", "status", "status_code", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ParameterValueSerializer(serializers.ModelSerializer):
+    parameter = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    unit = serializers.CharField(source="parameter.unit", read_only=True)
+
+    class Meta:
+        model = ParameterValue
+        fields = ["parameter", "increment", "value", "unit", "status_code", "out_of_range"]
+
+
+class EnteredValueSerializer(serializers.Serializer):
+    parameter = serializers.CharField(help_text="IMPReSS parameter key, e.g. IMPC_BWT_001_001.")
+    value = serializers.CharField(required=False, allow_blank=True, default="")
+    status_code = serializers.CharField(required=False, allow_blank=True, default="")
+    increment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExperimentSerializer(RecordSerializer):
+    """Output of an experiment with its values; input takes `values` as a list of entered parameters."""
+
+    mouse = ScopedRelatedField(queryset=Mouse.objects.all())
+    specimen_id = serializers.CharField(source="mouse.specimen_id", read_only=True)
+    procedure = serializers.SlugRelatedField(slug_field="key", queryset=Procedure.objects.all())
+    scheduled_test = ScopedRelatedField(queryset=ScheduledTest.objects.all(), required=False, allow_null=True)
+    values = ParameterValueSerializer(many=True, read_only=True)
+    entered_values = EnteredValueSerializer(many=True, write_only=True, source="values_in")
+    experiment_id = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Experiment
+        fields = ["id", "experiment_id", "centre", "mouse", "specimen_id", "procedure", "procedure_version",
+                  "scheduled_test", "date_of_experiment", "sequence_id", "experimenter", "status", "values",
+                  "entered_values", "voided_at", "void_reason", "created_at", "updated_at"]
+        read_only_fields = ["procedure_version", "sequence_id", "status", "voided_at", "void_reason"]

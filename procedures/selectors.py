@@ -1,0 +1,23 @@
+"""Reads for phenotyping, with relations fetched up front."""
+from django.db.models import Prefetch, QuerySet
+
+from procedures.models import Experiment, ParameterValue, Pipeline, Procedure, ScheduledTest
+
+
+def pipeline_list() -> QuerySet[Pipeline]:
+    return Pipeline.objects.prefetch_related("procedures")
+
+
+def procedure_list() -> QuerySet[Procedure]:
+    return Procedure.objects.select_related("pipeline").prefetch_related("parameters")
+
+
+def scheduled_test_list() -> QuerySet[ScheduledTest]:
+    return ScheduledTest.objects.select_related("centre", "mouse__colony", "procedure")
+
+
+def experiment_list() -> QuerySet[Experiment]:
+    values = ParameterValue.objects.select_related("parameter")
+    return Experiment.objects.select_related("centre", "mouse", "procedure").prefetch_related(
+        Prefetch("values", queryset=values)
+    )
