@@ -21,8 +21,9 @@ def _centre_of(actor, centre=None):
     return actor.centre
 
 
-def _audit(actor, verb: str, reason: str = ""):
-    return audit_context(user=actor.pk if actor else None, reason=f"{verb}{': ' + reason if reason else ''}")
+def _audit(actor, action: str):
+    """Name the domain verb of the writes that follow; the user's own reason (if any) stays as given."""
+    return audit_context(user=actor.pk if actor else None, action=action)
 
 
 # --- Plans and ES cells ----------------------------------------------------------------------------------------

@@ -37,7 +37,12 @@ class AuditContextMiddleware(HistoryMiddleware):
 
 @contextmanager
 def audit_context(**metadata: Any) -> Iterator[None]:
-    """Attach metadata (user, reason, task_id, …) to every audit event written inside the block."""
+    """Attach metadata to every audit event written inside the block.
+
+    Keys used across the project: `user` (id), `username` (for commands and tasks without a user), `reason` (the
+    person's own words), `action` (the domain verb, e.g. `colonies.microinjection.status_changed`), `request_id`,
+    `task`, `task_id`, `command`. Nested blocks join the outer context and add to its metadata.
+    """
     with pghistory.context(**{k: v for k, v in metadata.items() if v not in (None, "")}):
         yield
 
@@ -67,11 +72,10 @@ def history_for(obj) -> list[dict[str, Any]]:
     """
     events = (
         Events.objects.tracks(obj)
-        .select_related("pgh_context")
         .order_by("pgh_created_at", "pgh_id")
     )
     events = list(events)
-    user_ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context_id}
+    user_ids = {(e.pgh_context or {}).get("user") for e in events}
     names = dict(get_user_model().objects.filter(pk__in=user_ids - {None}).values_list("pk", "username"))
     history: list[dict[str, Any]] = []
     previous: dict[str, Any] = {}
@@ -84,7 +88,7 @@ def history_for(obj) -> list[dict[str, Any]]:
         else:
             changes = {k: [previous.get(k), v] for k, v in data.items() if previous.get(k) != v}
         changes.pop("updated_at", None)
-        metadata = event.pgh_context.metadata if event.pgh_context_id else {}
+        metadata = event.pgh_context or {}
         history.append(
             {
                 "event": event.pgh_label,
@@ -92,6 +96,7 @@ def history_for(obj) -> list[dict[str, Any]]:
                 "user": names.get(metadata.get("user")) or metadata.get("username"),
                 "user_id": metadata.get("user"),
                 "reason": metadata.get("reason", ""),
+                "action": metadata.get("action", ""),
                 "request_id": metadata.get("request_id") or metadata.get("task_id") or "",
                 "source": metadata.get("url") or metadata.get("task") or metadata.get("command") or "",
                 "changes": changes,

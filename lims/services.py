@@ -14,7 +14,8 @@ def record_void(*, record, reason: str, actor) -> None:
         Conflict: the record is already voided.
     """
     model = type(record)
-    with audit_context(reason=f"{model._meta.app_label}.{model._meta.model_name}.voided: {reason}", user=actor.pk):
+    action = f"{model._meta.app_label}.{model._meta.model_name}.voided"
+    with audit_context(action=action, reason=reason, user=actor.pk):
         updated = model.objects.filter(pk=record.pk, voided_at__isnull=True).update(
             voided_at=timezone.now(), void_reason=reason, updated_at=timezone.now()
         )

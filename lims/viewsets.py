@@ -12,6 +12,7 @@ class HistoryEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     user = serializers.CharField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)
+    action = serializers.CharField(allow_blank=True)
     request_id = serializers.CharField(allow_blank=True)
     source = serializers.CharField(allow_blank=True)
     changes = serializers.DictField()
@@ -44,7 +45,7 @@ class VoidMixin:
         serializer.is_valid(raise_exception=True)
         record_void(record=obj, reason=serializer.validated_data["reason"], actor=request.user)
         obj.refresh_from_db()
-        return Response(self.serializer_class(obj, context=self.get_serializer_context()).data, status=status.HTTP_200_OK)
+        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data, status=status.HTTP_200_OK)
 
 
 class LimsViewSet(

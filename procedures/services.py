@@ -37,7 +37,7 @@ def mice_enrol(*, mice, pipeline: Pipeline, actor, enrolled_on: date | None = No
                 centre_id=mouse.centre_id, mouse=mouse, procedure=procedure, due_date=due,
                 window_start=due, window_end=due + timedelta(days=window_days - 1),
             ))
-    with audit_context(user=actor.pk if actor else None, reason="procedures.scheduledtest.enrolled"):
+    with audit_context(user=actor.pk if actor else None, action="procedures.scheduledtest.enrolled"):
         return ScheduledTest.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -104,7 +104,7 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
         raise ValidationError({"scheduled_test": ["That scheduled test is for another mouse or procedure."]})
     rows = _check_values(procedure, values)
     sequence = Experiment.objects.filter(mouse=mouse, procedure=procedure).count() + 1
-    with audit_context(user=actor.pk, reason="procedures.experiment.recorded"):
+    with audit_context(user=actor.pk, action="procedures.experiment.recorded"):
         experiment = Experiment(
             centre_id=mouse.centre_id, mouse=mouse, procedure=procedure, procedure_version=procedure.version,
             scheduled_test=scheduled_test, date_of_experiment=date_of_experiment, sequence_id=str(sequence),

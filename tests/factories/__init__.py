@@ -28,7 +28,7 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     centre = factory.SubFactory(CentreFactory)
     role = Role.TECHNICIAN
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class ConsortiumFactory(DjangoModelFactory):

@@ -1,0 +1,72 @@
+"""Form helpers shared by every app: centre-scoped choices and service errors shown where the user looks.
+
+Forms only translate: they collect input, the service decides. A `ValidationError` raised by a service is keyed by
+model field (or by IMPReSS parameter key); `add_service_errors` puts each message next to the matching input and
+everything else at the top of the form, so no message is ever lost.
+"""
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Model
+
+from lims.exceptions import DomainError
+from lims.scoping import scope_for_user
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def is_centre_owned(model: type[Model]) -> bool:
+    """True for records that belong to a centre (they have a `centre` field or declare `centre_path`)."""
+    if hasattr(model, "centre_path"):
+        return True
+    return any(f.name == "centre" for f in model._meta.get_fields())
+
+
+def service_error_messages(exc: Exception) -> dict[str, list[str]]:
+    """Flatten a ValidationError or DomainError into {key: [message, …]} (NON_FIELD_ERRORS for the rest)."""
+    if isinstance(exc, DomainError):
+        return {exc.field or NON_FIELD_ERRORS: [exc.message]}
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return {key: list(messages) for key, messages in exc.message_dict.items()}
+    if isinstance(exc, ValidationError):
+        return {NON_FIELD_ERRORS: list(exc.messages)}
+    raise TypeError(f"not a service error: {exc!r}")
+
+
+def add_service_errors(form: forms.BaseForm, exc: Exception, field_for=None) -> None:
+    """Show a service's errors on `form`: on the matching field when there is one, else above the form.
+
+    `field_for(key)` may translate an error key into a form field name (the record form maps parameter keys).
+    """
+    for key, messages in service_error_messages(exc).items():
+        name = field_for(key) if field_for else key
+        if name in form.fields:
+            form.add_error(name, messages)
+        elif key == NON_FIELD_ERRORS:
+            form.add_error(None, messages)
+        else:
+            label = key.replace("_", " ").capitalize()
+            form.add_error(None, [f"{label}: {message}" for message in messages])
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A ModelForm whose choices of centre-owned records (plans, ES cells, colonies …) are the user's centre only.
+
+    Pass `user=`; voided records are never offered. Reference data (genes, strains, consortia) stays global.
+    Date fields get the browser's date picker, which tablets show as a native calendar.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and is_centre_owned(field.queryset.model):
+                queryset = scope_for_user(field.queryset, user)
+                if hasattr(field.queryset.model, "voided_at"):
+                    queryset = queryset.filter(voided_at__isnull=True)
+                field.queryset = queryset
+            if type(field) is forms.DateField:
+                field.widget = DATE_INPUT
+
+    def service_fields(self) -> dict:
+        """The cleaned values a service takes: the model fields of `Meta.fields` only."""
+        return {name: value for name, value in self.cleaned_data.items() if name in self._meta.fields}
