@@ -73,8 +73,35 @@ def microinjection_derive_status(attempt: MicroInjection) -> str:
     return status
 
 
-def _microinjection_check(attempt: MicroInjection) -> None:
+# The count hierarchy iMits never enforced (domain-production.md §3): each pair reads "left >= right".
+COUNT_RULES = [
+    ("total_blasts_injected", "total_transferred"),
+    ("total_transferred", "total_pups_born"),
+    ("total_transferred", "number_surrogates_receiving"),
+    ("total_male_chimeras", "number_of_chimera_matings_attempted"),
+    ("number_of_chimera_matings_attempted", "number_of_chimera_matings_successful"),
+    ("number_of_live_glt_offspring", "number_of_het_offspring"),
+]
+
+
+def microinjection_count_errors(attempt: MicroInjection) -> dict[str, list[str]]:
+    """Check the counts against each other; every message names both fields. Missing counts are not compared."""
     errors: dict[str, list[str]] = {}
+    for larger, smaller in COUNT_RULES:
+        big, small = getattr(attempt, larger), getattr(attempt, smaller)
+        if big is not None and small is not None and small > big:
+            errors.setdefault(smaller, []).append(f"{smaller} ({small}) cannot exceed {larger} ({big}).")
+    chimeras = attempt.total_chimeras
+    if attempt.total_pups_born is not None and chimeras is not None and chimeras > attempt.total_pups_born:
+        message = (f"total_male_chimeras + total_female_chimeras ({chimeras}) cannot exceed "
+                   f"total_pups_born ({attempt.total_pups_born}).")
+        for field in ("total_pups_born", "total_male_chimeras", "total_female_chimeras"):
+            errors.setdefault(field, []).append(message)
+    return errors
+
+
+def _microinjection_check(attempt: MicroInjection) -> None:
+    errors = microinjection_count_errors(attempt)
     if attempt.es_cell_id and attempt.plan_id and attempt.es_cell.gene_id != attempt.plan.gene_id:
         errors["es_cell"] = [f"The ES cell's gene ({attempt.es_cell.gene}) is not the plan's gene ({attempt.plan.gene})."]
     if attempt.mi_date and attempt.mi_date > date.today():

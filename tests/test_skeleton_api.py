@@ -117,3 +117,20 @@ def test_schema_docs_and_health(client, db):
     assert client.get("/api/docs/").status_code == 200
     health = client.get("/health/")
     assert health.status_code == 200 and health.json()["database"] == "ok"
+
+
+def test_counts_out_of_order_are_refused_naming_the_fields(auth_client, tech):
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory(centre=tech.centre)
+    response = auth_client(tech).post("/api/v1/microinjections/", {
+        "plan": plan.pk, "external_ref": "H-X-1", "mi_date": "2026-03-01", "total_transferred": 30,
+        "total_pups_born": 2, "total_male_chimeras": 2, "total_female_chimeras": 1,
+    })
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "total_pups_born" in errors and "total_male_chimeras" in errors
+    assert "total_pups_born (2)" in errors["total_pups_born"][0]
+    from colonies.models import MicroInjection
+
+    assert not MicroInjection.objects.filter(external_ref="H-X-1").exists()
