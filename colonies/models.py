@@ -225,3 +225,28 @@ class Mouse(CentreOwnedModel, VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("colonies:mouse_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class StatusStamp(models.Model):
+    """The date a derived status was first reached by a record (iMits "status stamps").
+
+    A stamp exists exactly while its status holds: services add it when the condition first holds and remove it
+    when it no longer does (e.g. het offspring set back to 0). Timelines and reports read these dates. Each machine
+    has its own nullable foreign key so that lists can prefetch the stamps of a page in one query.
+    """
+
+    microinjection = models.ForeignKey(
+        MicroInjection, on_delete=models.CASCADE, null=True, blank=True, related_name="stamps"
+    )
+    status = models.CharField(max_length=10)
+    reached_on = models.DateField()
+
+    class Meta:
+        ordering = ["reached_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["microinjection", "status"], name="status_stamp_unique_microinjection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status} on {self.reached_on}"

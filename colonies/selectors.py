@@ -16,7 +16,7 @@ def microinjection_list() -> QuerySet[MicroInjection]:
     return MicroInjection.objects.select_related(
         "centre", "plan__gene", "plan__consortium", "es_cell", "blast_strain", "test_cross_strain",
         "colony_background_strain",
-    )
+    ).prefetch_related("stamps")
 
 
 def colony_list() -> QuerySet[Colony]:

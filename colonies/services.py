@@ -8,7 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan
+from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan, StatusStamp
 from lims.audit import audit_context
 from lims.services import apply_fields, save_validated
 
@@ -58,19 +58,39 @@ def es_cell_update(*, instance: EsCell, actor, **fields) -> EsCell:
 # --- Micro-injection attempts ----------------------------------------------------------------------------------
 
 
+def microinjection_holding_statuses(attempt: MicroInjection) -> list[str]:
+    """Every status whose condition holds now, in the iMits list order (domain-production.md §2.1)."""
+    S = MicroInjection.Status
+    holding = [S.IN_PROGRESS]
+    if attempt.es_cell_id and (attempt.total_male_chimeras or 0) > 0:
+        holding.append(S.CHIMERAS_OBTAINED)
+        if (attempt.number_of_het_offspring or 0) > 0 or (attempt.number_of_chimeras_with_glt_from_genotyping or 0) > 0:
+            holding.append(S.GENOTYPE_CONFIRMED)
+    if not attempt.is_active:
+        holding.append(S.ABORTED)
+    return holding
+
+
 def microinjection_derive_status(attempt: MicroInjection) -> str:
     """The iMits rule: the last status whose condition holds; inactive (aborted) overrides everything."""
-    S = MicroInjection.Status
-    if not attempt.is_active:
-        return S.ABORTED
-    status = S.IN_PROGRESS
-    if attempt.es_cell_id and (attempt.total_male_chimeras or 0) > 0:
-        status = S.CHIMERAS_OBTAINED
-    if status != S.IN_PROGRESS and (
-        (attempt.number_of_het_offspring or 0) > 0 or (attempt.number_of_chimeras_with_glt_from_genotyping or 0) > 0
-    ):
-        status = S.GENOTYPE_CONFIRMED
-    return status
+    return microinjection_holding_statuses(attempt)[-1]
+
+
+def stamps_sync(*, record, holding: list[str], today: date | None = None, first_date: date | None = None) -> None:
+    """Keep one stamp per status that holds (dated the day it was first reached) and drop the others.
+
+    `record` is any model with a `stamps` reverse relation from StatusStamp. `first_date` dates the first status
+    of the list (iMits forces "in progress" to the injection date).
+    """
+    link = record.stamps.field.name
+    today = today or date.today()
+    stamps = StatusStamp.objects.filter(**{link: record})
+    stamps.exclude(status__in=holding).delete()
+    existing = set(stamps.values_list("status", flat=True))
+    StatusStamp.objects.bulk_create([
+        StatusStamp(**{link: record}, status=status, reached_on=first_date if (i == 0 and first_date) else today)
+        for i, status in enumerate(holding) if status not in existing
+    ])
 
 
 # The count hierarchy iMits never enforced (domain-production.md §3): each pair reads "left >= right".
@@ -120,9 +140,12 @@ def microinjection_create(*, actor, centre=None, **fields) -> MicroInjection:
     """Record a micro-injection attempt; its status follows from the counts."""
     attempt = MicroInjection(centre=_centre_of(actor, centre), **fields)
     _microinjection_check(attempt)
-    attempt.status = microinjection_derive_status(attempt)
+    holding = microinjection_holding_statuses(attempt)
+    attempt.status = holding[-1]
     with _audit(actor, "colonies.microinjection.created"):
-        return save_validated(attempt)
+        save_validated(attempt)
+        stamps_sync(record=attempt, holding=holding, first_date=attempt.mi_date)
+    return attempt
 
 
 @transaction.atomic
@@ -130,12 +153,14 @@ def microinjection_update(*, instance: MicroInjection, actor, **fields) -> Micro
     """Change the recorded counts or dates; the status is derived again."""
     changed = apply_fields(instance, fields)
     _microinjection_check(instance)
-    status = microinjection_derive_status(instance)
-    if status != instance.status:
-        instance.status = status
+    holding = microinjection_holding_statuses(instance)
+    if holding[-1] != instance.status:
+        instance.status = holding[-1]
         changed.append("status")
     with _audit(actor, f"colonies.microinjection.{'status_changed' if 'status' in changed else 'updated'}"):
-        return save_validated(instance, update_fields=changed)
+        save_validated(instance, update_fields=changed)
+        stamps_sync(record=instance, holding=holding, first_date=instance.mi_date)
+    return instance
 
 
 # --- Colonies and mice -----------------------------------------------------------------------------------------

@@ -134,3 +134,28 @@ def test_counts_out_of_order_are_refused_naming_the_fields(auth_client, tech):
     from colonies.models import MicroInjection
 
     assert not MicroInjection.objects.filter(external_ref="H-X-1").exists()
+
+
+def test_status_stamps_follow_the_data(auth_client, tech):
+    from tests.factories import EsCellFactory, PlanFactory
+
+    plan = PlanFactory(centre=tech.centre)
+    es_cell = EsCellFactory(centre=tech.centre, gene=plan.gene)
+    client = auth_client(tech)
+    created = client.post("/api/v1/microinjections/", {"plan": plan.pk, "es_cell": es_cell.name,
+                                                       "external_ref": "H-ST-1", "mi_date": "2026-02-01"})
+    url = f"/api/v1/microinjections/{created.json()['id']}/"
+    assert [(s["status"], s["reached_on"]) for s in created.json()["stamps"]] == [
+        ("Micro-injection in progress", "2026-02-01")]
+    body = client.patch(url, {"total_male_chimeras": 2}).json()
+    today = dt.date.today().isoformat()
+    assert body["status"] == "Chimeras obtained"
+    assert ("Chimeras obtained", today) in [(s["status"], s["reached_on"]) for s in body["stamps"]]
+    body = client.patch(url, {"number_of_het_offspring": 1}).json()
+    assert body["status"] == "Genotype confirmed"
+    assert "Genotype confirmed" in [s["status"] for s in body["stamps"]]
+    body = client.patch(url, {"number_of_het_offspring": 0}).json()
+    assert body["status"] == "Chimeras obtained"
+    assert "Genotype confirmed" not in [s["status"] for s in body["stamps"]]
+    body = client.patch(url, {"is_active": False}).json()
+    assert body["status"] == "Micro-injection aborted"

@@ -1,7 +1,7 @@
 """API serializers for production and mice. Field names follow iMits; status and centre are read-only."""
 from rest_framework import serializers
 
-from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan
+from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan, StatusStamp
 from lims.models import Consortium, Gene, Strain
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
 
@@ -32,7 +32,20 @@ class EsCellSerializer(RecordSerializer):
         read_only_fields = ["voided_at", "void_reason"]
 
 
+class StatusStampSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+    status_code = serializers.CharField(source="status")
+
+    class Meta:
+        model = StatusStamp
+        fields = ["status", "status_code", "reached_on"]
+
+    def get_status(self, stamp) -> str:
+        return MicroInjection.Status(stamp.status).label
+
+
 class MicroInjectionSerializer(RecordSerializer):
+    stamps = StatusStampSerializer(many=True, read_only=True)
     plan = ScopedRelatedField(queryset=Plan.objects.all())
     es_cell = ScopedSlugRelatedField(slug_field="name", queryset=EsCell.objects.all(), required=False, allow_null=True)
     status = serializers.CharField(source="get_status_display", read_only=True)
@@ -50,8 +63,8 @@ class MicroInjectionSerializer(RecordSerializer):
             "total_transferred", "number_surrogates_receiving", "total_pups_born", "total_male_chimeras",
             "total_female_chimeras", "total_chimeras", "number_of_chimera_matings_attempted",
             "number_of_chimera_matings_successful", "number_of_chimeras_with_glt_from_genotyping",
-            "number_of_het_offspring", "number_of_live_glt_offspring", "comments", "voided_at", "void_reason",
-            "created_at", "updated_at",
+            "number_of_het_offspring", "number_of_live_glt_offspring", "comments", "stamps", "voided_at",
+            "void_reason", "created_at", "updated_at",
         ]
         read_only_fields = ["voided_at", "void_reason"]
 
