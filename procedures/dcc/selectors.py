@@ -1,0 +1,29 @@
+"""Which rows of a centre go to the DCC: the selection, not the shape (that is `procedures.dcc.xml`).
+
+An experiment is exported when neither it nor its mouse is voided, it is not a draft and its procedure is performed
+on a mouse (line- and centre-level procedures have their own DCC elements, not exported yet). A mouse is exported
+when it has at least one such experiment, so the specimen file never announces mice the DCC will get no data for.
+"""
+from django.db.models import Exists, OuterRef, QuerySet
+
+from colonies.models import Mouse
+from lims.models import Centre
+from procedures.models import Experiment, Procedure
+
+
+def exportable_experiment_list(*, centre: Centre) -> QuerySet[Experiment]:
+    """Return the experiments of `centre` that belong in an experiment file (unordered, not yet prefetched)."""
+    return Experiment.objects.filter(
+        centre=centre,
+        voided_at__isnull=True,
+        mouse__voided_at__isnull=True,
+        mouse__centre=centre,
+        status=Experiment.Status.SUBMITTED,
+        procedure__level=Procedure.Level.MOUSE,
+    )
+
+
+def exportable_mouse_list(*, centre: Centre) -> QuerySet[Mouse]:
+    """Return the non-voided mice of `centre` with at least one exportable experiment."""
+    experiments = exportable_experiment_list(centre=centre).filter(mouse=OuterRef("pk"))
+    return Mouse.objects.filter(centre=centre, voided_at__isnull=True).filter(Exists(experiments))

@@ -1,0 +1,84 @@
+"""Fixtures of the DCC export tests: an outbox per test, Harwell mice with body weights, eager tasks on demand.
+
+Dates are relative to today because `experiment_record` refuses experiments in the future.
+"""
+import datetime as dt
+
+import pytest
+import xmlschema
+from django.conf import settings as django_settings
+
+from lims.celery import app as celery_app
+from procedures.services import EnteredValue, experiment_record
+from tests.factories import BODY_WEIGHT_VALUES, ColonyFactory, MouseFactory, StrainFactory, body_weight_procedure
+
+TODAY = dt.date.today()
+BORN = TODAY - dt.timedelta(weeks=20)
+
+
+@pytest.fixture(autouse=True)
+def outbox(settings, tmp_path):
+    """Every test writes its work files and default deliveries under its own temporary outbox."""
+    settings.LIMS_DCC_OUTBOX = tmp_path / "outbox"
+    return settings.LIMS_DCC_OUTBOX
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test, whatever REDIS_URL says.
+
+    Settings choose eager mode from REDIS_URL at import time, so with REDIS_URL set `.delay()` would put the task
+    on Redis and wait for a worker that is not there. Tests of the command's own behaviour (output, exit status)
+    switch the one app-level flag for their duration instead of starting a worker: the task and the service are
+    the same code either way, and the real broker-and-worker path is covered once, in `test_worker.py`.
+    """
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def body_weight(db):
+    return body_weight_procedure()
+
+
+@pytest.fixture
+def mutant(centre):
+    colony = ColonyFactory(centre=centre, name="H-Pax6-TM1A", project="BaSH")
+    return MouseFactory(centre=centre, colony=colony, specimen_id="H-MUT-001", date_of_birth=BORN, litter_code="L1")
+
+
+@pytest.fixture
+def baseline(centre):
+    strain = StrainFactory(name="C57BL/6NTac", mgi_id="MGI:2164831")
+    return MouseFactory(
+        centre=centre, colony=None, is_baseline=True, zygosity="wild type", strain=strain,
+        specimen_id="H-WT-001", date_of_birth=BORN, litter_code="",
+    )
+
+
+@pytest.fixture
+def record_weight(body_weight, tech):
+    """Return a function recording one IMPC_BWT_001 experiment for a mouse (a week ago unless told)."""
+
+    def record(mouse, *, on: dt.date | None = None, weight: str = BODY_WEIGHT_VALUES["IMPC_BWT_001_001"]):
+        values = {key: [EnteredValue(value=value)] for key, value in BODY_WEIGHT_VALUES.items()}
+        values["IMPC_BWT_001_001"] = [EnteredValue(value=weight)]
+        return experiment_record(
+            mouse=mouse, procedure=body_weight, date_of_experiment=on or TODAY - dt.timedelta(weeks=1),
+            values=values, actor=tech,
+        )
+
+    return record
+
+
+@pytest.fixture(scope="session")
+def official_schemas():
+    """The DCC's XSDs loaded by `xmlschema`, a validator independent of the lxml one the export itself uses."""
+    xsd_dir = django_settings.LIMS_DCC_XSD_DIR
+    return {
+        "specimen": xmlschema.XMLSchema(str(xsd_dir / "core" / "specimen_definition.xsd")),
+        "experiment": xmlschema.XMLSchema(str(xsd_dir / "core" / "procedure_definition.xsd")),
+    }

@@ -1,0 +1,30 @@
+"""Reading back what the export delivered: zips, the XML inside them, and the crawler's naming rules."""
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+# Copied from the DCC crawler's tracker.properties (dcc-format.md §2), independently of procedures.dcc.packaging.
+CRAWLER_ZIP_RE = re.compile(r"([a-zA-Z_]*)[.]([0-9]{4})-([0-9]{2})-([0-9]{2})[.]([0-9]{1,5})[.]impc[.](zip)")
+CRAWLER_XML_RE = re.compile(
+    r"([a-zA-Z_]*)[.]([0-9]{4})-([0-9]{2})-([0-9]{2})[.]([0-9]{1,5})[.](specimen|experiment)[.]impc[.](xml)"
+)
+SPECIMEN_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/specimen"
+PROCEDURE_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/procedure"
+
+
+def read_zip(path: str | Path) -> tuple[str, bytes]:
+    """Return the name and content of the only entry of a delivered zip (failing if there is not exactly one)."""
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        assert len(names) == 1, names
+        return names[0], archive.read(names[0])
+
+
+def q(namespace: str, name: str) -> str:
+    return f"{{{namespace}}}{name}"
+
+
+def parse(content: bytes) -> etree._Element:
+    return etree.fromstring(content)
