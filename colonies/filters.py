@@ -2,7 +2,7 @@
 import django_filters as df
 from django.db.models import Q
 
-from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan
+from colonies.models import AlleleModification, Colony, EsCell, MicroInjection, Mouse, PhenotypingAttempt, Plan
 from lims.models import Gene
 
 
@@ -57,7 +57,7 @@ class MicroInjectionFilterSet(SearchFilterSet):
 
     class Meta:
         model = MicroInjection
-        fields = ["gene", "consortium", "status", "is_active"]
+        fields = ["gene", "consortium", "kind", "status", "is_active"]
 
 
 class ColonyFilterSet(SearchFilterSet):
@@ -79,3 +79,27 @@ class MouseFilterSet(SearchFilterSet):
     class Meta:
         model = Mouse
         fields = ["colony", "sex", "status", "zygosity", "is_baseline"]
+
+
+class AlleleModificationFilterSet(SearchFilterSet):
+    search_fields = ("external_ref", "parent_colony__name", "parent_colony__gene__symbol")
+    gene = df.CharFilter(field_name="parent_colony__gene__symbol", lookup_expr="iexact")
+    parent_colony = df.CharFilter(field_name="parent_colony__name", lookup_expr="iexact")
+    created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
+    created_before = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created to")
+
+    class Meta:
+        model = AlleleModification
+        fields = ["gene", "parent_colony", "status", "is_active", "tat_cre"]
+
+
+class PhenotypingAttemptFilterSet(SearchFilterSet):
+    search_fields = ("colony_name", "parent_colony__name", "parent_colony__gene__symbol")
+    gene = df.CharFilter(field_name="parent_colony__gene__symbol", lookup_expr="iexact")
+    parent_colony = df.CharFilter(field_name="parent_colony__name", lookup_expr="iexact")
+    created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
+    created_before = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created to")
+
+    class Meta:
+        model = PhenotypingAttempt
+        fields = ["gene", "parent_colony", "status", "is_active"]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from colonies.models import Mouse
+from colonies.services import phenotyping_started_for
 from lims.audit import audit_context
 from procedures.models import Experiment, Parameter, ParameterValue, Pipeline, Procedure, ScheduledTest
 from procedures.validation import check_status_code, normalise_value
@@ -117,4 +118,5 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
         ParameterValue.objects.bulk_create(rows)
         if scheduled_test is not None:
             ScheduledTest.objects.filter(pk=scheduled_test.pk).update(status=ScheduledTest.Status.DONE)
+        phenotyping_started_for(mouse=mouse, actor=actor)
     return experiment

@@ -1,7 +1,19 @@
 """API serializers for production and mice. Field names follow iMits; status and centre are read-only."""
 from rest_framework import serializers
 
-from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan, StatusStamp
+from colonies.models import (
+    AlleleModification,
+    Colony,
+    CrisprGuide,
+    EsCell,
+    MicroInjection,
+    Mouse,
+    Nuclease,
+    PhenotypingAttempt,
+    Plan,
+    StatusStamp,
+)
+from colonies.services import plan_warnings
 from lims.models import Consortium, Gene, Strain
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
 
@@ -13,12 +25,19 @@ def _strain_field(**kwargs):
 class PlanSerializer(RecordSerializer):
     gene = serializers.SlugRelatedField(slug_field="symbol", queryset=Gene.objects.all())
     consortium = serializers.SlugRelatedField(slug_field="name", queryset=Consortium.objects.all())
+    warnings = serializers.SerializerMethodField(help_text="iMits-style warnings: the gene is planned or "
+                                                           "injected elsewhere. Not errors.")
 
     class Meta:
         model = Plan
         fields = ["id", "centre", "gene", "consortium", "priority", "is_active", "withdrawn", "withdrawal_reason",
-                  "comment", "voided_at", "void_reason", "created_at", "updated_at"]
+                  "comment", "warnings", "voided_at", "void_reason", "created_at", "updated_at"]
         read_only_fields = ["voided_at", "void_reason"]
+
+
+    def get_warnings(self, plan) -> list[str]:
+        # Computed only on single-object answers (create, update, retrieve): lists stay one query per page.
+        return plan_warnings(plan) if self.context.get("view") and self.context["view"].action != "list" else []
 
 
 class EsCellSerializer(RecordSerializer):
@@ -28,7 +47,8 @@ class EsCellSerializer(RecordSerializer):
     class Meta:
         model = EsCell
         fields = ["id", "centre", "name", "gene", "allele_type", "allele_symbol_superscript", "mgi_allele_id",
-                  "pipeline", "parental_cell_line", "strain", "voided_at", "void_reason", "created_at", "updated_at"]
+                  "pipeline", "parental_cell_line", "strain", "user_qc", "production_qc", "voided_at", "void_reason",
+                  "created_at", "updated_at"]
         read_only_fields = ["voided_at", "void_reason"]
 
 
@@ -41,11 +61,32 @@ class StatusStampSerializer(serializers.ModelSerializer):
         fields = ["status", "status_code", "reached_on"]
 
     def get_status(self, stamp) -> str:
-        return MicroInjection.Status(stamp.status).label
+        owner = (MicroInjection if stamp.microinjection_id else AlleleModification if stamp.allele_modification_id
+                 else PhenotypingAttempt)
+        return owner.Status(stamp.status).label
+
+
+class CrisprGuideSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CrisprGuide
+        fields = ["sequence", "pam", "chromosome", "start", "end", "strand"]
+
+
+class NucleaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Nuclease
+        fields = ["nuclease_type", "nuclease_class", "concentration"]
+
+
+class AbortSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=5, help_text="Why the attempt is aborted.")
 
 
 class MicroInjectionSerializer(RecordSerializer):
     stamps = StatusStampSerializer(many=True, read_only=True)
+    guides = CrisprGuideSerializer(many=True, required=False)
+    nucleases = NucleaseSerializer(many=True, required=False)
+    gene = serializers.CharField(source="plan.gene.symbol", read_only=True)
     plan = ScopedRelatedField(queryset=Plan.objects.all())
     es_cell = ScopedSlugRelatedField(slug_field="name", queryset=EsCell.objects.all(), required=False, allow_null=True)
     status = serializers.CharField(source="get_status_display", read_only=True)
@@ -58,15 +99,19 @@ class MicroInjectionSerializer(RecordSerializer):
     class Meta:
         model = MicroInjection
         fields = [
-            "id", "centre", "plan", "es_cell", "external_ref", "mi_date", "status", "status_code", "is_active",
+            "id", "centre", "plan", "gene", "kind", "es_cell", "external_ref", "mi_date", "date_chimeras_mated",
+            "status", "status_code", "is_active", "aborted_reason",
             "blast_strain", "test_cross_strain", "colony_background_strain", "total_blasts_injected",
             "total_transferred", "number_surrogates_receiving", "total_pups_born", "total_male_chimeras",
             "total_female_chimeras", "total_chimeras", "number_of_chimera_matings_attempted",
             "number_of_chimera_matings_successful", "number_of_chimeras_with_glt_from_genotyping",
-            "number_of_het_offspring", "number_of_live_glt_offspring", "comments", "stamps", "voided_at",
+            "number_of_het_offspring", "number_of_live_glt_offspring", "crsp_total_embryos_injected",
+            "crsp_total_embryos_survived", "crsp_total_transfered", "crsp_no_founder_pups", "no_nhej_g0_mutants",
+            "no_deletion_g0_mutants", "no_hr_g0_mutants", "no_hdr_g0_mutants", "assay_type", "guides", "nucleases",
+            "comments", "stamps", "voided_at",
             "void_reason", "created_at", "updated_at",
         ]
-        read_only_fields = ["voided_at", "void_reason"]
+        read_only_fields = ["voided_at", "void_reason", "aborted_reason"]
 
 
 class ColonySerializer(RecordSerializer):
@@ -76,9 +121,10 @@ class ColonySerializer(RecordSerializer):
 
     class Meta:
         model = Colony
-        fields = ["id", "centre", "name", "gene", "microinjection", "background_strain", "genotype_status",
-                  "allele_symbol", "mgi_allele_id", "project", "voided_at", "void_reason", "created_at", "updated_at"]
-        read_only_fields = ["voided_at", "void_reason"]
+        fields = ["id", "centre", "name", "gene", "microinjection", "allele_modification", "background_strain",
+                  "genotype_status", "allele_symbol", "mgi_allele_id", "project", "dcc_submitted_at", "voided_at",
+                  "void_reason", "created_at", "updated_at"]
+        read_only_fields = ["voided_at", "void_reason", "allele_modification", "dcc_submitted_at"]
 
 
 class MouseSerializer(RecordSerializer):
@@ -91,3 +137,39 @@ class MouseSerializer(RecordSerializer):
                   "is_baseline", "litter_code", "status", "status_date", "status_reason", "voided_at", "void_reason",
                   "created_at", "updated_at"]
         read_only_fields = ["voided_at", "void_reason"]
+
+
+class AlleleModificationSerializer(RecordSerializer):
+    parent_colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all())
+    deleter_strain = _strain_field(required=False, allow_null=True)
+    background_strain = _strain_field(required=False, allow_null=True)
+    child_colony = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    child_colony_name = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    status = serializers.CharField(source="get_status_display", read_only=True)
+    status_code = serializers.CharField(source="status", read_only=True)
+    stamps = StatusStampSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AlleleModification
+        fields = ["id", "centre", "parent_colony", "external_ref", "deleter_strain", "tat_cre",
+                  "number_of_cre_matings_started", "number_of_cre_matings_successful", "allele_type",
+                  "background_strain", "child_colony", "child_colony_name", "status", "status_code", "is_active",
+                  "aborted_reason", "stamps", "voided_at", "void_reason", "created_at", "updated_at"]
+        read_only_fields = ["aborted_reason", "voided_at", "void_reason"]
+
+
+class PhenotypingAttemptSerializer(RecordSerializer):
+    parent_colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all())
+    background_strain = _strain_field(required=False, allow_null=True)
+    colony_name = serializers.CharField(required=False, allow_blank=True,
+                                        help_text="The cohort name (DCC colonyID); default parent + '_' + centre.")
+    status = serializers.CharField(source="get_status_display", read_only=True)
+    status_code = serializers.CharField(source="status", read_only=True)
+    stamps = StatusStampSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PhenotypingAttempt
+        fields = ["id", "centre", "parent_colony", "colony_name", "background_strain", "phenotyping_started",
+                  "phenotyping_complete", "status", "status_code", "is_active", "aborted_reason", "stamps",
+                  "voided_at", "void_reason", "created_at", "updated_at"]
+        read_only_fields = ["phenotyping_started", "aborted_reason", "voided_at", "void_reason"]

@@ -7,5 +7,7 @@ router.register("plans", views.PlanViewSet)
 router.register("es-cells", views.EsCellViewSet)
 router.register("microinjections", views.MicroInjectionViewSet)
 router.register("colonies", views.ColonyViewSet)
+router.register("allele-modifications", views.AlleleModificationViewSet)
+router.register("phenotyping-attempts", views.PhenotypingAttemptViewSet)
 router.register("mice", views.MouseViewSet)
 urlpatterns = router.urls

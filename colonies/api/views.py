@@ -1,7 +1,24 @@
 """API viewsets for production and mice: scoped to the user's centre, writes through services, no DELETE."""
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
 from colonies import filters, selectors, services
 from colonies.api import serializers
 from lims.viewsets import LimsViewSet, VoidMixin
+
+
+class AbortMixin:
+    """`POST …/{id}/abort/` with a reason: the record becomes aborted (is_active = false)."""
+
+    abort_service = None
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.AbortSerializer)
+    def abort(self, request, pk=None):
+        obj = self.get_object()
+        data = serializers.AbortSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = type(self).abort_service(instance=obj, actor=request.user, reason=data.validated_data["reason"])
+        return Response(type(self).serializer_class(obj, context=self.get_serializer_context()).data)
 
 
 class PlanViewSet(VoidMixin, LimsViewSet):
@@ -24,14 +41,15 @@ class EsCellViewSet(VoidMixin, LimsViewSet):
     update_service = services.es_cell_update
 
 
-class MicroInjectionViewSet(VoidMixin, LimsViewSet):
-    queryset = selectors.microinjection_list()
+class MicroInjectionViewSet(AbortMixin, VoidMixin, LimsViewSet):
+    queryset = selectors.microinjection_detail_list()
     serializer_class = serializers.MicroInjectionSerializer
     filterset_class = filters.MicroInjectionFilterSet
     ordering_fields = ["mi_date", "external_ref", "status"]
     area = "production"
     create_service = services.microinjection_create
     update_service = services.microinjection_update
+    abort_service = services.microinjection_abort
 
 
 class ColonyViewSet(VoidMixin, LimsViewSet):
@@ -52,3 +70,25 @@ class MouseViewSet(VoidMixin, LimsViewSet):
     area = "colony"
     create_service = services.mouse_create
     update_service = services.mouse_update
+
+
+class AlleleModificationViewSet(AbortMixin, VoidMixin, LimsViewSet):
+    queryset = selectors.allele_modification_list()
+    serializer_class = serializers.AlleleModificationSerializer
+    filterset_class = filters.AlleleModificationFilterSet
+    ordering_fields = ["created_at", "status"]
+    area = "production"
+    create_service = services.allele_modification_create
+    update_service = services.allele_modification_update
+    abort_service = services.allele_modification_abort
+
+
+class PhenotypingAttemptViewSet(AbortMixin, VoidMixin, LimsViewSet):
+    queryset = selectors.phenotyping_attempt_list()
+    serializer_class = serializers.PhenotypingAttemptSerializer
+    filterset_class = filters.PhenotypingAttemptFilterSet
+    ordering_fields = ["colony_name", "created_at", "status"]
+    area = "production"
+    create_service = services.phenotyping_attempt_create
+    update_service = services.phenotyping_attempt_update
+    abort_service = services.phenotyping_attempt_abort

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from colonies.models import Colony
 from lims.audit import audit_context, user_context
 from lims.models import Centre, User
 from procedures.dcc.exceptions import Conflict, DomainError, ExportError, InvalidTransition
@@ -170,6 +171,13 @@ def _build_and_validate(submission: Submission, work_dir: Path) -> Submission:
     )
 
 
+def _lock_submitted_colonies(centre: Centre) -> None:
+    """Stamp the colonies whose mice have now reached the DCC: their name and background strain lock."""
+    mice = exportable_mouse_list(centre=centre).filter(colony__isnull=False).values("colony_id")
+    with audit_context(action="colonies.colony.submitted_to_dcc"):
+        Colony.objects.filter(pk__in=mice, dcc_submitted_at__isnull=True).update(dcc_submitted_at=timezone.now())
+
+
 def _package_and_deliver(submission: Submission, work_dir: Path) -> Submission:
     """Name, zip and deliver each validated file, specimens first, then move to DELIVERED.
 
@@ -203,6 +211,7 @@ def _package_and_deliver(submission: Submission, work_dir: Path) -> Submission:
             submission=submission, kind=kind, zip_name=names.zip, xml_name=names.xml, increment=increment,
             sha256=sha256_of(zip_path), size=zip_path.stat().st_size, path=str(final),
         )
+    _lock_submitted_colonies(centre)
     submission = _transition(submission, to=Status.DELIVERED, progress=100, finished_at=timezone.now())
     shutil.rmtree(work_dir, ignore_errors=True)
     return submission

@@ -1,0 +1,45 @@
+"""Every write of the colonies app, re-exported so callers import `colonies.services` (style.md B1)."""
+from colonies.services.common import stamps_sync
+from colonies.services.lines import (
+    allele_modification_abort,
+    allele_modification_create,
+    allele_modification_holding_statuses,
+    allele_modification_update,
+    colony_create,
+    colony_update,
+    phenotyping_attempt_abort,
+    phenotyping_attempt_create,
+    phenotyping_attempt_holding_statuses,
+    phenotyping_attempt_update,
+    phenotyping_started_for,
+)
+from colonies.services.mice import mouse_create, mouse_update
+from colonies.services.production import (
+    COUNT_RULES,
+    PRODUCTION_QC_TESTS,
+    USER_QC_TESTS,
+    es_cell_create,
+    es_cell_update,
+    microinjection_abort,
+    microinjection_count_errors,
+    microinjection_create,
+    microinjection_derive_status,
+    microinjection_holding_statuses,
+    microinjection_refresh_status,
+    microinjection_update,
+    plan_create,
+    plan_update,
+    plan_warnings,
+    strain_for_cell_line,
+)
+
+__all__ = [
+    "COUNT_RULES", "PRODUCTION_QC_TESTS", "USER_QC_TESTS", "allele_modification_abort", "allele_modification_create",
+    "allele_modification_holding_statuses", "allele_modification_update", "colony_create", "colony_update",
+    "es_cell_create", "es_cell_update", "microinjection_abort", "microinjection_count_errors",
+    "microinjection_create", "microinjection_derive_status", "microinjection_holding_statuses",
+    "microinjection_refresh_status", "microinjection_update", "mouse_create", "mouse_update",
+    "phenotyping_attempt_abort", "phenotyping_attempt_create", "phenotyping_attempt_holding_statuses",
+    "phenotyping_attempt_update", "phenotyping_started_for", "plan_create", "plan_update", "plan_warnings",
+    "stamps_sync", "strain_for_cell_line",
+]

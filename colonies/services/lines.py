@@ -1,0 +1,243 @@
+"""Writes for colonies, allele modifications (Cre excision) and phenotyping attempts.
+
+A colony is made from a genotype-confirmed attempt (a CRISPR attempt from its founder, since a CRISPR attempt is
+confirmed through its colony) or from an allele modification. Allele modifications and phenotyping attempts derive
+their status from their data, like attempts, and keep status stamps.
+"""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
+from colonies.services.common import audited, centre_of, normalise_name, stamps_sync
+from colonies.services.production import microinjection_refresh_status
+from lims.exceptions import Conflict
+from lims.services import apply_fields, save_validated
+
+# --- Colonies ----------------------------------------------------------------------------------------------------
+
+LOCKED_AFTER_DCC = ("name", "background_strain")
+
+
+def _colony_check(colony: Colony) -> None:
+    colony.name = normalise_name(colony.name)
+    errors: dict[str, list[str]] = {}
+    if colony.name and Colony.objects.filter(name__iexact=colony.name).exclude(pk=colony.pk).exists():
+        errors["name"] = [f"A colony named {colony.name!r} already exists (names ignore case and spaces)."]
+    if colony.microinjection_id and colony.allele_modification_id:
+        errors["microinjection"] = ["A colony comes from a micro-injection OR an allele modification, not both."]
+    attempt = colony.microinjection
+    if attempt is not None and colony.pk is None:
+        S = MicroInjection.Status
+        allowed = {S.GENOTYPE_CONFIRMED} | ({S.FOUNDER_OBTAINED} if attempt.kind == MicroInjection.Kind.CRISPR else set())
+        if attempt.status not in allowed:
+            errors["microinjection"] = ["A colony is made from a genotype-confirmed micro-injection attempt "
+                                        "(or a CRISPR attempt with founders)."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _after_genotype_change(colony: Colony, actor) -> None:
+    if colony.microinjection_id and colony.microinjection.kind == MicroInjection.Kind.CRISPR:
+        microinjection_refresh_status(attempt=colony.microinjection, actor=actor)
+
+
+@transaction.atomic
+def colony_create(*, actor, centre=None, **fields) -> Colony:
+    """Create a colony from an attempt or allele modification (whose gene it takes)."""
+    colony = Colony(centre=centre_of(actor, centre), **fields)
+    if colony.microinjection_id and not colony.gene_id:
+        colony.gene = colony.microinjection.plan.gene
+    _colony_check(colony)
+    with audited(actor, "colonies.colony.created"):
+        save_validated(colony)
+        _after_genotype_change(colony, actor)
+    return colony
+
+
+@transaction.atomic
+def colony_update(*, instance: Colony, actor, **fields) -> Colony:
+    """Change a colony. Its name and background strain are locked once its data has reached the DCC.
+
+    Raises:
+        Conflict: a locked field would change.
+    """
+    current = Colony.objects.select_for_update().get(pk=instance.pk)
+    changed = apply_fields(instance, fields)
+    if current.dcc_submitted_at is not None:
+        locked = [f for f in LOCKED_AFTER_DCC if f in changed and getattr(current, f) != getattr(instance, f)]
+        if locked:
+            raise Conflict(f"The colony's {' and '.join(locked)} cannot change: its data was submitted to the DCC "
+                           f"on {current.dcc_submitted_at:%Y-%m-%d}.", field=locked[0])
+    _colony_check(instance)
+    action = "colonies.colony.genotype_changed" if "genotype_status" in changed else "colonies.colony.updated"
+    with audited(actor, action):
+        save_validated(instance, update_fields=changed + ["name"])
+        if "genotype_status" in changed:
+            _after_genotype_change(instance, actor)
+    return instance
+
+
+# --- Allele modification (Cre excision) ------------------------------------------------------------------------
+
+
+def allele_modification_holding_statuses(mod: AlleleModification) -> list[str]:
+    """Registered → Cre Excision Started (deleter strain or TAT-Cre) → Complete; inactive = aborted (§2.1)."""
+    S = AlleleModification.Status
+    holding = [S.REGISTERED]
+    if mod.deleter_strain_id or mod.tat_cre:
+        holding.append(S.CRE_STARTED)
+        excised = (mod.deleter_strain_id and mod.number_of_cre_matings_successful > 0) or mod.tat_cre
+        if excised and mod.allele_type in AlleleModification.COMPLETE_ALLELE_TYPES and mod.background_strain_id:
+            holding.append(S.CRE_COMPLETE)
+    if not mod.is_active:
+        holding.append(S.ABORTED)
+    return holding
+
+
+def _allele_modification_check(mod: AlleleModification) -> None:
+    errors: dict[str, list[str]] = {}
+    if mod.parent_colony.genotype_status != Colony.GenotypeStatus.CONFIRMED:
+        errors["parent_colony"] = ["The parent colony must be genotype confirmed."]
+    if mod.number_of_cre_matings_successful > mod.number_of_cre_matings_started:
+        errors["number_of_cre_matings_successful"] = [
+            f"number_of_cre_matings_successful ({mod.number_of_cre_matings_successful}) cannot exceed "
+            f"number_of_cre_matings_started ({mod.number_of_cre_matings_started})."]
+    if mod.deleter_strain_id and not mod.deleter_strain.is_deleter:
+        errors["deleter_strain"] = [f"{mod.deleter_strain} is not a deleter strain."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _allele_modification_save(mod: AlleleModification, *, actor, changed, action, reason="") -> AlleleModification:
+    _allele_modification_check(mod)
+    holding = allele_modification_holding_statuses(mod)
+    if changed is not None and holding[-1] != mod.status:
+        changed.append("status")
+    mod.status = holding[-1]
+    with audited(actor, action, reason):
+        save_validated(mod, update_fields=changed)
+        stamps_sync(record=mod, holding=holding)
+    return mod
+
+
+@transaction.atomic
+def allele_modification_create(*, actor, centre=None, child_colony_name: str = "", **fields) -> AlleleModification:
+    """Start a Cre excision of a genotype-confirmed colony; its child colony is created with it."""
+    mod = AlleleModification(centre=centre_of(actor, centre), **fields)
+    parent = mod.parent_colony
+    if not mod.external_ref:
+        mod.external_ref = f"{parent.name}-{parent.allele_modifications.count() + 1}"
+    _allele_modification_save(mod, actor=actor, changed=None, action="colonies.allelemodification.created")
+    colony_create(actor=actor, centre=mod.centre, name=child_colony_name or mod.external_ref, gene=parent.gene,
+                  allele_modification=mod, background_strain=mod.background_strain or parent.background_strain,
+                  project=parent.project)
+    return mod
+
+
+@transaction.atomic
+def allele_modification_update(*, instance: AlleleModification, actor, **fields) -> AlleleModification:
+    changed = apply_fields(instance, fields)
+    return _allele_modification_save(instance, actor=actor, changed=changed,
+                                     action="colonies.allelemodification.updated")
+
+
+@transaction.atomic
+def allele_modification_abort(*, instance: AlleleModification, actor, reason: str) -> AlleleModification:
+    if not instance.is_active:
+        raise Conflict("This allele modification is already aborted.")
+    if len(reason.strip()) < 5:
+        raise ValidationError({"reason": ["Say why the allele modification is aborted."]})
+    instance.is_active, instance.aborted_reason = False, reason.strip()
+    return _allele_modification_save(instance, actor=actor, changed=["is_active", "aborted_reason"],
+                                     action="colonies.allelemodification.aborted", reason=reason.strip())
+
+
+# --- Phenotyping attempts ---------------------------------------------------------------------------------------
+
+
+def phenotyping_attempt_holding_statuses(attempt: PhenotypingAttempt) -> list[str]:
+    """Registered → Started (first experiment) → Complete (flag); inactive = aborted."""
+    S = PhenotypingAttempt.Status
+    holding = [S.REGISTERED]
+    if attempt.phenotyping_started:
+        holding.append(S.STARTED)
+        if attempt.phenotyping_complete:
+            holding.append(S.COMPLETE)
+    if not attempt.is_active:
+        holding.append(S.ABORTED)
+    return holding
+
+
+def _phenotyping_attempt_check(attempt: PhenotypingAttempt, *, original: PhenotypingAttempt | None,
+                               creating: bool) -> None:
+    attempt.colony_name = normalise_name(attempt.colony_name)
+    errors: dict[str, list[str]] = {}
+    if creating and attempt.parent_colony.genotype_status != Colony.GenotypeStatus.CONFIRMED:
+        errors["parent_colony"] = ["The colony needs to be genotype confirmed to create a phenotyping attempt."]
+    if PhenotypingAttempt.objects.filter(colony_name__iexact=attempt.colony_name).exclude(pk=attempt.pk).exists():
+        errors["colony_name"] = [f"A phenotyping attempt named {attempt.colony_name!r} already exists."]
+    if attempt.phenotyping_complete and not attempt.phenotyping_started:
+        errors["phenotyping_complete"] = ["Phenotyping cannot be complete before it has started."]
+    if errors:
+        raise ValidationError(errors)
+    if original is not None and original.phenotyping_started:
+        locked = [f for f in ("colony_name", "background_strain_id")
+                  if getattr(original, f) != getattr(attempt, f)]
+        if locked:
+            raise Conflict("The cohort name and strain cannot change after phenotyping has started.",
+                           field=locked[0].removesuffix("_id"))
+
+
+def _phenotyping_attempt_save(attempt, *, actor, changed, action, reason="", original=None) -> PhenotypingAttempt:
+    _phenotyping_attempt_check(attempt, original=original, creating=changed is None)
+    holding = phenotyping_attempt_holding_statuses(attempt)
+    if changed is not None and holding[-1] != attempt.status:
+        changed.append("status")
+    attempt.status = holding[-1]
+    with audited(actor, action, reason):
+        save_validated(attempt, update_fields=None if changed is None else changed + ["colony_name"])
+        stamps_sync(record=attempt, holding=holding)
+    return attempt
+
+
+@transaction.atomic
+def phenotyping_attempt_create(*, actor, centre=None, **fields) -> PhenotypingAttempt:
+    """Register a phenotyping cohort of a genotype-confirmed colony; default name: parent + '_' + centre code."""
+    attempt = PhenotypingAttempt(centre=centre_of(actor, centre), **fields)
+    if not attempt.colony_name:
+        attempt.colony_name = f"{attempt.parent_colony.name}_{attempt.centre.code}"
+    if attempt.background_strain_id is None:
+        attempt.background_strain = attempt.parent_colony.background_strain
+    return _phenotyping_attempt_save(attempt, actor=actor, changed=None,
+                                     action="colonies.phenotypingattempt.created")
+
+
+@transaction.atomic
+def phenotyping_attempt_update(*, instance: PhenotypingAttempt, actor, **fields) -> PhenotypingAttempt:
+    original = PhenotypingAttempt.objects.select_for_update().get(pk=instance.pk)
+    changed = apply_fields(instance, fields)
+    return _phenotyping_attempt_save(instance, actor=actor, changed=changed, original=original,
+                                     action="colonies.phenotypingattempt.updated")
+
+
+@transaction.atomic
+def phenotyping_attempt_abort(*, instance: PhenotypingAttempt, actor, reason: str) -> PhenotypingAttempt:
+    if not instance.is_active:
+        raise Conflict("This phenotyping attempt is already aborted.")
+    if len(reason.strip()) < 5:
+        raise ValidationError({"reason": ["Say why the phenotyping attempt is aborted."]})
+    instance.is_active, instance.aborted_reason = False, reason.strip()
+    return _phenotyping_attempt_save(instance, actor=actor, changed=["is_active", "aborted_reason"],
+                                     action="colonies.phenotypingattempt.aborted", reason=reason.strip())
+
+
+def phenotyping_started_for(*, mouse, actor) -> None:
+    """Move the cohorts of `mouse`'s colony at its centre to Phenotyping Started (first experiment recorded)."""
+    if mouse.colony_id is None:
+        return
+    attempts = PhenotypingAttempt.objects.filter(parent_colony_id=mouse.colony_id, centre_id=mouse.centre_id,
+                                                 phenotyping_started=False, voided_at__isnull=True)
+    for attempt in attempts:
+        attempt.phenotyping_started = True
+        _phenotyping_attempt_save(attempt, actor=actor, changed=["phenotyping_started"], original=None,
+                                  action="colonies.phenotypingattempt.started")
