@@ -74,7 +74,7 @@ def xlsx_response(headers: Sequence[str], rows: Iterable[Sequence], filename: st
     sheet.append(list(headers))
     for row in rows:
         sheet.append([as_cell(v, native=True) for v in row])
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(handle)
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_CONTENT_TYPE)

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -73,6 +74,7 @@ class Cell:
     text: str
     url: str = ""
     tone: str = ""
+    header: str = ""
 
 
 def _resolve(obj: Any, column: Column) -> tuple[Any, str]:
@@ -117,7 +119,7 @@ def make_cell(obj: Any, column: Column) -> Cell:
         url = value.get_absolute_url() if hasattr(value, "get_absolute_url") else ""
         value = str(value)
     tone = STATUS_TONES.get(raw, "muted") if column.badge and raw else ""
-    return Cell(value=value, text=format_value(value), url=url, tone=tone)
+    return Cell(value=value, text=format_value(value), url=url, tone=tone, header=column.header)
 
 
 def make_rows(objects, columns: Sequence[Column], *, link_first: bool = True) -> list[tuple[Any, list[Cell]]]:
@@ -148,17 +150,41 @@ class Section:
         self.rows = make_rows(self.objects, self.columns)
 
 
+HISTORY_TONES = {"insert": "success", "update": "info", "delete": "danger"}
+HISTORY_HIDDEN = {"id", "created_at", "updated_at"}
+
+
+def history_rows(obj) -> list[dict]:
+    """`history_for(obj)` ready to show: a tone per event and the changed fields as (name, old, new).
+
+    A creation lists only the fields it filled in; bookkeeping columns (id, timestamps) are left out.
+    """
+    rows = []
+    for event in history_for(obj):
+        changes = [
+            (name, old, new)
+            for name, (old, new) in event["changes"].items()
+            if name not in HISTORY_HIDDEN and not (event["event"] == "insert" and new in (None, "", [], {}))
+        ]
+        rows.append({**event, "tone": HISTORY_TONES.get(event["event"], "muted"), "change_list": changes})
+    return rows
+
+
 # --- Mixins ------------------------------------------------------------------------------------------------------
 
 
 class ScopedQuerysetMixin(CentreScopedMixin):
-    """The model's rows with `select_related`, scoped to the user's centre; voided records leave normal lists."""
+    """The model's rows (from the app's selector when it has one), scoped to the user's centre.
+
+    Scoping is the whole access rule for reads: another centre's record is not in the queryset, so it is a 404.
+    """
 
     model: type[Model] | None = None
+    selector: Callable[[], QuerySet] | None = None  # the app's selector (`colonies.selectors.mouse_list`), if any
     select_related: Sequence[str] = ()
     prefetch_related: Sequence[str] = ()
     scoped = True  # False for global reference data (genes)
-    hide_voided = True
+    hide_voided = True  # lists leave voided records out; their detail pages still answer
 
     def get_model(self) -> type[Model]:
         if self.model is not None:
@@ -166,7 +192,12 @@ class ScopedQuerysetMixin(CentreScopedMixin):
         return self.filterset_class._meta.model
 
     def base_queryset(self) -> QuerySet:
-        queryset = self.queryset.all() if self.queryset is not None else self.get_model()._default_manager.all()
+        if self.selector is not None:
+            queryset = type(self).selector()
+        elif self.queryset is not None:
+            queryset = self.queryset.all()
+        else:
+            queryset = self.get_model()._default_manager.all()
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
         if self.prefetch_related:
@@ -218,6 +249,8 @@ class ScopedListView(LoginRequiredMixin, ScopedQuerysetMixin, FilterView):
     template_name = "generic/object_list.html"
     template_kind = "_list"
     title = ""
+    # Filters the API needs but a person does not (still honoured when present in the query string).
+    filter_bar_exclude: Sequence[str] = ()
 
     def get_columns(self) -> list[Column]:
         return [Column.of(c) for c in self.columns]
@@ -229,10 +262,16 @@ class ScopedListView(LoginRequiredMixin, ScopedQuerysetMixin, FilterView):
         return queryset
 
     def get_filterset(self, filterset_class):
+        """The API's FilterSet, dressed for people: date pickers, and "Any" instead of "Unknown" or dashes."""
         filterset = super().get_filterset(filterset_class)
         for form_field in filterset.form.fields.values():
-            if form_field.__class__.__name__ == "DateField":
+            if type(form_field) is forms.DateField:
                 form_field.widget.input_type = "date"
+            elif isinstance(form_field, forms.NullBooleanField):
+                form_field.widget.choices = [("unknown", "Any"), ("true", "Yes"), ("false", "No")]
+            elif getattr(form_field, "empty_label", None) is not None:
+                form_field.empty_label = "Any"  # read lazily by django-filter's choice iterator …
+                form_field.widget.choices = form_field.choices  # … which the form's copied widget must share
         return filterset
 
     def get(self, request, *args, **kwargs):
@@ -263,10 +302,15 @@ class ScopedListView(LoginRequiredMixin, ScopedQuerysetMixin, FilterView):
         user = self.request.user
         context.update(
             title=self.title or str(self.get_model()._meta.verbose_name_plural).capitalize(),
+            verbose_name=self.get_model()._meta.verbose_name,
             columns=columns,
             rows=make_rows(context["object_list"], columns),
             create_url=self.url_for("create") if can_write(user, self.area) else "",
             active_filters=sum(1 for k, v in self.request.GET.items() if k not in ("page", "export") and v),
+            more_filters_active=sum(
+                1 for k, v in self.request.GET.items() if k not in ("page", "export", "q") and v not in ("", "unknown")
+            ),
+            filter_bar_exclude=self.filter_bar_exclude,
         )
         return context
 
@@ -287,6 +331,10 @@ class ScopedDetailView(LoginRequiredMixin, ScopedQuerysetMixin, DetailView):
     def get_sections(self) -> list[Section]:
         return []
 
+    def get_actions(self) -> list[tuple[str, str]]:
+        """Extra buttons beside Edit, as (label, url): a scheduled test's Record, …"""
+        return []
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj = self.object
@@ -295,13 +343,15 @@ class ScopedDetailView(LoginRequiredMixin, ScopedQuerysetMixin, DetailView):
         context.update(
             title=str(obj),
             kind=str(self.get_model()._meta.verbose_name).capitalize(),
+            verbose_name_plural=self.get_model()._meta.verbose_name_plural,
             tab=tab,
             field_cells=[(f.header, make_cell(obj, f)) for f in fields],
             list_url=self.url_for("list"),
             update_url=self.url_for("update", obj.pk) if can_write(self.request.user, self.area) else "",
+            actions=self.get_actions(),
         )
         if tab == "history":
-            context["history"] = history_for(obj)
+            context["history"] = history_rows(obj)
         else:
             context["sections"] = self.get_sections()
         return context
@@ -351,6 +401,7 @@ class ServiceFormMixin(WriteAccessMixin):
             title=f"Edit {obj}" if obj is not None and obj.pk else f"New {verbose}",
             kind=str(verbose).capitalize(),
             cancel_url=obj.get_absolute_url() if obj is not None and obj.pk else self.url_for("list"),
+            status_cell=make_cell(obj, Column("Status", "status", badge=True)) if hasattr(obj, "status") else None,
         )
         return context
 
@@ -366,13 +417,22 @@ class ScopedUpdateView(LoginRequiredMixin, ServiceFormMixin, ScopedQuerysetMixin
     """Change a record of the user's centre: `service(instance=…, actor=user, **fields)`.
 
     The form edits its own copy: a ModelForm writes the new values onto its instance while validating, and the
-    service must see the stored record to know what changed (and audit exactly that).
+    service must see the stored record to know what changed (and audit exactly that). The form also asks why:
+    `lims.audit.AuditContextMiddleware` files the posted `change_reason` with the change, shown on the History tab.
     """
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = self.get_queryset().get(pk=self.object.pk)
         return kwargs
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["change_reason"] = forms.CharField(
+            required=False, max_length=500, label="Reason for the change",
+            help_text="Kept in the record's history with your name.", widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        return form
 
     def call_service(self, form) -> Model:
         return type(self).service(instance=self.object, actor=self.request.user, **form.service_fields())
@@ -413,9 +473,9 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
         today = timezone.localdate()
         due = scope_for_user(ScheduledTest.objects.all(), user).filter(
-            status=ScheduledTest.Status.SCHEDULED, due_date__lte=today
+            status=ScheduledTest.Status.SCHEDULED, due_date__lte=today, mouse__voided_at__isnull=True
         )
-        return {"due_count": due.count(), "overdue_count": due.filter(overdue_on(today)).count()}
+        return due.aggregate(due_count=Count("pk"), overdue_count=Count("pk", filter=overdue_on(today)))
 
     def colony_panel(self, user) -> dict:
         from colonies.models import Colony, Mouse
@@ -441,5 +501,8 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         experiments = scope_for_user(Experiment.objects.filter(voided_at__isnull=True), user)
         if last_delivered is not None:
             experiments = experiments.filter(created_at__gt=last_delivered.started_at or last_delivered.created_at)
-        return {"unsubmitted_count": experiments.count(), "recent_submissions": list(submissions[:5]),
+        recent = list(submissions[:5])
+        for submission in recent:
+            submission.tone = STATUS_TONES.get(submission.status, "muted")
+        return {"unsubmitted_count": experiments.count(), "recent_submissions": recent,
                 "last_delivered": last_delivered}
