@@ -4,10 +4,12 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from colonies.models import Mouse
 from colonies.services import phenotyping_started_for
 from lims.audit import audit_context
+from lims.exceptions import Conflict
 from procedures.models import Experiment, Parameter, ParameterValue, Pipeline, Procedure, ScheduledTest
 from procedures.validation import check_status_code, normalise_value
 
@@ -96,6 +98,7 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
 
     Raises:
         ValidationError: keyed by parameter key (or field) with a message naming the parameter.
+        Conflict: the scheduled test was already recorded (or is no longer scheduled).
     """
     if date_of_experiment > date.today():
         raise ValidationError({"date_of_experiment": ["The date of the experiment cannot be in the future."]})
@@ -117,6 +120,10 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
             row.experiment = experiment
         ParameterValue.objects.bulk_create(rows)
         if scheduled_test is not None:
-            ScheduledTest.objects.filter(pk=scheduled_test.pk).update(status=ScheduledTest.Status.DONE)
+            # Claim the test: of two submits at the same moment (a double tap) only one records the experiment.
+            claimed = ScheduledTest.objects.filter(pk=scheduled_test.pk, status=ScheduledTest.Status.SCHEDULED).update(
+                status=ScheduledTest.Status.DONE, updated_at=timezone.now())
+            if claimed != 1:
+                raise Conflict("This test has already been recorded or is no longer scheduled.")
         phenotyping_started_for(mouse=mouse, actor=actor)
     return experiment
