@@ -28,7 +28,7 @@ def test_token_authentication(tech):
 
 
 def test_line_from_gene_to_recorded_body_weight(auth_client, tech):
-    gene = GeneFactory(symbol="Pax6", mgi_id="MGI:97490")
+    GeneFactory(symbol="Pax6", mgi_id="MGI:97490")
     ConsortiumFactory()
     StrainFactory()
     StrainFactory(name="C57BL/6NTac", mgi_id="MGI:2164831")

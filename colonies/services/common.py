@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from colonies.models import StatusStamp
 from lims.audit import audit_context
+from lims.exceptions import Conflict
 
 
 def centre_of(actor, centre=None):
@@ -46,3 +47,22 @@ def not_in_future(errors: dict, field: str, value: date | None, label: str) -> N
 def normalise_name(value: str) -> str:
     """Trim and collapse white space, as iMits does before comparing names."""
     return " ".join((value or "").split())
+
+
+def mark_aborted(instance, *, reason: str) -> str:
+    """Check an abort request and set is_active = false with the reason; return the cleaned reason.
+
+    Every production machine aborts the same way: a reason is required and an aborted record stays aborted.
+
+    Raises:
+        Conflict: already aborted.
+        ValidationError: no usable reason.
+    """
+    noun = instance._meta.verbose_name
+    if not instance.is_active:
+        raise Conflict(f"This {noun} is already aborted.")
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": [f"Say why the {noun} is aborted."]})
+    instance.is_active, instance.aborted_reason = False, reason
+    return reason

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
-from colonies.services.common import audited, centre_of, normalise_name, stamps_sync
+from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
 from colonies.services.production import microinjection_refresh_status
 from lims.exceptions import Conflict
 from lims.services import apply_fields, save_validated
@@ -143,13 +143,9 @@ def allele_modification_update(*, instance: AlleleModification, actor, **fields)
 
 @transaction.atomic
 def allele_modification_abort(*, instance: AlleleModification, actor, reason: str) -> AlleleModification:
-    if not instance.is_active:
-        raise Conflict("This allele modification is already aborted.")
-    if len(reason.strip()) < 5:
-        raise ValidationError({"reason": ["Say why the allele modification is aborted."]})
-    instance.is_active, instance.aborted_reason = False, reason.strip()
+    reason = mark_aborted(instance, reason=reason)
     return _allele_modification_save(instance, actor=actor, changed=["is_active", "aborted_reason"],
-                                     action="colonies.allelemodification.aborted", reason=reason.strip())
+                                     action="colonies.allelemodification.aborted", reason=reason)
 
 
 # --- Phenotyping attempts ---------------------------------------------------------------------------------------
@@ -222,13 +218,9 @@ def phenotyping_attempt_update(*, instance: PhenotypingAttempt, actor, **fields)
 
 @transaction.atomic
 def phenotyping_attempt_abort(*, instance: PhenotypingAttempt, actor, reason: str) -> PhenotypingAttempt:
-    if not instance.is_active:
-        raise Conflict("This phenotyping attempt is already aborted.")
-    if len(reason.strip()) < 5:
-        raise ValidationError({"reason": ["Say why the phenotyping attempt is aborted."]})
-    instance.is_active, instance.aborted_reason = False, reason.strip()
+    reason = mark_aborted(instance, reason=reason)
     return _phenotyping_attempt_save(instance, actor=actor, changed=["is_active", "aborted_reason"],
-                                     action="colonies.phenotypingattempt.aborted", reason=reason.strip())
+                                     action="colonies.phenotypingattempt.aborted", reason=reason)
 
 
 def phenotyping_started_for(*, mouse, actor) -> None:

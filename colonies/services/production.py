@@ -5,14 +5,12 @@ domain verb in the audit context. An attempt's status is derived here from its d
 (iMits, domain-production.md §2.1), and a stamp keeps the date each status was first reached.
 """
 import re
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from colonies.models import Colony, CrisprGuide, EsCell, MicroInjection, Nuclease, Plan
-from colonies.services.common import audited, centre_of, not_in_future, normalise_name, stamps_sync
-from lims.exceptions import Conflict
+from colonies.services.common import audited, centre_of, mark_aborted, not_in_future, normalise_name, stamps_sync
 from lims.models import Strain
 from lims.services import apply_fields, save_validated
 
@@ -285,14 +283,9 @@ def microinjection_abort(*, instance: MicroInjection, actor, reason: str) -> Mic
     Raises:
         Conflict: the attempt is already aborted.
     """
-    if not instance.is_active:
-        raise Conflict("This attempt is already aborted.")
-    if len(reason.strip()) < 5:
-        raise ValidationError({"reason": ["Say why the attempt is aborted."]})
-    instance.is_active = False
-    instance.aborted_reason = reason.strip()
+    reason = mark_aborted(instance, reason=reason)
     return _microinjection_save(instance, actor=actor, changed=["is_active", "aborted_reason"], guides=None,
-                                nucleases=None, action="colonies.microinjection.aborted", reason=reason.strip())
+                                nucleases=None, action="colonies.microinjection.aborted", reason=reason)
 
 
 def microinjection_refresh_status(*, attempt: MicroInjection, actor) -> None:
