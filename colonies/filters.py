@@ -7,10 +7,12 @@ from lims.models import Gene
 
 
 class SearchFilterSet(df.FilterSet):
-    """Adds `q`, a free-text search over `search_fields`."""
+    """Adds `q`, a free-text search over `search_fields`, and `centre` (an ILAR code; superusers see every centre,
+    everyone else only their own, so for them it narrows nothing)."""
 
     search_fields: tuple[str, ...] = ()
     q = df.CharFilter(method="search", label="Search")
+    centre = df.CharFilter(field_name="centre__code", lookup_expr="iexact", label="Centre (code)")
 
     def search(self, queryset, name, value):
         if not value.strip():
@@ -23,6 +25,7 @@ class SearchFilterSet(df.FilterSet):
 
 class GeneFilterSet(SearchFilterSet):
     search_fields = ("symbol", "mgi_id", "name")
+    centre = None  # genes are shared reference data
 
     class Meta:
         model = Gene
