@@ -22,6 +22,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("production/", include("colonies.urls")),
+    path("production/", include("colonies.import_urls")),
     path("phenotyping/", include("procedures.urls")),
     path("dcc/", include("procedures.dcc.urls")),
     path("api/v1/", include(api_v1)),
