@@ -2,8 +2,11 @@
 from lims.roles import WRITE_ROLES, can_write
 
 NAVIGATION = [
-    ("Production", [("Genes", "colonies:gene_list"), ("ES cells", "colonies:escell_list"),
-                    ("Micro-injections", "colonies:microinjection_list"), ("Colonies", "colonies:colony_list")]),
+    ("Production", [("Genes", "colonies:gene_list"), ("Plans", "colonies:plan_list"),
+                    ("ES cells", "colonies:escell_list"), ("Micro-injections", "colonies:microinjection_list"),
+                    ("Colonies", "colonies:colony_list"), ("Allele modifications", "colonies:allelemodification_list"),
+                    ("Phenotyping attempts", "colonies:phenotypingattempt_list"),
+                    ("Production summary", "colonies:production_summary")]),
     ("Colony", [("Mice", "colonies:mouse_list")]),
     ("Phenotyping", [("Worklist", "procedures:worklist"), ("Scheduled tests", "procedures:scheduledtest_list"),
                      ("Experiments", "procedures:experiment_list")]),

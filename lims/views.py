@@ -33,6 +33,8 @@ from lims.scoping import CentreScopedMixin, scope_for_user
 STATUS_TONES: dict[str, str] = {
     # MicroInjection.Status
     "mip": "info", "chr": "info", "fod": "info", "gtc": "success", "abt": "danger",
+    # AlleleModification.Status and PhenotypingAttempt.Status ("abt" as above)
+    "mpr": "info", "ces": "info", "cec": "success", "par": "info", "pds": "info", "pdc": "success",
     # Colony.GenotypeStatus
     "in_progress": "info", "confirmed": "success", "not_confirmed": "warning", "extinct": "muted", "aborted": "danger",
     # Mouse.Status

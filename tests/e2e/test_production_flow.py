@@ -1,0 +1,129 @@
+"""Browser journey: a technician takes a new ES cell micro-injection attempt from "in progress" to "Genotype
+confirmed", on a tablet-sized screen, watching the status timeline move.
+
+Drives Debian's Chromium through Playwright against pytest-django's live server, launched as in
+test_record_body_weight.py. Set LIMS_E2E_SCREENSHOTS to a directory to keep screenshots of the attempt's detail
+page and of the production summary (ui-attempt-*.png, ui-summary.png).
+"""
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from colonies.models import MicroInjection
+from tests.factories import EsCellFactory, GeneFactory, PlanFactory
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM calls made here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
+]
+
+
+@pytest.fixture
+def plan_and_clone(transactional_db, centre):
+    """GIVEN a Harwell plan for Pax6 under BaSH and a Pax6 ES cell clone, and no other work on Pax6 anywhere."""
+    plan = PlanFactory(centre=centre, gene=GeneFactory(symbol="Pax6", mgi_id="MGI:97490"))
+    es_cell = EsCellFactory(centre=centre, gene=plan.gene, name="EPD0123_4_A01")
+    return plan, es_cell
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        # As in test_record_body_weight.py: close this thread's connection before Playwright's greenlet goes away.
+        connections.close_all()
+        context.close()
+        browser.close()
+
+
+def _screenshot(page, name: str) -> None:
+    folder = os.environ.get("LIMS_E2E_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=str(Path(folder) / f"ui-{name}.png"), full_page=True)
+
+
+def _current_step(page):
+    return page.locator(".timeline__step--current .timeline__label")
+
+
+def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_page, plan_and_clone, tech):
+    from playwright.sync_api import expect
+
+    page, (plan, es_cell) = browser_page, plan_and_clone
+    mi_date = dt.date.today() - dt.timedelta(days=60)
+
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(tech.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=re.compile("Hello"))).to_be_visible()
+
+    # A new attempt from the list; the CRISPR fields stay out of the way of an ES cell attempt.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Micro-injections").click()
+    page.get_by_role("link", name="New micro-injection attempt").click()
+    expect(page.get_by_role("heading", name="New micro-injection attempt")).to_be_visible()
+    page.get_by_label(re.compile(r"^Plan\b")).select_option(label=str(plan))
+    expect(page.get_by_label("Kind")).to_have_value("es_cell")
+    expect(page.get_by_label("Embryos injected")).to_be_hidden()
+    page.get_by_label("ES cell", exact=True).select_option(label=es_cell.name)
+    page.get_by_label("External reference").fill("HAR-PAX6-MI-1")
+    page.get_by_label("MI date").fill(mi_date.isoformat())
+    page.get_by_label("Total blasts injected").fill("120")
+    page.get_by_label("Total transferred").fill("100")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("heading", name=re.compile("HAR-PAX6-MI-1"))).to_be_visible()
+    expect(_current_step(page)).to_have_text("Micro-injection in progress")
+    expect(page.locator(".timeline__step--current .timeline__date")).to_have_text(mi_date.isoformat())
+    expect(page.locator(".timeline__step--next .timeline__label")).to_have_text(
+        ["Chimeras obtained", "Genotype confirmed"])
+    _screenshot(page, "attempt-in-progress")
+
+    # Weeks later: chimeras are born.
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Total pups born").fill("20")
+    page.get_by_label("Total male chimeras").fill("3")
+    page.get_by_label("Reason for the change").fill("Chimeras counted at weaning")
+    page.get_by_role("button", name="Save").click()
+    expect(_current_step(page)).to_have_text("Chimeras obtained")
+    expect(page.locator(".timeline__step--done .timeline__label")).to_have_text(["Micro-injection in progress"])
+
+    # Then the germline transmission: heterozygous offspring.
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Number of het offspring").fill("2")
+    page.get_by_role("button", name="Save").click()
+    expect(_current_step(page)).to_have_text("Genotype confirmed")
+    expect(page.locator(".timeline__step--done .timeline__label")).to_have_text(
+        ["Micro-injection in progress", "Chimeras obtained"])
+    expect(page.locator(".timeline__step--next")).to_have_count(0)
+    expect(page.locator(".page-head .badge")).to_have_text("Genotype confirmed")
+    _screenshot(page, "attempt-confirmed")
+
+    attempt = MicroInjection.objects.get(external_ref="HAR-PAX6-MI-1")
+    assert attempt.status == MicroInjection.Status.GENOTYPE_CONFIRMED and attempt.centre == tech.centre
+    assert {s.status for s in attempt.stamps.all()} == {"mip", "chr", "gtc"}
+
+    # The summary counts the gene once under Genotype confirmed, and the figure opens the attempt.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Production summary").click()
+    expect(page.get_by_role("heading", name="Production summary")).to_be_visible()
+    _screenshot(page, "summary")
+    page.get_by_role("link", name=re.compile("1 gene Genotype confirmed, BaSH at Harwell")).click()
+    expect(page.get_by_role("link", name="HAR-PAX6-MI-1")).to_be_visible()
