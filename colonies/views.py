@@ -315,6 +315,7 @@ def _qc_rows(tests, results: dict) -> list[tuple[str, str, str, str]]:
 
 class EsCellListView(ScopedListView):
     filterset_class = EsCellFilterSet
+    import_url_name = "colonies_import:escell_import"
     selector = selectors.es_cell_list
     columns = [("Name", "name"), ("Gene", "gene.symbol"), ("Allele", "allele_symbol_superscript"),
                ("Allele type", "allele_type"), ("Pipeline", "pipeline"), ("Parental cell line", "parental_cell_line")]
@@ -405,6 +406,7 @@ def count_funnel(attempt: MicroInjection) -> list[tuple[str, int | None, float]]
 
 class MicroInjectionListView(ScopedListView):
     filterset_class = MicroInjectionListFilterSet
+    import_url_name = "colonies_import:microinjection_import"
     selector = selectors.microinjection_list
     columns = [("Attempt", "external_ref"), ("Gene", "plan.gene.symbol"), ("Consortium", "plan.consortium.name"),
                ("Kind", "kind"), ("ES cell", "es_cell.name"), ("MI date", "mi_date"), ("Status", "status", True),

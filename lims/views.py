@@ -253,6 +253,7 @@ class ScopedListView(LoginRequiredMixin, ScopedQuerysetMixin, FilterView):
     title = ""
     # Filters the API needs but a person does not (still honoured when present in the query string).
     filter_bar_exclude: Sequence[str] = ()
+    import_url_name = ""  # URL name of an Excel import page for this list, shown beside "New …"
 
     def get_columns(self) -> list[Column]:
         return [Column.of(c) for c in self.columns]
@@ -308,6 +309,7 @@ class ScopedListView(LoginRequiredMixin, ScopedQuerysetMixin, FilterView):
             columns=columns,
             rows=make_rows(context["object_list"], columns),
             create_url=self.url_for("create") if can_write(user, self.area) else "",
+            import_url=reverse(self.import_url_name) if self.import_url_name and can_write(user, self.area) else "",
             active_filters=sum(1 for k, v in self.request.GET.items() if k not in ("page", "export") and v),
             more_filters_active=sum(
                 1 for k, v in self.request.GET.items() if k not in ("page", "export", "q") and v not in ("", "unknown")

@@ -385,3 +385,16 @@ def test_long_dropdowns_live_on_a_hidden_sheet_and_short_ones_inline():
     assert validations["A"].formula1 == "'Lists'!$A$1:$A$40"
     assert validations["B"].formula1 == '"a,b"'
     assert workbook.sheetnames == ["Data", "Lists", "Help"]
+
+
+@pytest.mark.parametrize(("list_url", "import_url"), [
+    ("colonies:escell_list", "colonies_import:escell_import"),
+    ("colonies:microinjection_list", "colonies_import:microinjection_import"),
+])
+def test_lists_link_to_their_import_page_for_writers_only(client, tech, readonly, list_url, import_url):
+    from django.urls import reverse
+
+    client.force_login(tech)
+    assert reverse(import_url) in client.get(reverse(list_url)).content.decode()
+    client.force_login(readonly)
+    assert reverse(import_url) not in client.get(reverse(list_url)).content.decode()
