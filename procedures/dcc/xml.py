@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from os import PathLike
 
-from django.db.models import F, Prefetch, QuerySet, Value
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 from lxml import etree
 
-from colonies.models import Mouse
+from colonies.models import Mouse, PhenotypingAttempt
 from procedures.models import Experiment, Parameter, ParameterValue
 
 SPECIMEN_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/specimen"
@@ -109,7 +109,8 @@ def _mouse_attributes(mouse: Mouse) -> dict[str, str]:
         if mouse.strain.mgi_id:
             attrib["strainID"] = mouse.strain.mgi_id
     elif mouse.colony is not None:
-        attrib["colonyID"] = mouse.colony.name
+        # The DCC knows a line by its phenotyping cohort (iMits/GenTaR phenotyping attempt) where there is one.
+        attrib["colonyID"] = getattr(mouse, "cohort_name", None) or mouse.colony.name
     attrib.update(
         {
             "litterId": mouse.litter_code or mouse.specimen_id,
@@ -127,9 +128,14 @@ def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> W
 
     The XSD needs at least one mouse per document, so callers do not write a specimen file for an empty queryset.
     """
+    cohorts = PhenotypingAttempt.objects.filter(
+        parent_colony_id=OuterRef("colony_id"), centre_id=OuterRef("centre_id"), voided_at__isnull=True,
+        is_active=True,
+    ).order_by("pk")
     rows = (
         mice.filter(voided_at__isnull=True)
         .select_related("centre", "colony", "strain")
+        .annotate(cohort_name=Subquery(cohorts.values("colony_name")[:1]))
         .order_by("centre__code", "specimen_id", "pk")
     )
     result = WriteResult()

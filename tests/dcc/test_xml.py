@@ -115,3 +115,15 @@ def test_series_increments_keep_the_impress_order(centre, tech, tmp_path):
 
     series = etree.parse(str(path)).find(f".//{q(PROCEDURE_NS, 'seriesParameter')}")
     assert [v.get("incrementValue") for v in series] == increments
+
+
+def test_mutant_colony_id_is_the_phenotyping_cohort_name_when_there_is_one(tech, tmp_path):
+    from colonies.services import phenotyping_attempt_create
+
+    mouse = MouseFactory(centre=tech.centre)
+    plain = MouseFactory(centre=tech.centre)
+    phenotyping_attempt_create(actor=tech, parent_colony=mouse.colony, colony_name="COHORT-H-1")
+    path = tmp_path / "s.xml"
+    write_specimen_file(path, Mouse.objects.filter(pk__in=[mouse.pk, plain.pk]))
+    ids = {m.get("specimenID"): m.get("colonyID") for m in etree.parse(str(path)).iter("{*}mouse")}
+    assert ids == {mouse.specimen_id: "COHORT-H-1", plain.specimen_id: plain.colony.name}
