@@ -6,6 +6,7 @@ Celery tasks in-process. Production sets both, DEBUG=false and a real SECRET_KEY
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from lims.env import env_bool, env_int, env_list, env_str
@@ -105,7 +106,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Daily at 00:15 UTC: scheduled tests whose window ended yesterday become "missed".
+    "procedures-tests-mark-missed": {"task": "procedures.tasks.tests_mark_missed",
+                                     "schedule": crontab(hour=0, minute=15)},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,13 +1,13 @@
 """IMPReSS definitions are reference data: editable in the admin (normally loaded with `load_impress`)."""
 from django.contrib import admin
 
-from procedures.models import Parameter, Pipeline, Procedure
+from procedures.models import Parameter, Pipeline, PipelineSettings, Procedure
 
 
 class ParameterInline(admin.TabularInline):
     model = Parameter
     extra = 0
-    fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "order"]
+    fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value", "order"]
 
 
 @admin.register(Pipeline)
@@ -21,3 +21,11 @@ class ProcedureAdmin(admin.ModelAdmin):
     list_filter = ["pipeline", "level", "week"]
     search_fields = ["key", "name"]
     inlines = [ParameterInline]
+
+
+@admin.register(PipelineSettings)
+class PipelineSettingsAdmin(admin.ModelAdmin):
+    """A centre's window per pipeline; changing it affects mice enrolled afterwards only."""
+
+    list_display = ["centre", "pipeline", "window_days"]
+    list_filter = ["centre", "pipeline"]

@@ -2,7 +2,7 @@
 import django_filters as df
 
 from colonies.filters import SearchFilterSet
-from procedures.models import Experiment, ScheduledTest
+from procedures.models import Experiment, LineExperiment, ScheduledTest
 
 
 class ScheduledTestFilterSet(SearchFilterSet):
@@ -10,6 +10,7 @@ class ScheduledTestFilterSet(SearchFilterSet):
     procedure = df.CharFilter(field_name="procedure__key", lookup_expr="iexact")
     colony = df.CharFilter(field_name="mouse__colony__name", lookup_expr="iexact")
     mouse = df.CharFilter(field_name="mouse__specimen_id", lookup_expr="iexact")
+    # Rooms and cages do not exist yet; `cage` and `room` filters come with them.
     due_after = df.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
     due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
 
@@ -29,3 +30,15 @@ class ExperimentFilterSet(SearchFilterSet):
     class Meta:
         model = Experiment
         fields = ["procedure", "colony", "mouse", "status"]
+
+
+class LineExperimentFilterSet(SearchFilterSet):
+    search_fields = ("colony__name", "procedure__key", "experimenter")
+    procedure = df.CharFilter(field_name="procedure__key", lookup_expr="iexact")
+    colony = df.CharFilter(field_name="colony__name", lookup_expr="iexact")
+    date_after = df.DateFilter(field_name="date_of_experiment", lookup_expr="gte", label="Date from")
+    date_before = df.DateFilter(field_name="date_of_experiment", lookup_expr="lte", label="Date to")
+
+    class Meta:
+        model = LineExperiment
+        fields = ["procedure", "colony"]

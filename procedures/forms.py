@@ -11,9 +11,9 @@ from django.forms import BoundField
 from django.utils import timezone
 
 from lims.forms import DATE_INPUT
-from procedures.models import Parameter
+from procedures.models import Parameter, Procedure
 from procedures.services import EnteredValue
-from procedures.validation import PARAMETER_STATUS_CODES
+from procedures.validation import PARAMETER_STATUS_CODES, PROCEDURE_STATUS_CODES
 
 NOT_ENTERABLE = {Parameter.Type.MEDIA, Parameter.Type.SERIES_MEDIA, Parameter.Type.MEDIA_SAMPLE}
 STATUS_CHOICES = [("", "Measured (enter the value)")] + [
@@ -153,7 +153,66 @@ class ExperimentRecordForm(forms.Form):
         return entries
 
 
+class ExperimentEditForm(ExperimentRecordForm):
+    """The values of a recorded experiment, filled in, plus the reason a QC-locked one is changed.
+
+    The date and experimenter identify the experiment and are not edited here; the service keeps the reason in the
+    audit trail and refuses an edit of a locked experiment without one.
+    """
+
+    reason = forms.CharField(required=False, max_length=500, label="Reason for the change",
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, experiment, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["date_of_experiment"], self.fields["experimenter"]
+        if experiment.is_qc_locked:
+            self.fields["reason"].required = True
+        recorded: dict[tuple[str, str], tuple[str, str]] = {
+            (v.parameter.key, v.increment): (v.value, v.status_code) for v in experiment.values.all()
+        }
+        for parameter in self.parameters:
+            for name, increment in self._value_names(parameter):
+                value, code = recorded.get((parameter.key, increment), ("", ""))
+                self.initial[name] = value
+                if code:
+                    self.initial[f"{parameter.key}__status"] = code
+
+
 class WorklistDayForm(forms.Form):
-    """The day the worklist is for: tests due on or before it (today unless chosen)."""
+    """The day the worklist is for: tests due on or before it (today unless chosen).
+
+    With `period=week` the list covers the Monday-to-Sunday week of that day, for planning the rooms; `procedure`
+    narrows it to one procedure key (one station, one technician).
+    """
+
+    PERIODS = [("day", "Day"), ("week", "Week")]
 
     day = forms.DateField(required=False, widget=DATE_INPUT, label="Due on or before")
+    period = forms.ChoiceField(required=False, choices=PERIODS, label="Show")
+    procedure = forms.ChoiceField(required=False, label="Procedure")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keys = (
+            Procedure.objects.filter(level=Procedure.Level.MOUSE)
+            .order_by("week", "key").values_list("key", "name").distinct()
+        )
+        self.fields["procedure"].choices = [("", "All procedures")] + [(k, f"{n} ({k})") for k, n in keys]
+
+
+class ScheduledTestCloseForm(forms.Form):
+    """Close an open test: not performed (with the IMPC_PSC code the DCC receives) or cancelled (never reported)."""
+
+    NOT_PERFORMED, CANCEL = "not_performed", "cancel"
+
+    outcome = forms.ChoiceField(
+        choices=[(NOT_PERFORMED, "Not performed (reported to the DCC with a status code)"),
+                 (CANCEL, "Cancelled (scheduled by mistake; not reported)")],
+        widget=forms.RadioSelect, initial=NOT_PERFORMED, label="What happened",
+    )
+    status_code = forms.ChoiceField(
+        required=False, label="Procedure status code",
+        choices=[("", "—")] + [(code, f"{code} · {label}") for code, label in PROCEDURE_STATUS_CODES.items()],
+    )
+    reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}))

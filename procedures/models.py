@@ -1,5 +1,6 @@
 """IMPReSS definitions, the schedule of tests for every enrolled mouse, and the experiments recorded against it."""
 import pghistory
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -71,6 +72,8 @@ class Parameter(models.Model):
     increments = models.JSONField(default=list, blank=True)
     version = models.CharField(max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    min_value = models.FloatField(null=True, blank=True, help_text="Below this a value is flagged for review.")
+    max_value = models.FloatField(null=True, blank=True, help_text="Above this a value is flagged for review.")
 
     class Meta:
         ordering = ["procedure", "order", "key"]
@@ -78,6 +81,41 @@ class Parameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
+
+    def is_out_of_range(self, value: str) -> bool:
+        """True when a numeric value lies outside the plausible range; the value is kept, only flagged."""
+        if self.min_value is None and self.max_value is None:
+            return False
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        return (self.min_value is not None and number < self.min_value) or (
+            self.max_value is not None and number > self.max_value)
+
+
+@pghistory.track(*audit_trackers())
+class PipelineSettings(CentreOwnedModel):
+    """How a centre runs a pipeline: the number of days a scheduled test stays open from its due date.
+
+    Centres differ (a 7-day week, a 5-day working week, a 14-day window for rare equipment); without a row the
+    default of `procedures.services.DEFAULT_WINDOW_DAYS` applies.
+    """
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="settings")
+    window_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days a scheduled test stays open, counting its due date.",
+    )
+
+    class Meta:
+        verbose_name_plural = "pipeline settings"
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "pipeline"], name="pipeline_settings_unique_per_centre"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline} at {self.centre}: {self.window_days}-day window"
 
 
 @pghistory.track(*audit_trackers())
@@ -91,6 +129,15 @@ class ScheduledTest(CentreOwnedModel):
         NOT_PERFORMED = "not_performed", "Not performed"
         CANCELLED = "cancelled", "Cancelled"
 
+    # A missed test (window closed) can still be explained (not performed) or withdrawn (cancelled); it is not
+    # recorded late: the DCC would take the data, but the age at test would no longer be what the pipeline says.
+    TRANSITIONS = {
+        Status.SCHEDULED: {Status.DONE, Status.MISSED, Status.NOT_PERFORMED, Status.CANCELLED},
+        Status.MISSED: {Status.NOT_PERFORMED, Status.CANCELLED},
+    }
+    OPEN = frozenset({Status.SCHEDULED, Status.MISSED})
+    TERMINAL = frozenset({Status.DONE, Status.NOT_PERFORMED, Status.CANCELLED})
+
     mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, related_name="scheduled_tests")
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="scheduled_tests")
     due_date = models.DateField(db_index=True)
@@ -98,6 +145,8 @@ class ScheduledTest(CentreOwnedModel):
     window_end = models.DateField()
     status = models.CharField(max_length=15, choices=Status, default=Status.SCHEDULED, db_index=True)
     status_code = models.CharField(max_length=120, blank=True, help_text="IMPC_PSC_* when not performed.")
+    status_reason = models.CharField(max_length=500, blank=True, help_text="Why it was not performed or cancelled.")
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_date", "mouse__specimen_id"]
@@ -135,6 +184,14 @@ class Experiment(CentreOwnedModel, VoidableModel):
     recorded_by = models.ForeignKey(
         "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    qc_locked_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                        help_text="Validated by a data wrangler; edits need a reason from then on.")
+    qc_locked_by = models.ForeignKey(
+        "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    needs_resubmission = models.BooleanField(
+        default=False, editable=False, help_text="Edited after the QC lock: the DCC must receive it again."
+    )
 
     class Meta:
         ordering = ["-date_of_experiment", "pk"]
@@ -146,6 +203,10 @@ class Experiment(CentreOwnedModel, VoidableModel):
 
     def get_absolute_url(self) -> str:
         return reverse("procedures:experiment_detail", args=[self.pk])
+
+    @property
+    def is_qc_locked(self) -> bool:
+        return self.qc_locked_at is not None
 
     @property
     def experiment_id(self) -> str:
@@ -170,6 +231,61 @@ class ParameterValue(TimeStampedModel):
         ordering = ["parameter__order", "parameter__key", "increment"]
         constraints = [
             models.UniqueConstraint(fields=["experiment", "parameter", "increment"], name="parameter_value_unique"),
+        ]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.key}={self.value or self.status_code}"
+
+
+@pghistory.track(*audit_trackers())
+class LineExperiment(CentreOwnedModel, VoidableModel):
+    """A line-level procedure (fertility, viability) performed on a colony, not on one mouse.
+
+    Kept apart from `Experiment` so that a mouse experiment always has a mouse (and the DCC `<experiment>` export
+    stays as it is); the DCC sends these as `<line>` elements. A status code replaces the values when the procedure
+    was not performed.
+    """
+
+    colony = models.ForeignKey("colonies.Colony", on_delete=models.PROTECT, related_name="line_experiments")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="line_experiments")
+    procedure_version = models.CharField(max_length=100, blank=True, editable=False)
+    date_of_experiment = models.DateField()
+    experimenter = models.CharField(max_length=100, blank=True)
+    status_code = models.CharField(max_length=120, blank=True, help_text="IMPC_PSC_* when not performed.")
+    recorded_by = models.ForeignKey(
+        "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-date_of_experiment", "pk"]
+        indexes = [models.Index(fields=["centre", "procedure", "date_of_experiment"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.key} · {self.colony} · {self.date_of_experiment}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:lineexperiment_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class LineParameterValue(TimeStampedModel):
+    """A recorded value (or parameter status code) of a line-level experiment."""
+
+    line_experiment = models.ForeignKey(LineExperiment, on_delete=models.PROTECT, related_name="values")
+    parameter = models.ForeignKey(Parameter, on_delete=models.PROTECT, related_name="+")
+    increment = models.CharField(max_length=40, blank=True)
+    value = models.TextField(blank=True)
+    status_code = models.CharField(max_length=200, blank=True, help_text="IMPC_PARAMSC_* instead of a value.")
+
+    centre_path = "line_experiment__centre"
+
+    class Meta:
+        ordering = ["parameter__order", "parameter__key", "increment"]
+        constraints = [
+            models.UniqueConstraint(fields=["line_experiment", "parameter", "increment"],
+                                    name="line_parameter_value_unique"),
         ]
         triggers = [protect_delete()]
 

@@ -1,7 +1,15 @@
 """Reads for phenotyping, with relations fetched up front."""
 from django.db.models import Prefetch, QuerySet
 
-from procedures.models import Experiment, ParameterValue, Pipeline, Procedure, ScheduledTest
+from procedures.models import (
+    Experiment,
+    LineExperiment,
+    LineParameterValue,
+    ParameterValue,
+    Pipeline,
+    Procedure,
+    ScheduledTest,
+)
 
 
 def pipeline_list() -> QuerySet[Pipeline]:
@@ -19,5 +27,12 @@ def scheduled_test_list() -> QuerySet[ScheduledTest]:
 def experiment_list() -> QuerySet[Experiment]:
     values = ParameterValue.objects.select_related("parameter")
     return Experiment.objects.select_related("centre", "mouse", "procedure").prefetch_related(
+        Prefetch("values", queryset=values)
+    )
+
+
+def line_experiment_list() -> QuerySet[LineExperiment]:
+    values = LineParameterValue.objects.select_related("parameter")
+    return LineExperiment.objects.select_related("centre", "colony", "procedure", "recorded_by").prefetch_related(
         Prefetch("values", queryset=values)
     )

@@ -6,14 +6,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from colonies.models import Mouse
+from colonies.models import Colony, Mouse
 from colonies.services import phenotyping_started_for
 from lims.audit import audit_context
-from lims.exceptions import Conflict
-from procedures.models import Experiment, Parameter, ParameterValue, Pipeline, Procedure, ScheduledTest
-from procedures.validation import check_status_code, normalise_value
+from lims.exceptions import Conflict, DomainError, InvalidTransition
+from lims.roles import can_write
+from procedures.exceptions import NotAllowed
+from procedures.models import (
+    Experiment,
+    LineExperiment,
+    LineParameterValue,
+    Parameter,
+    ParameterValue,
+    Pipeline,
+    PipelineSettings,
+    Procedure,
+    ScheduledTest,
+)
+from procedures.validation import check_procedure_status_code, check_status_code, normalise_value
 
 DEFAULT_WINDOW_DAYS = 7
+# The code a test closes with when its mouse leaves the study, as the DCC enumerates them (dcc-format.md §4).
+CODE_FOR_MOUSE_STATUS = {Mouse.Status.DEAD: "IMPC_PSC_001", Mouse.Status.CULLED: "IMPC_PSC_002"}
 
 
 def due_date_for(mouse: Mouse, procedure: Procedure, *, enrolled_on: date) -> date:
@@ -23,22 +37,51 @@ def due_date_for(mouse: Mouse, procedure: Procedure, *, enrolled_on: date) -> da
     return mouse.date_of_birth + timedelta(weeks=procedure.week)
 
 
+def window_days_for(*, centre_id: int, pipeline: Pipeline) -> int:
+    """The centre's window for the pipeline (`PipelineSettings`), else the default week."""
+    row = PipelineSettings.objects.filter(centre_id=centre_id, pipeline=pipeline).only("window_days").first()
+    return row.window_days if row else DEFAULT_WINDOW_DAYS
+
+
+@transaction.atomic
+def pipeline_settings_set(*, centre, pipeline: Pipeline, window_days: int, actor) -> PipelineSettings:
+    """Set how many days a centre's scheduled tests of `pipeline` stay open; applies to mice enrolled from now on.
+
+    Tests already scheduled keep their window: a technician's plan for this week must not shift under them.
+    """
+    settings, _ = PipelineSettings.objects.get_or_create(centre=centre, pipeline=pipeline,
+                                                         defaults={"window_days": window_days})
+    settings.window_days = window_days
+    settings.full_clean()
+    with audit_context(user=actor.pk if actor else None, action="procedures.pipelinesettings.changed"):
+        settings.save(update_fields=["window_days", "updated_at"])
+    return settings
+
+
 @transaction.atomic
 def mice_enrol(*, mice, pipeline: Pipeline, actor, enrolled_on: date | None = None,
-               window_days: int = DEFAULT_WINDOW_DAYS) -> list[ScheduledTest]:
+               window_days: int | None = None) -> list[ScheduledTest]:
     """Schedule every mouse-level procedure of `pipeline` for each mouse, in the week of age it is due.
 
+    The window a test stays open is the centre's (`PipelineSettings`) unless `window_days` is given.
     Idempotent: a test already scheduled for the mouse, procedure and due date is not created again.
     """
     enrolled_on = enrolled_on or date.today()
     procedures = list(pipeline.procedures.filter(level=Procedure.Level.MOUSE))
+    windows: dict[int, int] = {}
     rows = []
     for mouse in mice:
+        if window_days is not None:
+            days = window_days
+        else:
+            if mouse.centre_id not in windows:
+                windows[mouse.centre_id] = window_days_for(centre_id=mouse.centre_id, pipeline=pipeline)
+            days = windows[mouse.centre_id]
         for procedure in procedures:
             due = due_date_for(mouse, procedure, enrolled_on=enrolled_on)
             rows.append(ScheduledTest(
                 centre_id=mouse.centre_id, mouse=mouse, procedure=procedure, due_date=due,
-                window_start=due, window_end=due + timedelta(days=window_days - 1),
+                window_start=due, window_end=due + timedelta(days=days - 1),
             ))
     with audit_context(user=actor.pk if actor else None, action="procedures.scheduledtest.enrolled"):
         return ScheduledTest.objects.bulk_create(rows, ignore_conflicts=True)
@@ -75,8 +118,10 @@ def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]]) 
                     values.append(ParameterValue(parameter=parameter, increment=entry.increment,
                                                  status_code=check_status_code(parameter, entry.status_code)))
                 else:
-                    values.append(ParameterValue(parameter=parameter, increment=entry.increment,
-                                                 value=normalise_value(parameter, entry.value)))
+                    value = normalise_value(parameter, entry.value)
+                    # Out of range is a question for a data wrangler, not a refusal: the value is kept as typed.
+                    values.append(ParameterValue(parameter=parameter, increment=entry.increment, value=value,
+                                                 out_of_range=parameter.is_out_of_range(value)))
             except ValueError as exc:
                 errors.setdefault(key, []).append(str(exc))
         if parameter.increments and parameter.type == Parameter.Type.SERIES:
@@ -126,4 +171,280 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
             if claimed != 1:
                 raise Conflict("This test has already been recorded or is no longer scheduled.")
         phenotyping_started_for(mouse=mouse, actor=actor)
+    return experiment
+
+
+# --- The status machine of a scheduled test (style.md B3) ------------------------------------------------------------
+
+
+def _transition(test: ScheduledTest, *, to: str, actor, action: str, reason: str = "", **fields) -> ScheduledTest:
+    """Move one test to `to` if the table allows it, claiming the row so that two writers cannot both succeed.
+
+    Raises:
+        InvalidTransition: `to` is not reachable from the test's status, or another writer changed it first.
+    """
+    from_ = test.status
+    if to not in ScheduledTest.TRANSITIONS.get(from_, set()):
+        raise InvalidTransition(
+            f"A {ScheduledTest.Status(from_).label.lower()} test cannot become {ScheduledTest.Status(to).label.lower()}."
+        )
+    now = timezone.now()
+    with audit_context(user=actor.pk if actor else None, action=action, reason=reason):
+        claimed = ScheduledTest.objects.filter(pk=test.pk, status=from_).update(
+            status=to, status_changed_at=now, updated_at=now, **fields
+        )
+    if claimed != 1:
+        raise InvalidTransition("This test was changed by someone else meanwhile; reload it and try again.")
+    test.refresh_from_db()
+    return test
+
+
+@transaction.atomic
+def scheduled_test_mark_not_performed(*, test: ScheduledTest, code: str, reason: str, actor) -> ScheduledTest:
+    """Close a test that will not be done, with the IMPC_PSC code the DCC receives in its place and a reason.
+
+    The code, not the absence of data, tells the DCC (and the statistics) why the mouse has no result.
+
+    Raises:
+        ValidationError: the code is not an IMPC_PSC code or the reason is empty.
+        InvalidTransition: the test is already done, not performed or cancelled.
+    """
+    errors = {}
+    try:
+        code = check_procedure_status_code(code)
+    except ValueError as exc:
+        errors["status_code"] = [str(exc)]
+    if not (reason or "").strip():
+        errors["status_reason"] = ["Say why the test was not performed."]
+    if errors:
+        raise ValidationError(errors)
+    return _transition(test, to=ScheduledTest.Status.NOT_PERFORMED, actor=actor, reason=reason.strip(),
+                       action="procedures.scheduledtest.not_performed", status_code=code,
+                       status_reason=reason.strip()[:500])
+
+
+@transaction.atomic
+def scheduled_test_cancel(*, test: ScheduledTest, reason: str, actor) -> ScheduledTest:
+    """Withdraw a test that should never have been scheduled (wrong pipeline, mouse enrolled by mistake).
+
+    Unlike "not performed", a cancelled test is not reported to the DCC at all.
+
+    Raises:
+        ValidationError: the reason is empty.
+        InvalidTransition: the test is already closed.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"status_reason": ["Say why the test is cancelled."]})
+    return _transition(test, to=ScheduledTest.Status.CANCELLED, actor=actor, reason=reason.strip(),
+                       action="procedures.scheduledtest.cancelled", status_reason=reason.strip()[:500])
+
+
+@transaction.atomic
+def scheduled_test_mark_missed(*, test: ScheduledTest, actor) -> ScheduledTest:
+    """Mark one test missed by hand (its window has closed without a result).
+
+    Raises:
+        ValidationError: the window is still open.
+        InvalidTransition: the test is not scheduled.
+    """
+    if test.window_end >= date.today():
+        raise ValidationError({"status": ["The window of this test is still open."]})
+    return _transition(test, to=ScheduledTest.Status.MISSED, actor=actor, action="procedures.scheduledtest.missed")
+
+
+@transaction.atomic
+def tests_mark_missed(*, today: date | None = None) -> int:
+    """Mark missed every scheduled test whose window closed before `today`; return how many.
+
+    One conditional UPDATE: it is idempotent, sees no test twice, and a test recorded at the same moment keeps
+    its "done" (the status guard loses the race cleanly). Run daily by beat (`procedures.tasks.tests_mark_missed`).
+    """
+    today = today or date.today()
+    with audit_context(action="procedures.scheduledtest.missed", reason="The window closed without a result."):
+        now = timezone.now()
+        return ScheduledTest.objects.filter(status=ScheduledTest.Status.SCHEDULED, window_end__lt=today).update(
+            status=ScheduledTest.Status.MISSED, status_changed_at=now, updated_at=now
+        )
+
+
+@transaction.atomic
+def scheduled_tests_close_for_mouse(*, mouse: Mouse, actor) -> int:
+    """Close every open test of a mouse that died or was culled, with IMPC_PSC_001 / 002; return how many.
+
+    Called by `colonies.services.mouse_update` when the status changes, so no technician has to remember it and
+    no worklist shows a dead mouse. Does nothing for other statuses.
+    """
+    code = CODE_FOR_MOUSE_STATUS.get(mouse.status)
+    if code is None:
+        return 0
+    label = "died" if mouse.status == Mouse.Status.DEAD else "was culled"
+    reason = f"The mouse {label}" + (f" on {mouse.status_date.isoformat()}" if mouse.status_date else "")
+    reason += f": {mouse.status_reason}" if mouse.status_reason else "."
+    action = "procedures.scheduledtest.not_performed"
+    with audit_context(user=actor.pk if actor else None, action=action, reason=reason):
+        now = timezone.now()
+        return ScheduledTest.objects.filter(mouse=mouse, status__in=ScheduledTest.OPEN).update(
+            status=ScheduledTest.Status.NOT_PERFORMED, status_code=code, status_reason=reason[:500],
+            status_changed_at=now, updated_at=now,
+        )
+
+
+# --- QC lock and edits of recorded experiments -------------------------------------------------------------------
+
+
+@transaction.atomic
+def experiment_qc_lock(*, experiment: Experiment, actor) -> Experiment:
+    """Lock a validated experiment: a data wrangler vouches for it, so later edits must say why.
+
+    Raises:
+        NotAllowed: the actor is not a data wrangler (or centre admin).
+        Conflict: the experiment is a draft, voided or already locked.
+    """
+    if not can_write(actor, "qc"):
+        raise NotAllowed("Only a data wrangler may QC-lock an experiment.")
+    if experiment.voided_at is not None:
+        raise Conflict("A voided experiment cannot be QC-locked.")
+    if experiment.status != Experiment.Status.SUBMITTED:
+        raise Conflict("A draft cannot be QC-locked; submit it first.")
+    now = timezone.now()
+    with audit_context(user=actor.pk, action="procedures.experiment.qc_locked"):
+        claimed = Experiment.objects.filter(pk=experiment.pk, qc_locked_at__isnull=True).update(
+            qc_locked_at=now, qc_locked_by=actor, updated_at=now
+        )
+    if claimed != 1:
+        raise Conflict("This experiment is already QC-locked.")
+    experiment.refresh_from_db()
+    return experiment
+
+
+def _entries_of(experiment: Experiment) -> dict[str, list[EnteredValue]]:
+    entries: dict[str, list[EnteredValue]] = {}
+    for row in experiment.values.select_related("parameter"):
+        entries.setdefault(row.parameter.key, []).append(
+            EnteredValue(value=row.value, status_code=row.status_code, increment=row.increment)
+        )
+    return entries
+
+
+@transaction.atomic
+def experiment_values_update(*, experiment: Experiment, values: dict[str, list[EnteredValue]], actor,
+                             reason: str = "") -> Experiment:
+    """Correct values of a recorded experiment; parameters not given keep their values.
+
+    The whole experiment is validated again as one, like a new record. Values are changed in place (never deleted):
+    the audit trail keeps old → new. Once QC-locked, an edit needs a reason and marks the experiment for
+    resubmission to the DCC, which already has the locked version.
+
+    Raises:
+        ValidationError: a value is refused (keyed by parameter), a value would be removed, or a locked experiment
+            is edited without a reason.
+        Conflict: the experiment is voided.
+    """
+    if experiment.voided_at is not None:
+        raise Conflict("A voided experiment cannot be edited.")
+    reason = (reason or "").strip()
+    if experiment.is_qc_locked and not reason:
+        raise ValidationError({"reason": ["This experiment is QC-locked: say why it is changed."]})
+    merged = {**_entries_of(experiment), **values}
+    rows = {(r.parameter.key, r.increment): r for r in _check_values(experiment.procedure, merged)}
+    existing = {(r.parameter.key, r.increment): r for r in experiment.values.select_related("parameter")}
+    removed = sorted({key for key, inc in set(existing) - set(rows)})
+    if removed:
+        raise ValidationError({key: ["A recorded value cannot be removed; give a parameter status code instead."]
+                               for key in removed})
+    action = "procedures.experiment.edited_after_qc" if experiment.is_qc_locked else "procedures.experiment.edited"
+    with audit_context(user=actor.pk, action=action, reason=reason):
+        changed = False
+        for key, row in rows.items():
+            old = existing.get(key)
+            if old is None:
+                row.experiment = experiment
+                row.save()
+                changed = True
+            elif (old.value, old.status_code) != (row.value, row.status_code):
+                old.value, old.status_code, old.out_of_range = row.value, row.status_code, row.out_of_range
+                old.save(update_fields=["value", "status_code", "out_of_range", "updated_at"])
+                changed = True
+        if changed and experiment.is_qc_locked and not experiment.needs_resubmission:
+            experiment.needs_resubmission = True
+            experiment.save(update_fields=["needs_resubmission", "updated_at"])
+    return experiment
+
+
+BULK_LIMIT = 1000
+
+
+@transaction.atomic
+def experiments_record_bulk(*, items: list[dict], actor) -> list[Experiment]:
+    """Record many experiments (an instrument's export, a day's sheet) all or none.
+
+    Every item is checked, each in its own savepoint so that one refusal does not hide the others; any refusal rolls
+    back the lot, because a half-loaded batch is harder to fix than a rejected one. Each item takes the arguments
+    of `experiment_record` (without `actor`).
+
+    Raises:
+        ValidationError: keyed `experiments[<index>].<parameter key or field>`, for every bad item.
+    """
+    if len(items) > BULK_LIMIT:
+        raise ValidationError({"experiments": [f"At most {BULK_LIMIT} experiments per request; split the batch."]})
+    errors: dict[str, list[str]] = {}
+    experiments: list[Experiment] = []
+    for index, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                experiments.append(experiment_record(actor=actor, **item))
+        except ValidationError as exc:
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            for key, texts in messages.items():
+                errors[f"experiments[{index}].{key}"] = texts
+        except DomainError as exc:
+            errors[f"experiments[{index}].{exc.field or 'non_field_errors'}"] = [exc.message]
+    if errors:
+        raise ValidationError(errors)
+    return experiments
+
+
+# --- Line-level procedures ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def line_experiment_record(*, colony: Colony, procedure: Procedure, date_of_experiment: date,
+                           values: dict[str, list[EnteredValue]], actor, experimenter: str = "",
+                           status_code: str = "") -> LineExperiment:
+    """Record a line-level procedure (fertility, viability) of a colony with its values, or nothing.
+
+    With a procedure status code (IMPC_PSC_*) the procedure was not performed and no values are checked, as the
+    DCC does for a `<line>` with a statusCode.
+
+    Raises:
+        ValidationError: keyed by parameter key or field, naming what is wrong.
+    """
+    errors: dict[str, list[str]] = {}
+    if procedure.level != Procedure.Level.LINE:
+        errors["procedure"] = [f"{procedure.key} is not a line-level procedure; record it per mouse."]
+    if colony.centre_id != getattr(actor, "centre_id", colony.centre_id) and not actor.is_superuser:
+        errors["colony"] = ["That colony does not belong to your centre."]
+    if date_of_experiment > date.today():
+        errors["date_of_experiment"] = ["The date of the experiment cannot be in the future."]
+    if status_code.strip():
+        try:
+            status_code = check_procedure_status_code(status_code)
+        except ValueError as exc:
+            errors["status_code"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    rows = [] if status_code else _check_values(procedure, values)
+    with audit_context(user=actor.pk, action="procedures.lineexperiment.recorded"):
+        experiment = LineExperiment(
+            centre_id=colony.centre_id, colony=colony, procedure=procedure, procedure_version=procedure.version,
+            date_of_experiment=date_of_experiment, experimenter=experimenter, status_code=status_code,
+            recorded_by=actor,
+        )
+        experiment.full_clean()
+        experiment.save()
+        LineParameterValue.objects.bulk_create([
+            LineParameterValue(line_experiment=experiment, parameter=r.parameter, increment=r.increment,
+                               value=r.value, status_code=r.status_code)
+            for r in rows
+        ])
     return experiment

@@ -32,6 +32,40 @@ PARAMETER_STATUS_CODES = {
     )
 }
 
+PROCEDURE_STATUS_CODES = {
+    f"IMPC_PSC_{n:03d}": label
+    for n, label in enumerate(
+        [
+            "Mouse died",
+            "Mouse culled",
+            "Single procedure not performed - welfare",
+            "Single procedure not performed - schedule",
+            "Pipeline stopped - welfare",
+            "Pipeline stopped - scheduling",
+            "Procedure Failed - Equipment Failed",
+            "Procedure Failed - Sample Lost",
+            "Procedure Failed - Insufficient Sample",
+            "Procedure Failed - Process Failed",
+            "Procedure QC Failed",
+            "LIMS not ready yet",
+            "Software failure",
+            "Uncooperative mouse",
+            "Free Text of Issues",
+            "Embryo lost or damaged",
+            "LIMS error",
+        ],
+        start=1,
+    )
+}
+
+
+def check_procedure_status_code(code: str) -> str:
+    """Return the code stripped, or raise ValueError: the DCC accepts a known IMPC_PSC code, free text may follow."""
+    code = (code or "").strip()
+    if not any(code == known or code.startswith(f"{known}:") for known in PROCEDURE_STATUS_CODES):
+        raise ValueError(f"{code!r} is not an IMPC_PSC procedure status code.")
+    return code
+
 
 def normalise_value(parameter, raw: str) -> str:
     """Return the value as the export will write it, or raise ValueError with a message naming the parameter."""

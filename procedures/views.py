@@ -1,25 +1,37 @@
 """Phenotyping pages: the technician's worklist, the data-entry form of a scheduled test, tests and experiments."""
 import itertools
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from colonies.import_views import SpreadsheetUploadForm
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import Column, ScopedDetailView, ScopedListView, Section, WriteAccessMixin, overdue_on
+from lims.xlsx_import import DEFAULT_MAX_ROWS, workbook_response
 from procedures import selectors
-from procedures.filters import ExperimentFilterSet, ScheduledTestFilterSet
-from procedures.forms import ExperimentRecordForm, WorklistDayForm
-from procedures.models import Experiment, Parameter, ScheduledTest
-from procedures.services import experiment_record
+from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet, ScheduledTestFilterSet
+from procedures.forms import ExperimentEditForm, ExperimentRecordForm, ScheduledTestCloseForm, WorklistDayForm
+from procedures.imports import procedure_columns, procedure_import, procedure_template
+from procedures.models import Experiment, LineExperiment, Parameter, Procedure, ScheduledTest
+from procedures.services import (
+    experiment_qc_lock,
+    experiment_record,
+    experiment_values_update,
+    scheduled_test_cancel,
+    scheduled_test_mark_not_performed,
+)
 
 
 def _worklist_url(day=None) -> str:
@@ -39,16 +51,27 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user, today = self.request.user, timezone.localdate()
         form = WorklistDayForm(self.request.GET or None)
-        day = (form.cleaned_data.get("day") if form.is_valid() else None) or today
+        chosen = form.cleaned_data if form.is_valid() else {}
+        day = chosen.get("day") or today
+        week = chosen.get("period") == "week"
+        if week:
+            # A week's plan: everything due by Sunday; overdue as of today, or as of Monday for a week to come.
+            start = day - timedelta(days=day.weekday())
+            last, overdue_day = start + timedelta(days=6), min(max(today, start), start + timedelta(days=6))
+        else:
+            start, last, overdue_day = None, day, day
         tests = (
             scope_for_user(selectors.scheduled_test_list(), user)
-            .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=day, mouse__voided_at__isnull=True)
-            .annotate(is_overdue=ExpressionWrapper(overdue_on(day), output_field=BooleanField()))
+            .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=last, mouse__voided_at__isnull=True)
+            .annotate(is_overdue=ExpressionWrapper(overdue_on(overdue_day), output_field=BooleanField()))
             .order_by("procedure__week", "procedure__key", "due_date", "mouse__specimen_id")
         )
+        if chosen.get("procedure"):
+            tests = tests.filter(procedure__key=chosen["procedure"])
         groups = [(procedure, list(rows)) for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
         day_query = "" if day == today else f"?day={day.isoformat()}"
         context.update(
+            week=week, week_start=start, week_end=last if week else None, procedure_key=chosen.get("procedure", ""),
             form=form, day=day, is_today=day == today, groups=groups, day_query=day_query,
             total=sum(len(rows) for _, rows in groups),
             overdue_count=sum(t.is_overdue for _, rows in groups for t in rows),
@@ -160,13 +183,18 @@ class ScheduledTestDetailView(ScopedDetailView):
     area = "phenotyping"
     fields = [("Mouse", "mouse"), ("Colony", "mouse.colony"), ("Procedure", "procedure"), ("Due", "due_date"),
               ("Window", lambda t: f"{t.window_start.isoformat()} to {t.window_end.isoformat()}"),
-              ("Status", "status", True), ("Status code", "status_code")]
+              ("Status", "status", True), ("Status code", "status_code"), ("Reason", "status_reason"),
+              ("Status changed", "status_changed_at")]
 
     def get_actions(self):
-        test = self.object
-        if test.status == ScheduledTest.Status.SCHEDULED and can_write(self.request.user, self.area):
-            return [("Record", reverse("procedures:experiment_record", args=[test.pk]))]
-        return []
+        test, actions = self.object, []
+        if not can_write(self.request.user, self.area):
+            return actions
+        if test.status == ScheduledTest.Status.SCHEDULED:
+            actions.append(("Record", reverse("procedures:experiment_record", args=[test.pk])))
+        if test.status in ScheduledTest.OPEN:
+            actions.append(("Not performed or cancel", reverse("procedures:scheduledtest_close", args=[test.pk])))
+        return actions
 
     def get_sections(self):
         experiments = self.object.experiments.select_related("procedure", "mouse")
@@ -197,7 +225,19 @@ class ExperimentDetailView(ScopedDetailView):
               ("Procedure", "procedure"), ("Procedure version", "procedure_version"),
               ("Date of experiment", "date_of_experiment"), ("Sequence", "sequence_id"),
               ("Experimenter", "experimenter"), ("Recorded by", "recorded_by"), ("Status", "status", True),
-              ("Scheduled test", "scheduled_test"), ("Voided", "voided_at"), ("Void reason", "void_reason")]
+              ("Scheduled test", "scheduled_test"), ("QC locked", "qc_locked_at"), ("QC locked by", "qc_locked_by"),
+              ("Needs resubmission", "needs_resubmission"), ("Voided", "voided_at"), ("Void reason", "void_reason")]
+
+    def get_actions(self):
+        experiment, user = self.object, self.request.user
+        if experiment.voided_at is not None:
+            return []
+        actions = []
+        if can_write(user, self.area):
+            actions.append(("Edit values", reverse("procedures:experiment_edit", args=[experiment.pk])))
+        if not experiment.is_qc_locked and experiment.status == Experiment.Status.SUBMITTED and can_write(user, "qc"):
+            actions.append(("QC lock", reverse("procedures:experiment_qc_lock", args=[experiment.pk])))
+        return actions
 
     def get_sections(self):
         values = self.object.values.all()
@@ -207,3 +247,172 @@ class ExperimentDetailView(ScopedDetailView):
             Column("Out of range", "out_of_range"),
         ]
         return [Section("Values", columns, values, empty="No values.")]
+
+
+class _ExperimentActionMixin(LoginRequiredMixin, WriteAccessMixin):
+    """The experiment of the URL, from the user's centre (another centre's is simply not found)."""
+
+    area = "phenotyping"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            experiments = scope_for_user(selectors.experiment_list(), request.user).filter(voided_at__isnull=True)
+            self.experiment = get_object_or_404(experiments.select_related("mouse__colony"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ExperimentQcLockView(_ExperimentActionMixin, TemplateView):
+    """Confirm, then QC-lock an experiment (the service refuses anyone but a data wrangler)."""
+
+    template_name = "procedures/experiment_qc_lock.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(experiment=self.experiment, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            experiment_qc_lock(experiment=self.experiment, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{self.experiment} is QC-locked.")
+        return redirect(self.experiment)
+
+
+class ExperimentEditView(_ExperimentActionMixin, FormView):
+    """Correct the values of an experiment; a QC-locked one asks for a reason and is marked for resubmission."""
+
+    form_class = ExperimentEditForm
+    template_name = "procedures/experiment_edit.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(parameters=list(self.experiment.procedure.parameters.all()), experiment=self.experiment)
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            experiment_values_update(experiment=self.experiment, values=form.entered_values(),
+                                     reason=form.cleaned_data["reason"], actor=self.request.user)
+        except (ValidationError, DomainError) as exc:
+            add_service_errors(form, exc, field_for=form.field_for)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{self.experiment} saved.")
+        return redirect(self.experiment)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        measurements, metadata = context["form"].groups()
+        context.update(experiment=self.experiment, mouse=self.experiment.mouse, procedure=self.experiment.procedure,
+                       measurements=measurements, metadata=metadata)
+        return context
+
+
+# --- Line-level experiments ----------------------------------------------------------------------------------------
+
+
+class LineExperimentListView(ScopedListView):
+    filterset_class = LineExperimentFilterSet
+    selector = selectors.line_experiment_list
+    area = "phenotyping"
+    columns = [("Date", "date_of_experiment"), ("Colony", "colony"), ("Procedure", "procedure.name"),
+               ("Key", "procedure.key"), ("Experimenter", "experimenter"), ("Status code", "status_code")]
+
+
+class LineExperimentDetailView(ScopedDetailView):
+    """A line-level experiment of a colony with its values."""
+
+    model = LineExperiment
+    selector = selectors.line_experiment_list
+    area = "phenotyping"
+    fields = [("Colony", "colony"), ("Procedure", "procedure"), ("Procedure version", "procedure_version"),
+              ("Date of experiment", "date_of_experiment"), ("Experimenter", "experimenter"),
+              ("Status code", "status_code"), ("Recorded by", "recorded_by"), ("Voided", "voided_at"),
+              ("Void reason", "void_reason")]
+
+    def get_sections(self):
+        columns = [Column("Parameter", "parameter.name"), Column("Key", "parameter.key"),
+                   Column("Increment", "increment"), Column("Value", "value"), Column("Unit", "parameter.unit"),
+                   Column("Status code", "status_code")]
+        return [Section("Values", columns, self.object.values.all(), empty="No values.")]
+
+
+# --- Excel upload per procedure ------------------------------------------------------------------------------------
+
+
+class _ProcedureUploadMixin(LoginRequiredMixin, WriteAccessMixin):
+    area = "phenotyping"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.procedure = Procedure.objects.filter(key=kwargs["key"], level=Procedure.Level.MOUSE).order_by("pk").first()
+        if self.procedure is None:
+            raise Http404("No such procedure.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProcedureImportView(_ProcedureUploadMixin, FormView):
+    """Upload a procedure's template: every row recorded, or nothing and a table of (row, column, reason)."""
+
+    template_name = "colonies/import.html"  # the shared Excel-import page
+    form_class = SpreadsheetUploadForm
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        result = procedure_import(file=upload, procedure=self.procedure, actor=self.request.user)
+        if result.ok:
+            messages.success(self.request, f"Recorded {result.created} {self.procedure.name} "
+                                           f"experiment{'s' if result.created != 1 else ''} from {upload.name}.")
+            return redirect(f"{reverse('procedures:experiment_list')}?procedure={self.procedure.key}")
+        return self.render_to_response(self.get_context_data(form=form, result=result, upload_name=upload.name))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            title=f"Upload {self.procedure.name} ({self.procedure.key})", noun_plural="experiments",
+            columns=procedure_columns(self.procedure), max_rows=DEFAULT_MAX_ROWS,
+            template_url=reverse("procedures:procedure_template", args=[self.procedure.key]),
+            list_url=reverse("procedures:experiment_list"),
+        )
+        return context
+
+
+class ProcedureTemplateView(_ProcedureUploadMixin, View):
+    """The procedure's template with a row per mouse of the user's centre due for it (today, or `?day=`)."""
+
+    def get(self, request, *args, **kwargs):
+        form = WorklistDayForm(request.GET)
+        day = (form.cleaned_data.get("day") if form.is_valid() else None) or timezone.localdate()
+        workbook = procedure_template(procedure=self.procedure, actor=request.user, due_by=day)
+        return workbook_response(workbook, f"{self.procedure.key}-{day.isoformat()}")
+
+
+class ScheduledTestCloseView(LoginRequiredMixin, WriteAccessMixin, FormView):
+    """Say a test will not be done: not performed with an IMPC_PSC code, or cancelled; both need a reason."""
+
+    area = "phenotyping"
+    form_class = ScheduledTestCloseForm
+    template_name = "generic/object_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            tests = scope_for_user(ScheduledTest.objects.select_related("procedure", "mouse"), request.user)
+            self.test = get_object_or_404(tests, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data, test, user = form.cleaned_data, self.test, self.request.user
+        try:
+            if data["outcome"] == ScheduledTestCloseForm.CANCEL:
+                scheduled_test_cancel(test=test, reason=data["reason"], actor=user)
+            else:
+                scheduled_test_mark_not_performed(test=test, code=data["status_code"], reason=data["reason"],
+                                                  actor=user)
+        except (ValidationError, DomainError) as exc:
+            add_service_errors(form, exc, field_for=lambda key: {"status_reason": "reason"}.get(key, key))
+            return self.form_invalid(form)
+        messages.success(self.request, f"{test.procedure.name} for {test.mouse} is {test.get_status_display().lower()}.")
+        return redirect(test)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(kind="Close a scheduled test", title=str(self.test),
+                                        cancel_url=self.test.get_absolute_url(), **kwargs)

@@ -31,7 +31,13 @@ def mouse_create(*, actor, centre=None, **fields) -> Mouse:
 
 @transaction.atomic
 def mouse_update(*, instance: Mouse, actor, **fields) -> Mouse:
+    """Change a mouse; when it dies or is culled its open phenotyping tests close by themselves (IMPC_PSC_001/002)."""
     changed = apply_fields(instance, fields)
     _mouse_check(instance)
     with audited(actor, "colonies.mouse.updated"):
-        return save_validated(instance, update_fields=changed)
+        mouse = save_validated(instance, update_fields=changed)
+    if "status" in changed:
+        from procedures.services import scheduled_tests_close_for_mouse  # procedures imports colonies
+
+        scheduled_tests_close_for_mouse(mouse=mouse, actor=actor)
+    return mouse

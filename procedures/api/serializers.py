@@ -1,16 +1,25 @@
 """API serializers for IMPReSS definitions, scheduled tests and experiments."""
 from rest_framework import serializers
 
-from colonies.models import Mouse
+from colonies.models import Colony, Mouse
 from lims.serializers import RecordSerializer, ScopedRelatedField
-from procedures.models import Experiment, Parameter, ParameterValue, Pipeline, Procedure, ScheduledTest
+from procedures.models import (
+    Experiment,
+    LineExperiment,
+    LineParameterValue,
+    Parameter,
+    ParameterValue,
+    Pipeline,
+    Procedure,
+    ScheduledTest,
+)
 
 
 class ParameterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Parameter
         fields = ["id", "key", "name", "type", "value_type", "unit", "required", "derived", "options", "increments",
-                  "version"]
+                  "version", "min_value", "max_value"]
 
 
 class ProcedureSerializer(serializers.ModelSerializer):
@@ -39,8 +48,18 @@ class ScheduledTestSerializer(RecordSerializer):
     class Meta:
         model = ScheduledTest
         fields = ["id", "centre", "mouse", "mouse_id", "colony", "procedure", "due_date", "window_start",
-                  "window_end", "status", "status_code", "created_at", "updated_at"]
+                  "window_end", "status", "status_code", "status_reason", "status_changed_at", "created_at",
+                  "updated_at"]
         read_only_fields = fields
+
+
+class NotPerformedSerializer(serializers.Serializer):
+    status_code = serializers.CharField(help_text="IMPC_PSC_* procedure status code; free text may follow a colon.")
+    reason = serializers.CharField(help_text="Why the test was not performed.")
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the test is withdrawn (it is not reported to the DCC).")
 
 
 class ParameterValueSerializer(serializers.ModelSerializer):
@@ -74,5 +93,51 @@ class ExperimentSerializer(RecordSerializer):
         model = Experiment
         fields = ["id", "experiment_id", "centre", "mouse", "specimen_id", "procedure", "procedure_version",
                   "scheduled_test", "date_of_experiment", "sequence_id", "experimenter", "status", "values",
-                  "entered_values", "voided_at", "void_reason", "created_at", "updated_at"]
-        read_only_fields = ["procedure_version", "sequence_id", "status", "voided_at", "void_reason"]
+                  "entered_values", "qc_locked_at", "qc_locked_by", "needs_resubmission", "voided_at", "void_reason",
+                  "created_at", "updated_at"]
+        read_only_fields = ["procedure_version", "sequence_id", "status", "qc_locked_at", "qc_locked_by",
+                            "needs_resubmission", "voided_at", "void_reason"]
+
+
+class ExperimentBulkSerializer(serializers.Serializer):
+    """`{"experiments": [<experiment as for POST /experiments/>, …]}`, recorded all or none."""
+
+    experiments = ExperimentSerializer(many=True)
+
+
+class QcLockSerializer(serializers.Serializer):
+    """A QC lock takes no input: who and when come from the request."""
+
+
+class ExperimentEditSerializer(serializers.Serializer):
+    """Corrected values; parameters not listed keep theirs. A QC-locked experiment needs a reason."""
+
+    entered_values = EnteredValueSerializer(many=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LineParameterValueSerializer(serializers.ModelSerializer):
+    parameter = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    unit = serializers.CharField(source="parameter.unit", read_only=True)
+
+    class Meta:
+        model = LineParameterValue
+        fields = ["parameter", "increment", "value", "unit", "status_code"]
+
+
+class LineExperimentSerializer(RecordSerializer):
+    """A line-level experiment of a colony; input takes `entered_values` or a procedure `status_code`."""
+
+    colony = ScopedRelatedField(queryset=Colony.objects.all())
+    colony_name = serializers.CharField(source="colony.name", read_only=True)
+    procedure = serializers.SlugRelatedField(slug_field="key",
+                                             queryset=Procedure.objects.filter(level=Procedure.Level.LINE))
+    values = LineParameterValueSerializer(many=True, read_only=True)
+    entered_values = EnteredValueSerializer(many=True, write_only=True, source="values_in", required=False)
+
+    class Meta:
+        model = LineExperiment
+        fields = ["id", "centre", "colony", "colony_name", "procedure", "procedure_version", "date_of_experiment",
+                  "experimenter", "status_code", "values", "entered_values", "voided_at", "void_reason",
+                  "created_at", "updated_at"]
+        read_only_fields = ["procedure_version", "voided_at", "void_reason"]

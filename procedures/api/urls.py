@@ -7,4 +7,5 @@ router.register("pipelines", views.PipelineViewSet)
 router.register("procedures", views.ProcedureViewSet)
 router.register("scheduled-tests", views.ScheduledTestViewSet)
 router.register("experiments", views.ExperimentViewSet)
+router.register("line-experiments", views.LineExperimentViewSet)
 urlpatterns = router.urls

@@ -1,5 +1,8 @@
 """API viewsets for phenotyping."""
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.response import Response
 
 from lims.viewsets import HistoryMixin, LimsViewSet, VoidMixin
 from procedures import filters, selectors, services
@@ -20,21 +23,53 @@ class ProcedureViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ScheduledTestViewSet(LimsViewSet):
+    """Scheduled tests are created by enrolment; the API reads them and changes their status through verbs."""
+
     queryset = selectors.scheduled_test_list()
     serializer_class = serializers.ScheduledTestSerializer
     filterset_class = filters.ScheduledTestFilterSet
     ordering_fields = ["due_date", "status"]
     area = "phenotyping"
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def create(self, request, *args, **kwargs):
+        raise MethodNotAllowed("POST", detail="Tests are scheduled by enrolling mice in a pipeline.")
+
+    def _answer(self, test):
+        return Response(serializers.ScheduledTestSerializer(test, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"], url_path="not-performed", serializer_class=serializers.NotPerformedSerializer)
+    def not_performed(self, request, pk=None):
+        """Close the test with an IMPC_PSC code and a reason (409 when it is already closed)."""
+        test = self.get_object()
+        data = self._validated(serializers.NotPerformedSerializer)
+        return self._answer(services.scheduled_test_mark_not_performed(
+            test=test, code=data["status_code"], reason=data["reason"], actor=request.user))
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.CancelSerializer)
+    def cancel(self, request, pk=None):
+        """Withdraw the test with a reason (409 when it is already closed)."""
+        test = self.get_object()
+        data = self._validated(serializers.CancelSerializer)
+        return self._answer(services.scheduled_test_cancel(test=test, reason=data["reason"], actor=request.user))
+
+    def _validated(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
 
-def _experiment_record(*, actor, values_in, **fields):
+def _entries(values_in) -> dict[str, list[EnteredValue]]:
     entries: dict[str, list[EnteredValue]] = {}
     for row in values_in:
         entries.setdefault(row["parameter"], []).append(
             EnteredValue(value=row["value"], status_code=row["status_code"], increment=row["increment"])
         )
-    return services.experiment_record(actor=actor, values=entries, **fields)
+    return entries
+
+
+def _experiment_record(*, actor, values_in, **fields):
+    return services.experiment_record(actor=actor, values=_entries(values_in), **fields)
 
 
 class ExperimentViewSet(VoidMixin, LimsViewSet):
@@ -47,3 +82,65 @@ class ExperimentViewSet(VoidMixin, LimsViewSet):
     area = "phenotyping"
     http_method_names = ["get", "post", "head", "options"]
     create_service = _experiment_record
+
+    def _answer(self, experiment):
+        experiment = self.get_queryset().get(pk=experiment.pk)  # values fetched again, as the list does
+        return Response(serializers.ExperimentSerializer(experiment, context=self.get_serializer_context()).data)
+
+    @action(detail=False, methods=["post"], serializer_class=serializers.ExperimentBulkSerializer)
+    def bulk(self, request):
+        """Record a list of experiments all or none: 400 lists every bad item as `experiments[i].<parameter>`."""
+        items = request.data.get("experiments") if isinstance(request.data, dict) else None
+        if not isinstance(items, list) or not items:
+            raise ValidationError({"experiments": ["Give a non-empty list of experiments."]})
+        context = self.get_serializer_context()
+        errors: dict[str, list[str]] = {}
+        validated = []
+        for index, item in enumerate(items):
+            serializer = serializers.ExperimentSerializer(data=item, context=context)
+            if serializer.is_valid():
+                data = dict(serializer.validated_data)
+                data["values"] = _entries(data.pop("values_in", []))
+                validated.append(data)
+            else:
+                for key, texts in serializer.errors.items():
+                    errors[f"experiments[{index}].{key}"] = [str(t) for t in texts] if isinstance(texts, list) else [
+                        str(texts)]
+        if errors:
+            raise ValidationError(errors)
+        experiments = services.experiments_record_bulk(items=validated, actor=request.user)
+        ids = [e.pk for e in experiments]
+        rows = self.get_queryset().filter(pk__in=ids).order_by("pk")
+        data = serializers.ExperimentSerializer(rows, many=True, context=context).data
+        return Response({"count": len(ids), "results": data}, status=201)
+
+    @action(detail=True, methods=["post"], url_path="qc-lock", serializer_class=serializers.QcLockSerializer)
+    def qc_lock(self, request, pk=None):
+        """Lock a validated experiment (data wranglers only: 403 otherwise, 409 when already locked)."""
+        return self._answer(services.experiment_qc_lock(experiment=self.get_object(), actor=request.user))
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.ExperimentEditSerializer)
+    def edit(self, request, pk=None):
+        """Correct values; a QC-locked experiment needs `reason` and is then marked for resubmission."""
+        experiment = self.get_object()
+        serializer = serializers.ExperimentEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return self._answer(services.experiment_values_update(
+            experiment=experiment, values=_entries(data["entered_values"]), reason=data["reason"], actor=request.user))
+
+
+def _line_experiment_record(*, actor, values_in=(), **fields):
+    return services.line_experiment_record(actor=actor, values=_entries(values_in), **fields)
+
+
+class LineExperimentViewSet(VoidMixin, LimsViewSet):
+    """Line-level experiments (fertility, viability) per colony; a POST records all values or nothing."""
+
+    queryset = selectors.line_experiment_list()
+    serializer_class = serializers.LineExperimentSerializer
+    filterset_class = filters.LineExperimentFilterSet
+    ordering_fields = ["date_of_experiment", "created_at"]
+    area = "phenotyping"
+    http_method_names = ["get", "post", "head", "options"]
+    create_service = _line_experiment_record
