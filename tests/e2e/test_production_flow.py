@@ -6,26 +6,13 @@ test_record_body_weight.py. Set LIMS_E2E_SCREENSHOTS to a directory to keep scre
 page and of the production summary (ui-attempt-*.png, ui-summary.png).
 """
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from colonies.models import MicroInjection
+from tests.e2e.conftest import PASSWORD, screenshot
 from tests.factories import EsCellFactory, GeneFactory, PlanFactory
-
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM calls made here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-]
 
 
 @pytest.fixture
@@ -34,30 +21,6 @@ def plan_and_clone(transactional_db, centre):
     plan = PlanFactory(centre=centre, gene=GeneFactory(symbol="Pax6", mgi_id="MGI:97490"))
     es_cell = EsCellFactory(centre=centre, gene=plan.gene, name="EPD0123_4_A01")
     return plan, es_cell
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        # As in test_record_body_weight.py: close this thread's connection before Playwright's greenlet goes away.
-        connections.close_all()
-        context.close()
-        browser.close()
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("LIMS_E2E_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"ui-{name}.png"), full_page=True)
 
 
 def _current_step(page):
@@ -95,7 +58,7 @@ def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_
     expect(page.locator(".timeline__step--current .timeline__date")).to_have_text(mi_date.isoformat())
     expect(page.locator(".timeline__step--next .timeline__label")).to_have_text(
         ["Chimeras obtained", "Genotype confirmed"])
-    _screenshot(page, "attempt-in-progress")
+    screenshot(page, "attempt-in-progress")
 
     # Weeks later: chimeras are born.
     page.get_by_role("link", name="Edit", exact=True).click()
@@ -115,7 +78,7 @@ def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_
         ["Micro-injection in progress", "Chimeras obtained"])
     expect(page.locator(".timeline__step--next")).to_have_count(0)
     expect(page.locator(".page-head .badge")).to_have_text("Genotype confirmed")
-    _screenshot(page, "attempt-confirmed")
+    screenshot(page, "attempt-confirmed")
 
     attempt = MicroInjection.objects.get(external_ref="HAR-PAX6-MI-1")
     assert attempt.status == MicroInjection.Status.GENOTYPE_CONFIRMED and attempt.centre == tech.centre
@@ -124,6 +87,6 @@ def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_
     # The summary counts the gene once under Genotype confirmed, and the figure opens the attempt.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Production summary").click()
     expect(page.get_by_role("heading", name="Production summary")).to_be_visible()
-    _screenshot(page, "summary")
+    screenshot(page, "summary")
     page.get_by_role("link", name=re.compile("1 gene Genotype confirmed, BaSH at Harwell")).click()
     expect(page.get_by_role("link", name="HAR-PAX6-MI-1")).to_be_visible()

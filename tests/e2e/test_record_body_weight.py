@@ -4,28 +4,15 @@ Drives Debian's Chromium through Playwright against pytest-django's live server.
 directory to keep screenshots of the worklist and the record form (ui-worklist.png, ui-record.png).
 """
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from colonies.models import Mouse
 from procedures.models import ParameterValue, ScheduledTest
 from procedures.services import mice_enrol
+from tests.e2e.conftest import PASSWORD, screenshot
 from tests.factories import BODY_WEIGHT_VALUES, ColonyFactory, MouseFactory, body_weight_procedure
-
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the ORM calls made here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = Path("/usr/bin/chromium")
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium (/usr/bin/chromium) is not installed"),
-]
 
 
 @pytest.fixture
@@ -40,31 +27,6 @@ def due_mice(transactional_db, centre, tech):
     mice_enrol(mice=mice, pipeline=procedure.pipeline, actor=tech, enrolled_on=today)
     mice_enrol(mice=[late], pipeline=procedure.pipeline, actor=tech, enrolled_on=today - dt.timedelta(days=10))
     return mice
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        # Close the test's own database connection now: once Playwright stops, its greenlet switch leaves Django
-        # looking at another context's connections, and this one would stay open and block dropping the test database.
-        connections.close_all()
-        context.close()
-        browser.close()
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("LIMS_E2E_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"ui-{name}.png"), full_page=True)
 
 
 def test_technician_records_a_body_weight_from_the_worklist(live_server, browser_page, due_mice, tech):
@@ -82,7 +44,7 @@ def test_technician_records_a_body_weight_from_the_worklist(live_server, browser
     expect(page.get_by_role("heading", name="Worklist", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("Body Weight"))).to_be_visible()
     expect(page.get_by_text("overdue", exact=True)).to_be_visible()
-    _screenshot(page, "worklist")
+    screenshot(page, "worklist")
 
     page.get_by_role("link", name=f"Record Body Weight for {mouse.specimen_id}").click()
     expect(page.get_by_role("heading", name=re.compile(f"Body Weight.*{mouse.specimen_id}"))).to_be_visible()
@@ -94,13 +56,13 @@ def test_technician_records_a_body_weight_from_the_worklist(live_server, browser
     page.get_by_label("Equipment manufacturer").fill(BODY_WEIGHT_VALUES["IMPC_BWT_004_001"])
     page.get_by_label("Experimenter ID").fill(BODY_WEIGHT_VALUES["IMPC_BWT_005_001"])
     page.get_by_label("Equipment model").fill(BODY_WEIGHT_VALUES["IMPC_BWT_007_001"])
-    _screenshot(page, "record")
+    screenshot(page, "record")
     page.get_by_label("Equipment model").press("Enter")  # Enter submits, as on any bench keyboard
 
     expect(page.get_by_text("Body weight (IMPC_BWT_001_001): '24,5g' is not a valid float.")).to_be_visible()
     expect(weight).to_be_focused()  # the caret goes back to the mistake
     expect(page.get_by_label("Equipment ID")).to_have_value(BODY_WEIGHT_VALUES["IMPC_BWT_003_001"])
-    _screenshot(page, "record-error")
+    screenshot(page, "record-error")
     weight.fill(BODY_WEIGHT_VALUES["IMPC_BWT_001_001"])
     weight.press("Enter")
 
