@@ -7,9 +7,17 @@ column takes an IMPC_PARAMSC code for a value not measured. Values stay text in 
 same words, reported by row and column. Reading and committing reuse `lims.xlsx_import`.
 """
 import datetime as dt
+import logging
+import zipfile
+from collections.abc import Callable
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook
+from django.core.files import File
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from colonies.models import Mouse
 from lims.scoping import scope_for_user
@@ -25,11 +33,14 @@ from lims.xlsx_import import (
     commit_row,
 )
 from procedures.forms import enterable
-from procedures.models import Parameter, Procedure, ScheduledTest
+from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
 from procedures.services import EnteredValue, experiment_record
 from procedures.validation import PARAMETER_STATUS_CODES
 
 SPECIMEN, DATE_COLUMN, EXPERIMENTER = "specimen_id", "date_of_experiment", "experimenter"
+PROGRESS_EVERY = 200  # rows between progress updates: often enough for the bar, rare enough to cost nothing
+
+logger = logging.getLogger(__name__)
 
 
 def _value_columns(parameter: Parameter) -> list[tuple[str, str]]:
@@ -86,11 +97,14 @@ def _as_text(value) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
 
 
-def procedure_import(*, file: IO[bytes], procedure: Procedure, actor) -> ImportResult:
+def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
+                     progress: Callable[[int], None] | None = None, progress_every: int = PROGRESS_EVERY) -> ImportResult:
     """Record an experiment per row of an uploaded template, or nothing when any row is wrong.
 
     Each row goes through `experiment_record` (the mouse's open scheduled test of the procedure becomes done), in
     its own savepoint, so every bad row is reported by row and column; one bad row rolls back the file.
+    `progress(rows_read)` is called every `progress_every` rows; it runs inside the import's transaction, so it
+    must write through another connection to be seen before the end.
     """
     parameters = [p for p in procedure.parameters.all() if enterable(p)]
     columns = procedure_columns(procedure)
@@ -101,6 +115,8 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor) -> ImportR
     with all_or_nothing(result):
         for row, values in reader:
             result.rows += 1
+            if progress is not None and result.rows % progress_every == 0:
+                progress(result.rows)
             if row in reader.bad_rows:
                 continue
             mouse = mice.filter(specimen_id=values[SPECIMEN]).first()
@@ -123,3 +139,107 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor) -> ImportR
                 column_for=lambda key: first_column.get(key, key))
         result.errors.extend(reader.errors)
     return result
+
+
+# --- Upload as a job -----------------------------------------------------------------------------------------------
+
+
+def upload_job_create(*, file: IO[bytes], procedure: Procedure, actor) -> UploadJob:
+    """Store an uploaded file under MEDIA_ROOT/uploads/ and make the pending job that will import it.
+
+    The caller enqueues `upload_process` after commit; nothing is read here, so the request returns at once.
+    `file` is an uploaded file or any binary handle (a script's open file).
+    """
+    name = (getattr(file, "name", "") or "upload.xlsx").rsplit("/", 1)[-1][:255]
+    if not isinstance(file, File):
+        file = File(file, name=name)
+    return UploadJob.objects.create(centre=actor.centre, created_by=actor, procedure=procedure, file=file,
+                                    file_name=name)
+
+
+_UNREADABLE = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError)
+
+
+def _count_rows(file: IO[bytes]) -> int | None:
+    """Count the non-blank data rows of the first visible sheet (streaming), for the progress bar's total.
+
+    None when the file cannot be read; the import itself then reports why, in the user's words.
+    """
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except _UNREADABLE:  # the import reports it in the user's words
+        return None
+    try:
+        sheets = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+        sheet = (sheets or workbook.worksheets)[0]
+        sheet.reset_dimensions()
+        return sum(1 for raw in sheet.iter_rows(min_row=2, values_only=True)
+                   if raw and any(v is not None and not (isinstance(v, str) and not v.strip()) for v in raw))
+    except _UNREADABLE:
+        return None
+    finally:
+        workbook.close()
+
+
+class _ProgressWriter:
+    """Write `rows_done` through a second database connection, committed at once.
+
+    The import runs in one transaction so it can roll back whole; an UPDATE through the same connection would stay
+    invisible to the polling page until the end (and be rolled back with a rejected file). A lost progress update
+    is harmless, so a failure here is logged and never stops the import.
+    """
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.connection = None
+
+    def __call__(self, rows_done: int) -> None:
+        try:
+            if self.connection is None:
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"UPDATE {UploadJob._meta.db_table} SET rows_done = %s WHERE id = %s AND status = %s",
+                               [rows_done, self.job_id, UploadJob.Status.RUNNING])
+        except DatabaseError:
+            logger.warning("Progress of upload job %s not saved", self.job_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def upload_process(*, job_id: int) -> UploadJob | None:
+    """Import a pending upload job's file: every row committed, or none and the errors kept on the job.
+
+    Claims the job with a conditional UPDATE (pending → running), so a task delivered twice imports once; returns
+    None when the job is gone or already claimed. The file is read in openpyxl's read-only (streaming) mode.
+    """
+    claimed = UploadJob.objects.filter(pk=job_id, status=UploadJob.Status.PENDING).update(
+        status=UploadJob.Status.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return None
+    job = UploadJob.objects.select_related("procedure", "created_by").get(pk=job_id)
+    with job.file.open("rb") as handle:
+        rows_total = _count_rows(handle)
+        UploadJob.objects.filter(pk=job_id).update(rows_total=rows_total)
+        handle.seek(0)
+        writer = _ProgressWriter(job_id)
+        try:
+            result = procedure_import(file=handle, procedure=job.procedure, actor=job.created_by, progress=writer,
+                                      progress_every=PROGRESS_EVERY)
+        finally:
+            writer.close()
+    status = UploadJob.Status.COMMITTED if result.ok else UploadJob.Status.REJECTED
+    UploadJob.objects.filter(pk=job_id, status=UploadJob.Status.RUNNING).update(
+        status=status, rows_done=result.rows, rows_total=result.rows if rows_total is None else rows_total,
+        created_count=result.created, finished_at=timezone.now(),
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in result.errors])
+    job.refresh_from_db()
+    return job
+
+
+def upload_fail(*, job_id: int, reason: str) -> None:
+    """Mark an unfinished job failed, so a crashed task never leaves the page polling for ever."""
+    UploadJob.objects.filter(pk=job_id, status__in=[UploadJob.Status.PENDING, UploadJob.Status.RUNNING]).update(
+        status=UploadJob.Status.FAILED, finished_at=timezone.now(),
+        errors=[{"row": None, "column": "", "message": f"The upload could not be processed ({reason})."}])

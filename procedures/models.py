@@ -291,3 +291,51 @@ class LineParameterValue(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.parameter.key}={self.value or self.status_code}"
+
+
+class UploadJob(CentreOwnedModel):
+    """One Excel upload of a procedure's experiments, read and committed by a Celery task.
+
+    A large file takes longer than a request should, so the view only stores the file and this row; the task claims
+    the row (pending → running with a conditional UPDATE, so a redelivered task does nothing) and the page polls it
+    for progress. The outcome is all or nothing: committed (every row recorded) or rejected (nothing recorded, the
+    errors listed by row and column); failed means the task crashed and nothing was recorded either.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMMITTED = "committed", "Committed"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.COMMITTED, Status.REJECTED, Status.FAILED},
+    }
+    TERMINAL = {Status.COMMITTED, Status.REJECTED, Status.FAILED}
+
+    created_by = models.ForeignKey("lims.User", on_delete=models.PROTECT, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="uploads/")
+    file_name = models.CharField(max_length=255, blank=True, help_text="The name the file had on the user's disk.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, db_index=True)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}, …]")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Upload {self.pk} of {self.procedure.key} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:uploadjob_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.TERMINAL

@@ -5,8 +5,9 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +24,8 @@ from lims.xlsx_import import DEFAULT_MAX_ROWS, workbook_response
 from procedures import selectors
 from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet, ScheduledTestFilterSet
 from procedures.forms import ExperimentEditForm, ExperimentRecordForm, ScheduledTestCloseForm, WorklistDayForm
-from procedures.imports import procedure_columns, procedure_import, procedure_template
-from procedures.models import Experiment, LineExperiment, Parameter, Procedure, ScheduledTest
+from procedures.imports import procedure_columns, procedure_template, upload_job_create
+from procedures.models import Experiment, LineExperiment, Parameter, Procedure, ScheduledTest, UploadJob
 from procedures.services import (
     experiment_qc_lock,
     experiment_record,
@@ -357,13 +358,13 @@ class ProcedureImportView(_ProcedureUploadMixin, FormView):
     form_class = SpreadsheetUploadForm
 
     def form_valid(self, form):
+        from procedures.tasks import upload_process_task
+
         upload = form.cleaned_data["file"]
-        result = procedure_import(file=upload, procedure=self.procedure, actor=self.request.user)
-        if result.ok:
-            messages.success(self.request, f"Recorded {result.created} {self.procedure.name} "
-                                           f"experiment{'s' if result.created != 1 else ''} from {upload.name}.")
-            return redirect(f"{reverse('procedures:experiment_list')}?procedure={self.procedure.key}")
-        return self.render_to_response(self.get_context_data(form=form, result=result, upload_name=upload.name))
+        job = upload_job_create(file=upload, procedure=self.procedure, actor=self.request.user)
+        # After commit, so a worker never looks for a job row (or file) that is not there yet.
+        transaction.on_commit(lambda: upload_process_task.delay(job.pk, actor_id=self.request.user.pk))
+        return redirect(job.get_absolute_url())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -374,6 +375,34 @@ class ProcedureImportView(_ProcedureUploadMixin, FormView):
             list_url=reverse("procedures:experiment_list"),
         )
         return context
+
+
+class UploadJobDetailView(LoginRequiredMixin, TemplateView):
+    """An upload's progress bar while it runs, then its outcome: the error table, or what was recorded.
+
+    Scoped to the user's centre: another centre's job is a 404.
+    """
+
+    template_name = "procedures/uploadjob_detail.html"
+    area = "phenotyping"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        jobs = scope_for_user(UploadJob.objects.select_related("procedure", "created_by"), self.request.user)
+        context["job"] = get_object_or_404(jobs, pk=kwargs["pk"])
+        context["status_url"] = reverse("procedures:uploadjob_status", args=[context["job"].pk])
+        return context
+
+
+class UploadJobStatusView(LoginRequiredMixin, View):
+    """The job's progress as JSON, polled by its page every second."""
+
+    def get(self, request, pk):
+        job = get_object_or_404(scope_for_user(UploadJob.objects.all(), request.user), pk=pk)
+        return JsonResponse({
+            "id": job.pk, "status": job.status, "finished": job.finished, "rows_total": job.rows_total,
+            "rows_done": job.rows_done, "created": job.created_count, "error_count": len(job.errors),
+        })
 
 
 class ProcedureTemplateView(_ProcedureUploadMixin, View):

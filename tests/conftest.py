@@ -77,6 +77,24 @@ def auth_client():
     return make
 
 
+@pytest.fixture(autouse=True)
+def celery_in_process(request):
+    """Run Celery tasks in-process in every test except those that ask for the real broker (`redis_url`).
+
+    Settings pick eager mode from REDIS_URL at import time; in CI REDIS_URL is set, and a test that enqueued without
+    a worker would wait forever. The worker tests (tests/dcc/test_worker.py) use `redis_url` and keep the broker.
+    """
+    from lims.celery import app
+
+    if "redis_url" in request.fixturenames:
+        yield
+        return
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 @pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")

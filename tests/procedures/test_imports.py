@@ -98,7 +98,7 @@ def test_unknown_mouse_is_reported_on_its_row(tech, outsider):
     assert [(e.row, e.column) for e in result.errors] == [(2, "specimen_id")]
 
 
-def test_upload_page_and_template_download(client, tech):
+def test_upload_page_and_template_download(client, tech, eager_tasks, django_capture_on_commit_callbacks):
     procedure = body_weight_procedure()
     mice = _mice(tech.centre, 2)
     client.force_login(tech)
@@ -108,8 +108,11 @@ def test_upload_page_and_template_download(client, tech):
     assert workbook.worksheets[0].title == "IMPC_BWT_001"
     url = reverse("procedures:procedure_import", args=[procedure.key])
     assert "IMPC_BWT_001_001" in client.get(url).content.decode()
-    bad = client.post(url, {"file": _workbook(procedure, tech, [m.specimen_id for m in mice],
-                                              {0: ("IMPC_BWT_001_001", "x")})})
-    assert bad.status_code == 200 and "Nothing was imported" in bad.content.decode()
-    good = client.post(url, {"file": _workbook(procedure, tech, [m.specimen_id for m in mice])})
+    with django_capture_on_commit_callbacks(execute=True):
+        bad = client.post(url, {"file": _workbook(procedure, tech, [m.specimen_id for m in mice],
+                                                  {0: ("IMPC_BWT_001_001", "x")})})
+    page = client.get(bad.url)
+    assert page.status_code == 200 and "Nothing was imported" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        good = client.post(url, {"file": _workbook(procedure, tech, [m.specimen_id for m in mice])})
     assert good.status_code == 302 and Experiment.objects.count() == 2

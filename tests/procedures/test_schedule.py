@@ -118,7 +118,7 @@ def test_daily_job_marks_missed_only_closed_scheduled_windows(tech):
 
 def test_daily_task_calls_the_service_with_the_given_day(tech):
     test = scheduled_test(MouseFactory(centre=tech.centre), body_weight_procedure(), due=dt.date(2026, 3, 1))
-    assert tasks.tests_mark_missed.delay("2026-03-20").get() == 1
+    assert tasks.tests_mark_missed.delay("2026-03-20").get(timeout=30) == 1
     test.refresh_from_db()
     assert test.status == S.MISSED
 
