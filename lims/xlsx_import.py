@@ -132,12 +132,13 @@ class ImportColumn:
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
-        if isinstance(raw, str) and ISO_DATE.match(raw):
-            try:
-                return dt.date.fromisoformat(raw)
-            except ValueError:
-                pass
-        raise CellError(f"{_quote(raw)} is not a date (YYYY-MM-DD)")
+        error = CellError(f"{_quote(raw)} is not a date (YYYY-MM-DD)")
+        if not (isinstance(raw, str) and ISO_DATE.match(raw)):
+            raise error
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:  # the shape is right but the day is not (2026-02-30)
+            raise error from None
 
     def _parse_choice(self, raw: Any) -> str:
         text = self._parse_text(raw)
