@@ -96,6 +96,11 @@ def celery_in_process(request):
 
 
 @pytest.fixture
+def eager_tasks(celery_in_process):
+    """Say in a test's signature that it relies on tasks running in-process (they do unless it uses `redis_url`)."""
+
+
+@pytest.fixture
 def redis_url():
     url = os.environ.get("REDIS_URL", "")
     if not url:

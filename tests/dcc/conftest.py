@@ -8,7 +8,6 @@ import pytest
 import xmlschema
 from django.conf import settings as django_settings
 
-from lims.celery import app as celery_app
 from procedures.services import EnteredValue, experiment_record
 from tests.factories import BODY_WEIGHT_VALUES, ColonyFactory, MouseFactory, StrainFactory, body_weight_procedure
 
@@ -22,21 +21,6 @@ def outbox(settings, tmp_path):
     settings.LIMS_DCC_OUTBOX = tmp_path / "outbox"
     return settings.LIMS_DCC_OUTBOX
 
-
-@pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in-process for this test, whatever REDIS_URL says.
-
-    Settings choose eager mode from REDIS_URL at import time, so with REDIS_URL set `.delay()` would put the task
-    on Redis and wait for a worker that is not there. Tests of the command's own behaviour (output, exit status)
-    switch the one app-level flag for their duration instead of starting a worker: the task and the service are
-    the same code either way, and the real broker-and-worker path is covered once, in `test_worker.py`.
-    """
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture
