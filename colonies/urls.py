@@ -1,10 +1,13 @@
-"""Production and colony pages, mounted at /production/. Names follow `<model>_<list|detail|create|update|abort>`."""
-from django.urls import path
+"""Production pages under /production/ and colony-management pages under /colony/ (`colonies.husbandry_urls`).
+
+Names follow `<model>_<list|detail|create|update|abort>` in the one `colonies` namespace.
+"""
+from django.urls import include, path
 
 from colonies import views
 
 app_name = "colonies"
-urlpatterns = [
+production = [
     path("genes/", views.GeneListView.as_view(), name="gene_list"),
     path("genes/<int:pk>/", views.GeneDetailView.as_view(), name="gene_detail"),
     path("plans/", views.PlanListView.as_view(), name="plan_list"),
@@ -42,8 +45,10 @@ urlpatterns = [
          name="phenotypingattempt_update"),
     path("phenotyping-attempts/<int:pk>/abort/", views.PhenotypingAttemptAbortView.as_view(),
          name="phenotypingattempt_abort"),
-    path("mice/", views.MouseListView.as_view(), name="mouse_list"),
-    path("mice/new/", views.MouseCreateView.as_view(), name="mouse_create"),
-    path("mice/<int:pk>/", views.MouseDetailView.as_view(), name="mouse_detail"),
     path("summary/", views.ProductionSummaryView.as_view(), name="production_summary"),
+]
+
+urlpatterns = [
+    path("production/", include(production)),
+    path("colony/", include("colonies.husbandry_urls")),
 ]

@@ -21,7 +21,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("production/", include("colonies.urls")),
+    path("", include("colonies.urls")),
     path("production/", include("colonies.import_urls")),
     path("phenotyping/", include("procedures.urls")),
     path("dcc/", include("procedures.dcc.urls")),

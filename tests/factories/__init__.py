@@ -4,7 +4,23 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from colonies.models import Colony, EsCell, MicroInjection, Mouse, Plan
+from colonies.models import (
+    Cage,
+    CagePlacement,
+    Colony,
+    EsCell,
+    GenotypingAssay,
+    GenotypingSample,
+    Litter,
+    Mating,
+    MatingFemale,
+    MicroInjection,
+    Mouse,
+    Plan,
+    Rack,
+    Room,
+    ZygosityRule,
+)
 from lims.models import Centre, Consortium, Gene, Role, Strain, User
 from procedures.models import Parameter, Pipeline, Procedure
 
@@ -125,6 +141,127 @@ class MouseFactory(DjangoModelFactory):
     date_of_birth = dt.date(2026, 1, 5)
     zygosity = Mouse.Zygosity.HETEROZYGOUS
     litter_code = factory.Sequence(lambda n: f"L{n:05d}")
+
+
+class RoomFactory(DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    centre = factory.SubFactory(CentreFactory)
+    building = "Mary Lyon Centre"
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class RackFactory(DjangoModelFactory):
+    class Meta:
+        model = Rack
+
+    room = factory.SubFactory(RoomFactory)
+    centre = factory.SelfAttribute("room.centre")
+    name = factory.Sequence(lambda n: f"R{n}")
+    positions = 40
+
+
+class CageFactory(DjangoModelFactory):
+    class Meta:
+        model = Cage
+
+    centre = factory.SubFactory(CentreFactory)
+    cage_id = factory.Sequence(lambda n: f"C{n:05d}")
+    rack = factory.SubFactory(RackFactory, centre=factory.SelfAttribute("..centre"),
+                              room__centre=factory.SelfAttribute("...centre"))
+    opened_on = dt.date(2026, 1, 1)
+
+
+class CagePlacementFactory(DjangoModelFactory):
+    """Put a mouse in a cage (directly, without the capacity rules of `colonies.services`)."""
+
+    class Meta:
+        model = CagePlacement
+
+    mouse = factory.SubFactory(MouseFactory)
+    cage = factory.SubFactory(CageFactory, centre=factory.SelfAttribute("..mouse.centre"))
+    started_on = dt.date(2026, 1, 1)
+
+
+class MatingFactory(DjangoModelFactory):
+    """A pair mating of a colony's adult male; add females with `MatingFemaleFactory` (or use `pair_mating`)."""
+
+    class Meta:
+        model = Mating
+
+    centre = factory.SubFactory(CentreFactory)
+    name = factory.Sequence(lambda n: f"MAT{n:05d}")
+    colony = factory.SubFactory(ColonyFactory, centre=factory.SelfAttribute("..centre"))
+    male = factory.SubFactory(MouseFactory, centre=factory.SelfAttribute("..centre"),
+                              colony=factory.SelfAttribute("..colony"), sex=Mouse.Sex.MALE,
+                              date_of_birth=dt.date(2025, 10, 1), breeding_status=Mouse.BreedingStatus.BREEDER)
+    set_up_on = dt.date(2026, 1, 1)
+
+
+class MatingFemaleFactory(DjangoModelFactory):
+    class Meta:
+        model = MatingFemale
+
+    mating = factory.SubFactory(MatingFactory)
+    female = factory.SubFactory(MouseFactory, centre=factory.SelfAttribute("..mating.centre"),
+                                colony=factory.SelfAttribute("..mating.colony"), sex=Mouse.Sex.FEMALE,
+                                date_of_birth=dt.date(2025, 10, 1), breeding_status=Mouse.BreedingStatus.BREEDER)
+    joined_on = factory.SelfAttribute("mating.set_up_on")
+
+
+def pair_mating(**kwargs) -> Mating:
+    """A mating of one adult male and one adult female of the same colony (kwargs go to MatingFactory)."""
+    mating = MatingFactory(**kwargs)
+    MatingFemaleFactory(mating=mating)
+    return mating
+
+
+class LitterFactory(DjangoModelFactory):
+    """A litter of a pair mating, born 20 days after set-up, not yet weaned."""
+
+    class Meta:
+        model = Litter
+
+    mating = factory.LazyFunction(pair_mating)
+    centre = factory.SelfAttribute("mating.centre")
+    dam = factory.LazyAttribute(lambda o: o.mating.females.first())
+    code = factory.Sequence(lambda n: f"LIT{n:05d}")
+    born_on = factory.LazyAttribute(lambda o: o.mating.set_up_on + dt.timedelta(days=20))
+    born_count = 7
+    alive_count = 7
+
+
+class GenotypingAssayFactory(DjangoModelFactory):
+    """A two-band PCR assay with its three calls; add `ZygosityRuleFactory` rows to map them."""
+
+    class Meta:
+        model = GenotypingAssay
+
+    centre = factory.SubFactory(CentreFactory)
+    name = factory.Sequence(lambda n: f"PCR-{n}")
+    allele = "Pax6<tm1b(EUCOMM)Wtsi>"
+    calls = ["WT band only", "both bands", "mutant band only"]
+
+
+class ZygosityRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = ZygosityRule
+
+    assay = factory.SubFactory(GenotypingAssayFactory)
+    centre = factory.SelfAttribute("assay.centre")
+    call = "both bands"
+    zygosity = Mouse.Zygosity.HETEROZYGOUS
+
+
+class GenotypingSampleFactory(DjangoModelFactory):
+    class Meta:
+        model = GenotypingSample
+
+    mouse = factory.SubFactory(MouseFactory)
+    centre = factory.SelfAttribute("mouse.centre")
+    sample_id = factory.Sequence(lambda n: f"S{n:06d}")
+    collected_on = dt.date(2026, 1, 20)
 
 
 class PipelineFactory(DjangoModelFactory):

@@ -243,60 +243,6 @@ class Colony(CentreOwnedModel, VoidableModel):
 
 
 @pghistory.track(*audit_trackers())
-class Mouse(CentreOwnedModel, VoidableModel):
-    """One mouse: a mutant of a colony or a baseline control of a strain. `specimen_id` is the DCC specimenID."""
-
-    class Sex(models.TextChoices):
-        MALE = "male", "Male"
-        FEMALE = "female", "Female"
-        INTERSEX = "intersex", "Intersex"
-        NO_DATA = "no data", "No data"
-
-    class Zygosity(models.TextChoices):
-        WILD_TYPE = "wild type", "Wild type"
-        HETEROZYGOUS = "heterozygous", "Heterozygous"
-        HOMOZYGOUS = "homozygous", "Homozygous"
-        HEMIZYGOUS = "hemizygous", "Hemizygous"
-
-    class Status(models.TextChoices):
-        ALIVE = "alive", "Alive"
-        DEAD = "dead", "Dead"
-        CULLED = "culled", "Culled"
-        EXPORTED = "exported", "Exported"
-        USED = "used", "Used"
-
-    specimen_id = models.CharField(max_length=60, verbose_name="specimen ID")
-    colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="mice")
-    strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
-    sex = models.CharField(max_length=10, choices=Sex)
-    date_of_birth = models.DateField()
-    zygosity = models.CharField(max_length=15, choices=Zygosity)
-    is_baseline = models.BooleanField(default=False, help_text="A baseline (wild-type control) mouse.")
-    litter_code = models.CharField(max_length=60, blank=True, help_text="The DCC litterId.")
-    status = models.CharField(max_length=10, choices=Status, default=Status.ALIVE, db_index=True)
-    status_date = models.DateField(null=True, blank=True)
-    status_reason = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["specimen_id"]
-        verbose_name_plural = "mice"
-        constraints = [
-            models.UniqueConstraint(fields=["centre", "specimen_id"], name="mouse_specimen_id_unique_per_centre"),
-        ]
-        indexes = [
-            models.Index(fields=["centre", "colony", "status"]),
-            models.Index(fields=["date_of_birth"]),
-        ]
-        triggers = [protect_delete()]
-
-    def __str__(self) -> str:
-        return self.specimen_id
-
-    def get_absolute_url(self) -> str:
-        return reverse("colonies:mouse_detail", args=[self.pk])
-
-
-@pghistory.track(*audit_trackers())
 class AlleleModification(CentreOwnedModel, VoidableModel):
     """Cre excision (or another allele modification) of a genotype-confirmed colony, giving a child colony."""
 

@@ -1,0 +1,499 @@
+"""Colony management: mice, where they live, how they are bred, genotyped and reminded about.
+
+The shapes follow the systems centres already use (see ../shared/docs/domain-colony.md):
+- cage placements are time-ranged rows (MausDB `mice2cages`), never one foreign key on the mouse, so the move history
+  is the data itself;
+- a mating has one male and its females as rows with join and leave dates (MausDB `parents2matings`);
+- a litter belongs to a mating and names its dam; a weaned mouse points at its litter, which gives sire and dam;
+- zygosity comes from genotyping calls through a table a centre edits (Alyx `ZygosityRule`), never from code;
+- every threshold a rule uses lives in `ColonySettings` (per centre) or `StrainSetting` (per centre and strain).
+
+The rules themselves are in `colonies.services.rules`; these models only hold the facts.
+"""
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from colonies.models.production import Colony
+from lims.models import Centre, CentreOwnedModel, Strain, TimeStampedModel, VoidableModel, audit_trackers, protect_delete
+
+
+@pghistory.track(*audit_trackers())
+class ColonySettings(TimeStampedModel):
+    """The thresholds of one centre's breeding rules and reminders; a centre admin edits them.
+
+    A centre without a row uses the defaults below (the values the issue and the literature give).
+    """
+
+    centre = models.OneToOneField(Centre, on_delete=models.PROTECT, related_name="colony_settings")
+    mouse_id_pattern = models.CharField(
+        max_length=60, default="{centre}-{yy}-{seq:05}",
+        help_text="Tokens: {centre} (ILAR code), {colony}, {year}, {yy}, {seq} or {seq:05} (zero-padded counter).",
+    )
+    default_cage_capacity = models.PositiveSmallIntegerField(default=5)
+    breeding_age_days = models.PositiveSmallIntegerField(default=42, help_text="Youngest age of a breeder.")
+    max_females_per_mating = models.PositiveSmallIntegerField(default=4)
+    gestation_min_days = models.PositiveSmallIntegerField(default=18, help_text="Earliest birth after set-up.")
+    wean_min_days = models.PositiveSmallIntegerField(default=16, help_text="Weaning earlier than this is refused.")
+    wean_max_days = models.PositiveSmallIntegerField(default=28, help_text="Weaning later than this is refused.")
+    wean_usual_min_days = models.PositiveSmallIntegerField(default=18, help_text="Earlier than this warns.")
+    wean_usual_max_days = models.PositiveSmallIntegerField(default=24, help_text="Later than this warns.")
+    wean_target_days = models.PositiveSmallIntegerField(default=21, help_text="When the wean reminder falls due.")
+    litter_check_days = models.PositiveSmallIntegerField(
+        default=21, help_text="Check a mating for a litter this many days after set-up (or after its last litter)."
+    )
+    separate_male_days = models.PositiveSmallIntegerField(
+        default=14, help_text="Take the male out of a trio or harem this many days after set-up, before delivery."
+    )
+    genotype_age_days = models.PositiveSmallIntegerField(default=14, help_text="Age from which a mouse is genotyped.")
+    retire_age_days = models.PositiveSmallIntegerField(default=240, help_text="Retire breeders older than this.")
+    retire_no_litter_days = models.PositiveSmallIntegerField(
+        default=60, help_text="Retire a mating with no litter for this many days."
+    )
+    email_digest = models.BooleanField(default=False, help_text="E-mail each colony manager their to-do list daily.")
+
+    class Meta:
+        verbose_name_plural = "colony settings"
+
+    def __str__(self) -> str:
+        return f"Colony settings of {self.centre.code}"
+
+
+@pghistory.track(*audit_trackers())
+class StrainSetting(CentreOwnedModel):
+    """A centre's override of a threshold for one strain (a late-maturing strain breeds later, say)."""
+
+    strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
+    breeding_age_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    wean_target_days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["strain__name"]
+        constraints = [models.UniqueConstraint(fields=["centre", "strain"], name="strain_setting_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.strain} at {self.centre.code}"
+
+
+class MouseIdCounter(models.Model):
+    """The last number handed out for one expansion of a centre's ID pattern (its text without {seq})."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=120)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["centre", "prefix"], name="mouse_id_counter_unique")]
+
+
+@pghistory.track(*audit_trackers())
+class Room(CentreOwnedModel, VoidableModel):
+    """A room of an animal house, named within its building."""
+
+    building = models.CharField(max_length=60)
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["building", "name"]
+        constraints = [models.UniqueConstraint(fields=["centre", "building", "name"], name="room_unique")]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.building} / {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:room_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class Rack(CentreOwnedModel, VoidableModel):
+    """A rack in a room; cages sit at its positions."""
+
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="racks")
+    name = models.CharField(max_length=60)
+    positions = models.PositiveSmallIntegerField(null=True, blank=True, help_text="How many cages it holds.")
+
+    class Meta:
+        ordering = ["room__building", "room__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["room", "name"], name="rack_unique_in_room")]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.room} / {self.name}"
+
+
+@pghistory.track(*audit_trackers())
+class Cage(CentreOwnedModel, VoidableModel):
+    """A cage with its type, capacity and place; who is in it comes from `CagePlacement`."""
+
+    class CageType(models.TextChoices):
+        STOCK = "stock", "Stock"
+        BREEDING = "breeding", "Breeding"
+        WEANING = "weaning", "Weaning"
+        HOLDING = "holding", "Holding"
+        EXPERIMENTAL = "experimental", "Experimental"
+
+    cage_id = models.CharField(max_length=40, verbose_name="cage ID", help_text="The number on the cage card.")
+    cage_type = models.CharField(max_length=15, choices=CageType, default=CageType.STOCK)
+    capacity = models.PositiveSmallIntegerField(default=5)
+    rack = models.ForeignKey(Rack, on_delete=models.PROTECT, null=True, blank=True, related_name="cages")
+    position = models.CharField(max_length=20, blank=True, help_text="Position on the rack, e.g. B3.")
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["cage_id"]
+        constraints = [models.UniqueConstraint(fields=["centre", "cage_id"], name="cage_id_unique_per_centre")]
+        indexes = [models.Index(fields=["centre", "closed_on"]), models.Index(fields=["rack"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.cage_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:cage_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+@pghistory.track(*audit_trackers())
+class Mouse(CentreOwnedModel, VoidableModel):
+    """One mouse: a mutant of a colony or a baseline control of a strain. `specimen_id` is the DCC specimenID.
+
+    Its sire and dam come through its litter (`litter.mating.male`, `litter.dam`); its cage through its open
+    placement; its genotype per allele through `MouseAllele`.
+    """
+
+    class Sex(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        INTERSEX = "intersex", "Intersex"
+        NO_DATA = "no data", "No data"
+
+    class Zygosity(models.TextChoices):
+        WILD_TYPE = "wild type", "Wild type"
+        HETEROZYGOUS = "heterozygous", "Heterozygous"
+        HOMOZYGOUS = "homozygous", "Homozygous"
+        HEMIZYGOUS = "hemizygous", "Hemizygous"
+
+    class Status(models.TextChoices):
+        ALIVE = "alive", "Alive"
+        DEAD = "dead", "Dead"
+        CULLED = "culled", "Culled"
+        EXPORTED = "exported", "Exported"
+        USED = "used", "Used"
+
+    class BreedingStatus(models.TextChoices):
+        STOCK = "stock", "Stock"
+        BREEDER = "breeder", "Breeder"
+        RETIRED = "retired", "Retired breeder"
+
+    specimen_id = models.CharField(max_length=60, verbose_name="specimen ID",
+                                   help_text="Unique in the centre; the DCC specimenID.")
+    ear_mark = models.CharField(max_length=30, blank=True)
+    colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="mice")
+    strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
+    generation = models.CharField(max_length=20, blank=True, help_text="e.g. N2, F1, N4F2.")
+    sex = models.CharField(max_length=10, choices=Sex)
+    date_of_birth = models.DateField()
+    zygosity = models.CharField(max_length=15, choices=Zygosity,
+                                help_text="At the colony's allele; set by genotyping when an assay calls it.")
+    is_baseline = models.BooleanField(default=False, help_text="A baseline (wild-type control) mouse.")
+    litter = models.ForeignKey("Litter", on_delete=models.PROTECT, null=True, blank=True, related_name="pups")
+    litter_code = models.CharField(max_length=60, blank=True, help_text="The DCC litterId.")
+    breeding_status = models.CharField(max_length=10, choices=BreedingStatus, default=BreedingStatus.STOCK,
+                                       db_index=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.ALIVE, db_index=True)
+    status_date = models.DateField(null=True, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["specimen_id"]
+        verbose_name_plural = "mice"
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "specimen_id"], name="mouse_specimen_id_unique_per_centre"),
+        ]
+        indexes = [
+            models.Index(fields=["centre", "colony", "status"]),
+            models.Index(fields=["date_of_birth"]),
+            models.Index(fields=["centre", "sex", "status"]),
+        ]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.specimen_id
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:mouse_detail", args=[self.pk])
+
+    @property
+    def is_alive(self) -> bool:
+        return self.status == self.Status.ALIVE
+
+    @property
+    def sire(self):
+        return self.litter.mating.male if self.litter_id else None
+
+    @property
+    def dam(self):
+        return self.litter.dam if self.litter_id else None
+
+
+@pghistory.track(*audit_trackers())
+class CagePlacement(TimeStampedModel):
+    """A mouse in a cage from `started_on` until `ended_on` (open while null): the move history.
+
+    At most one open placement per mouse, enforced by the database.
+    """
+
+    centre_path = "mouse__centre"
+
+    mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="placements")
+    cage = models.ForeignKey(Cage, on_delete=models.PROTECT, related_name="placements")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=100, blank=True, help_text="wean, move, mating, culled …")
+
+    class Meta:
+        ordering = ["started_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["mouse"], condition=Q(ended_on__isnull=True),
+                                    name="one_open_placement_per_mouse"),
+        ]
+        indexes = [models.Index(fields=["cage", "ended_on"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.mouse} in {self.cage} from {self.started_on}"
+
+
+@pghistory.track(*audit_trackers())
+class Mating(CentreOwnedModel, VoidableModel):
+    """One male and one to four females set up together; ended (never deleted) when the breeding stops."""
+
+    name = models.CharField(max_length=40, help_text="Mating ID; given automatically when blank.")
+    colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="matings",
+                               help_text="The line the pups belong to; blank for a strain (baseline) mating.")
+    male = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="sired_matings")
+    females = models.ManyToManyField(Mouse, through="MatingFemale", related_name="dam_matings")
+    cage = models.ForeignKey(Cage, on_delete=models.PROTECT, null=True, blank=True, related_name="matings")
+    set_up_on = models.DateField()
+    male_separated_on = models.DateField(null=True, blank=True,
+                                         help_text="When the male was taken out before delivery.")
+    ended_on = models.DateField(null=True, blank=True, db_index=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", help_text="The colony manager whose to-do list it is on.")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-set_up_on", "name"]
+        constraints = [models.UniqueConstraint(fields=["centre", "name"], name="mating_name_unique_per_centre")]
+        indexes = [models.Index(fields=["centre", "ended_on"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:mating_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None
+
+
+@pghistory.track(*audit_trackers())
+class MatingFemale(models.Model):
+    """A female of a mating, from `joined_on` until `left_on`. The database refuses two open rows per female."""
+
+    centre_path = "mating__centre"
+
+    mating = models.ForeignKey(Mating, on_delete=models.PROTECT, related_name="female_rows")
+    female = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="mating_rows")
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["female"], condition=Q(left_on__isnull=True),
+                                    name="female_in_one_active_mating"),
+        ]
+        triggers = [protect_delete()]
+
+
+@pghistory.track(*audit_trackers())
+class Litter(CentreOwnedModel, VoidableModel):
+    """A litter of a mating with its counts; weaning it creates the individual mice (`Mouse.litter`)."""
+
+    mating = models.ForeignKey(Mating, on_delete=models.PROTECT, related_name="litters")
+    dam = models.ForeignKey(Mouse, on_delete=models.PROTECT, null=True, blank=True, related_name="litters_as_dam",
+                            help_text="The mother; needed when the mating has more than one female.")
+    code = models.CharField(max_length=60, help_text="Litter ID (the DCC litterId); given automatically when blank.")
+    born_on = models.DateField()
+    born_count = models.PositiveSmallIntegerField(verbose_name="born")
+    alive_count = models.PositiveSmallIntegerField(verbose_name="alive")
+    dead_count = models.PositiveSmallIntegerField(default=0, verbose_name="dead")
+    weaned_on = models.DateField(null=True, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-born_on", "code"]
+        constraints = [models.UniqueConstraint(fields=["centre", "code"], name="litter_code_unique_per_centre")]
+        indexes = [models.Index(fields=["centre", "weaned_on"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:litter_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class MouseAllele(TimeStampedModel):
+    """A mouse's genotype at one allele. Set by hand or derived from a genotyping result (`source`)."""
+
+    centre_path = "mouse__centre"
+
+    mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="alleles")
+    allele = models.CharField(max_length=100, help_text="Allele symbol, e.g. Pax6<tm1b(EUCOMM)Wtsi> or Cre.")
+    zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity)
+    source = models.ForeignKey("GenotypeResult", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["allele"]
+        constraints = [models.UniqueConstraint(fields=["mouse", "allele"], name="mouse_allele_unique")]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.allele}: {self.zygosity}"
+
+
+@pghistory.track(*audit_trackers())
+class GenotypingAssay(CentreOwnedModel, VoidableModel):
+    """A PCR (or other) assay of one allele, with the calls it can give; `ZygosityRule` maps calls to zygosity."""
+
+    name = models.CharField(max_length=80)
+    allele = models.CharField(max_length=100, help_text="The allele the assay reads.")
+    calls = models.JSONField(default=list, help_text='The results it can give, e.g. ["WT band only", "both bands"].')
+    sets_mouse_zygosity = models.BooleanField(
+        default=True, help_text="Its result also sets the mouse's zygosity (the one the DCC receives)."
+    )
+    protocol = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["centre", "name"], name="assay_name_unique_per_centre")]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:assay_detail", args=[self.pk])
+
+
+@pghistory.track(*audit_trackers())
+class ZygosityRule(CentreOwnedModel):
+    """One row of a centre's editable table: this assay giving this call means this zygosity."""
+
+    assay = models.ForeignKey(GenotypingAssay, on_delete=models.PROTECT, related_name="rules")
+    call = models.CharField(max_length=80)
+    zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity)
+
+    class Meta:
+        ordering = ["assay__name", "call"]
+        constraints = [models.UniqueConstraint(fields=["assay", "call"], name="zygosity_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.assay}: {self.call} → {self.zygosity}"
+
+
+@pghistory.track(*audit_trackers())
+class GenotypingSample(CentreOwnedModel, VoidableModel):
+    """A tissue sample taken from a mouse for genotyping."""
+
+    class SampleType(models.TextChoices):
+        EAR = "ear", "Ear punch"
+        TAIL = "tail", "Tail tip"
+        TOE = "toe", "Toe clip"
+        BLOOD = "blood", "Blood"
+        OTHER = "other", "Other"
+
+    mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="genotyping_samples")
+    sample_id = models.CharField(max_length=60, help_text="Barcode or tube label; given automatically when blank.")
+    sample_type = models.CharField(max_length=10, choices=SampleType, default=SampleType.EAR)
+    collected_on = models.DateField()
+
+    class Meta:
+        ordering = ["-collected_on", "sample_id"]
+        constraints = [models.UniqueConstraint(fields=["centre", "sample_id"], name="sample_id_unique_per_centre")]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return self.sample_id
+
+
+@pghistory.track(*audit_trackers())
+class GenotypeResult(CentreOwnedModel, VoidableModel):
+    """What an assay called for a sample, and the zygosity the centre's rule table derives from it."""
+
+    sample = models.ForeignKey(GenotypingSample, on_delete=models.PROTECT, related_name="results")
+    mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="genotype_results")
+    assay = models.ForeignKey(GenotypingAssay, on_delete=models.PROTECT, related_name="results")
+    call = models.CharField(max_length=80)
+    zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity, editable=False)
+    tested_on = models.DateField()
+    batch = models.CharField(max_length=60, blank=True, help_text="The plate or import batch.")
+
+    class Meta:
+        ordering = ["-tested_on", "pk"]
+        indexes = [models.Index(fields=["mouse", "assay"]), models.Index(fields=["centre", "updated_at"])]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.mouse} · {self.assay}: {self.call}"
+
+
+@pghistory.track(*audit_trackers())
+class Reminder(CentreOwnedModel):
+    """A job a colony manager has to do, computed daily from the data (`colonies.services.reminders`).
+
+    `key` names the job and its subject (e.g. "wean:litter:12"), so recomputing never duplicates and a job done
+    stays done.
+    """
+
+    class Kind(models.TextChoices):
+        WEAN = "wean", "Wean litter"
+        GENOTYPE = "genotype", "Genotype mouse"
+        LITTER_CHECK = "litter_check", "Check for a litter"
+        SEPARATE_MALE = "separate_male", "Separate the male"
+        RETIRE_BREEDERS = "retire_breeders", "Retire breeders"
+
+    kind = models.CharField(max_length=20, choices=Kind, db_index=True)
+    key = models.CharField(max_length=80)
+    due_on = models.DateField(db_index=True)
+    title = models.CharField(max_length=200)
+    mating = models.ForeignKey(Mating, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders")
+    litter = models.ForeignKey(Litter, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders")
+    mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+
+    class Meta:
+        ordering = ["due_on", "kind", "pk"]
+        constraints = [models.UniqueConstraint(fields=["centre", "key"], name="reminder_key_unique_per_centre")]
+        indexes = [models.Index(fields=["centre", "done_at", "due_on"])]
+
+    def __str__(self) -> str:
+        return self.title
