@@ -2,7 +2,19 @@
 import django_filters as df
 from django.db.models import Q
 
-from colonies.models import AlleleModification, Colony, EsCell, MicroInjection, Mouse, PhenotypingAttempt, Plan
+from colonies.models import (
+    AlleleModification,
+    Cage,
+    Colony,
+    EsCell,
+    Litter,
+    Mating,
+    MicroInjection,
+    Mouse,
+    PhenotypingAttempt,
+    Plan,
+    Room,
+)
 from lims.models import Gene
 
 
@@ -73,15 +85,77 @@ class ColonyFilterSet(SearchFilterSet):
 
 
 class MouseFilterSet(SearchFilterSet):
-    search_fields = ("specimen_id", "colony__name", "litter_code")
+    """`cage` and `room` follow the open placement (where the mouse is now)."""
+
+    search_fields = ("specimen_id", "ear_mark", "colony__name", "litter_code")
     colony = df.CharFilter(field_name="colony__name", lookup_expr="iexact")
     dob_after = df.DateFilter(field_name="date_of_birth", lookup_expr="gte", label="Born from")
     dob_before = df.DateFilter(field_name="date_of_birth", lookup_expr="lte", label="Born to")
+    cage = df.CharFilter(method="in_cage", label="Cage ID")
+    room = df.NumberFilter(method="in_room", label="Room")
     updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Mouse
-        fields = ["colony", "sex", "status", "zygosity", "is_baseline"]
+        fields = ["colony", "sex", "status", "zygosity", "is_baseline", "breeding_status"]
+
+    def in_cage(self, queryset, name, value):
+        return queryset.filter(placements__ended_on__isnull=True, placements__cage__cage_id__iexact=value.strip())
+
+    def in_room(self, queryset, name, value):
+        return queryset.filter(placements__ended_on__isnull=True, placements__cage__rack__room_id=value)
+
+
+class RoomFilterSet(SearchFilterSet):
+    search_fields = ("building", "name")
+
+    class Meta:
+        model = Room
+        fields = ["building"]
+
+
+class CageFilterSet(SearchFilterSet):
+    search_fields = ("cage_id", "notes")
+    room = df.NumberFilter(field_name="rack__room_id", label="Room")
+    is_open = df.BooleanFilter(field_name="closed_on", lookup_expr="isnull", label="Open")
+    colony = df.CharFilter(method="holding_colony", label="Colony")
+    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Cage
+        fields = ["cage_type", "room", "is_open"]
+
+    def holding_colony(self, queryset, name, value):
+        return queryset.filter(placements__ended_on__isnull=True,
+                               placements__mouse__colony__name__iexact=value.strip()).distinct()
+
+
+class MatingFilterSet(SearchFilterSet):
+    search_fields = ("name", "male__specimen_id", "colony__name")
+    colony = df.CharFilter(field_name="colony__name", lookup_expr="iexact")
+    is_active = df.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label="Active")
+    set_up_after = df.DateFilter(field_name="set_up_on", lookup_expr="gte", label="Set up from")
+    set_up_before = df.DateFilter(field_name="set_up_on", lookup_expr="lte", label="Set up to")
+    cage = df.CharFilter(field_name="cage__cage_id", lookup_expr="iexact", label="Cage ID")
+    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Mating
+        fields = ["colony", "is_active"]
+
+
+class LitterFilterSet(SearchFilterSet):
+    search_fields = ("code", "mating__name", "mating__colony__name")
+    colony = df.CharFilter(field_name="mating__colony__name", lookup_expr="iexact")
+    mating = df.CharFilter(field_name="mating__name", lookup_expr="iexact")
+    is_weaned = df.BooleanFilter(field_name="weaned_on", lookup_expr="isnull", exclude=True, label="Weaned")
+    born_after = df.DateFilter(field_name="born_on", lookup_expr="gte", label="Born from")
+    born_before = df.DateFilter(field_name="born_on", lookup_expr="lte", label="Born to")
+    updated_since = df.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Litter
+        fields = ["colony", "mating", "is_weaned"]
 
 
 class AlleleModificationFilterSet(SearchFilterSet):

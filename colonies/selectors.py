@@ -1,7 +1,21 @@
-"""Reads for production and mice, with the relations each list shows fetched up front (no N+1)."""
-from django.db.models import QuerySet
+"""Reads for production and colony management, with the relations each list shows fetched up front (no N+1)."""
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from colonies.models import AlleleModification, Colony, EsCell, MicroInjection, Mouse, PhenotypingAttempt, Plan
+from colonies.models import (
+    AlleleModification,
+    Cage,
+    CagePlacement,
+    Colony,
+    EsCell,
+    Litter,
+    Mating,
+    MatingFemale,
+    MicroInjection,
+    Mouse,
+    PhenotypingAttempt,
+    Plan,
+    Room,
+)
 
 
 def plan_list() -> QuerySet[Plan]:
@@ -30,7 +44,42 @@ def colony_list() -> QuerySet[Colony]:
 
 
 def mouse_list() -> QuerySet[Mouse]:
-    return Mouse.objects.select_related("centre", "colony", "strain")
+    """Mice with their colony, strain, current placement (`current_placements`, 0 or 1) and alleles."""
+    return Mouse.objects.select_related("centre", "colony", "strain").prefetch_related(
+        Prefetch("placements", queryset=CagePlacement.objects.filter(ended_on__isnull=True).select_related(
+            "cage__rack__room"), to_attr="current_placements"),
+        "alleles",
+    )
+
+
+def room_list() -> QuerySet[Room]:
+    return Room.objects.select_related("centre").annotate(
+        cage_count=Count("racks__cages", filter=Q(racks__cages__closed_on__isnull=True), distinct=True),
+    ).order_by("building", "name")
+
+
+def cage_list() -> QuerySet[Cage]:
+    """Cages with their place and how many mice are in them now (`occupancy`)."""
+    return Cage.objects.select_related("centre", "rack__room").annotate(
+        occupancy=Count("placements", filter=Q(placements__ended_on__isnull=True)),
+    ).order_by("cage_id")
+
+
+def open_placements() -> QuerySet[CagePlacement]:
+    return CagePlacement.objects.filter(ended_on__isnull=True).select_related("mouse__colony", "mouse__strain")
+
+
+def mating_list() -> QuerySet[Mating]:
+    """Matings with male, cage, colony and their current female rows (`current_females`)."""
+    return Mating.objects.select_related("centre", "colony", "male", "cage", "responsible").prefetch_related(
+        Prefetch("female_rows", queryset=MatingFemale.objects.select_related("female"), to_attr="all_female_rows"),
+    )
+
+
+def litter_list() -> QuerySet[Litter]:
+    return Litter.objects.select_related("centre", "mating__colony", "mating__male", "dam").annotate(
+        pup_count=Count("pups"),
+    ).order_by("-born_on", "code")
 
 
 def allele_modification_list() -> QuerySet[AlleleModification]:
