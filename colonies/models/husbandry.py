@@ -201,8 +201,9 @@ class Mouse(CentreOwnedModel, VoidableModel):
     generation = models.CharField(max_length=20, blank=True, help_text="e.g. N2, F1, N4F2.")
     sex = models.CharField(max_length=10, choices=Sex)
     date_of_birth = models.DateField()
-    zygosity = models.CharField(max_length=15, choices=Zygosity,
-                                help_text="At the colony's allele; set by genotyping when an assay calls it.")
+    zygosity = models.CharField(max_length=15, choices=Zygosity, blank=True,
+                                help_text="At the colony's allele; blank until genotyped, then set by the assay "
+                                          "that calls it.")
     is_baseline = models.BooleanField(default=False, help_text="A baseline (wild-type control) mouse.")
     litter = models.ForeignKey("Litter", on_delete=models.PROTECT, null=True, blank=True, related_name="pups")
     litter_code = models.CharField(max_length=60, blank=True, help_text="The DCC litterId.")

@@ -13,7 +13,30 @@ from colonies.services.lines import (
     phenotyping_attempt_update,
     phenotyping_started_for,
 )
+from colonies.services.breeding import (
+    Pup,
+    breeders_retire,
+    litter_create,
+    litter_update,
+    litter_wean,
+    mating_create,
+    mating_end,
+    mating_separate_male,
+    mating_update,
+)
+from colonies.services.housing import (
+    cage_close,
+    cage_create,
+    cage_update,
+    mice_move,
+    mice_set_status,
+    next_mouse_id,
+    rack_create,
+    room_create,
+    room_update,
+)
 from colonies.services.mice import mouse_create, mouse_update
+from colonies.services.rules import NeedsConfirmation
 from colonies.services.production import (
     COUNT_RULES,
     PRODUCTION_QC_TESTS,
@@ -34,6 +57,9 @@ from colonies.services.production import (
 )
 
 __all__ = [
+    "NeedsConfirmation", "Pup", "breeders_retire", "cage_close", "cage_create", "cage_update", "litter_create",
+    "litter_update", "litter_wean", "mating_create", "mating_end", "mating_separate_male", "mating_update",
+    "mice_move", "mice_set_status", "next_mouse_id", "rack_create", "room_create", "room_update",
     "COUNT_RULES", "PRODUCTION_QC_TESTS", "USER_QC_TESTS", "allele_modification_abort", "allele_modification_create",
     "allele_modification_holding_statuses", "allele_modification_update", "colony_create", "colony_update",
     "es_cell_create", "es_cell_update", "microinjection_abort", "microinjection_count_errors",

@@ -1,9 +1,12 @@
-"""Writes for mice (colony management proper grows here: cages, matings, litters)."""
+"""Writes for individual mice: registering one (ID from the centre's pattern), changing it, and what a death does."""
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from colonies.models import Mouse
+from colonies.models import Cage, Mouse
 from colonies.services.common import audited, centre_of, not_in_future
+from colonies.services.rules import Findings
 from lims.services import apply_fields, save_validated
 
 
@@ -12,30 +15,74 @@ def _mouse_check(mouse: Mouse) -> None:
     not_in_future(errors, "date_of_birth", mouse.date_of_birth, "The date of birth")
     if not mouse.is_baseline and mouse.colony_id is None:
         errors["colony"] = ["A mutant mouse belongs to a colony; tick 'baseline' for a control."]
-    if mouse.is_baseline and mouse.zygosity != Mouse.Zygosity.WILD_TYPE:
+    if mouse.is_baseline and mouse.zygosity not in ("", Mouse.Zygosity.WILD_TYPE):
         errors["zygosity"] = ["A baseline control is wild type."]
     if mouse.colony_id and mouse.colony.centre_id != mouse.centre_id:
         errors["colony"] = ["That colony does not belong to your centre."]
+    if mouse.litter_id and mouse.litter.centre_id != mouse.centre_id:
+        errors["litter"] = ["That litter does not belong to your centre."]
+    if mouse.status != Mouse.Status.ALIVE and mouse.status_date and mouse.status_date < mouse.date_of_birth:
+        errors["status_date"] = [f"The {mouse.get_status_display().lower()} date cannot be before the birth date."]
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def mouse_create(*, actor, centre=None, **fields) -> Mouse:
-    """Register a mouse of a colony (mutant) or a baseline control."""
-    mouse = Mouse(centre=centre_of(actor, centre), **fields)
+def mouse_create(*, actor, centre=None, cage: Cage | None = None, placed_on: date | None = None,
+                 specimen_id: str = "", **fields) -> Mouse:
+    """Register a mouse of a colony (mutant) or a baseline control, optionally straight into a cage.
+
+    A blank `specimen_id` takes the next ID of the centre's pattern (`ColonySettings.mouse_id_pattern`).
+    """
+    from colonies.services.housing import capacity_findings, next_mouse_id, place
+
+    centre = centre_of(actor, centre)
+    specimen_id = (specimen_id or "").strip() or next_mouse_id(centre, colony=fields.get("colony"))
+    mouse = Mouse(centre=centre, specimen_id=specimen_id, **fields)
+    if mouse.litter_id:
+        mouse.litter_code = mouse.litter_code or mouse.litter.code
     _mouse_check(mouse)
+    if cage is not None:
+        findings = Findings()
+        if cage.centre_id != centre.pk:
+            findings.error("cage", "That cage does not belong to your centre.")
+        else:
+            capacity_findings(findings, {cage: [mouse]})
+        findings.check(confirm=True)
     with audited(actor, "colonies.mouse.created"):
-        return save_validated(mouse)
+        mouse = save_validated(mouse)
+        if cage is not None:
+            place([mouse], cage, placed_on or max(mouse.date_of_birth, cage.opened_on), "registered")
+    return mouse
 
 
 @transaction.atomic
 def mouse_update(*, instance: Mouse, actor, **fields) -> Mouse:
-    """Change a mouse; when it dies or is culled its open phenotyping tests close by themselves (IMPC_PSC_001/002)."""
+    """Change a mouse.
+
+    When it leaves the colony (dead, culled, exported, used) it leaves its cage and matings that day and its open
+    phenotyping tests close by themselves (IMPC_PSC_001/002). Giving it a litter checks the pedigree for loops.
+    """
+    from colonies.services.breeding import pedigree_loop_findings
+    from colonies.services.housing import close_life
+
+    was_alive = instance.is_alive
     changed = apply_fields(instance, fields)
+    if "status" in changed and instance.status != Mouse.Status.ALIVE and instance.status_date is None:
+        instance.status_date = date.today()
+        changed.append("status_date")
     _mouse_check(instance)
+    if "litter" in changed and instance.litter_id:
+        findings = Findings()
+        pedigree_loop_findings(findings, instance, instance.litter)
+        findings.check(confirm=True)
+        if "litter_code" not in fields:  # the DCC litterId follows the litter
+            instance.litter_code = instance.litter.code
+            changed.append("litter_code")
     with audited(actor, "colonies.mouse.updated"):
         mouse = save_validated(instance, update_fields=changed)
+        if was_alive and not mouse.is_alive:
+            close_life([mouse], mouse.status_date)
     if "status" in changed:
         from procedures.services import scheduled_tests_close_for_mouse  # procedures imports colonies
 

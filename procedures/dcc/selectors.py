@@ -24,6 +24,10 @@ def exportable_experiment_list(*, centre: Centre) -> QuerySet[Experiment]:
 
 
 def exportable_mouse_list(*, centre: Centre) -> QuerySet[Mouse]:
-    """Return the non-voided mice of `centre` with at least one exportable experiment."""
+    """Return the non-voided, genotyped mice of `centre` with at least one exportable experiment.
+
+    The DCC requires a zygosity on every specimen, so a mouse still waiting for its genotype waits here too.
+    """
     experiments = exportable_experiment_list(centre=centre).filter(mouse=OuterRef("pk"))
-    return Mouse.objects.filter(centre=centre, voided_at__isnull=True).filter(Exists(experiments))
+    return Mouse.objects.filter(centre=centre, voided_at__isnull=True).exclude(zygosity="").filter(
+        Exists(experiments))
