@@ -45,7 +45,8 @@ def colony_list() -> QuerySet[Colony]:
 
 def mouse_list() -> QuerySet[Mouse]:
     """Mice with their colony, strain, current placement (`current_placements`, 0 or 1) and alleles."""
-    return Mouse.objects.select_related("centre", "colony", "strain").prefetch_related(
+    return Mouse.objects.select_related("centre", "colony", "strain", "litter__mating__male",
+                                        "litter__dam").prefetch_related(
         Prefetch("placements", queryset=CagePlacement.objects.filter(ended_on__isnull=True).select_related(
             "cage__rack__room"), to_attr="current_placements"),
         "alleles",

@@ -67,9 +67,16 @@ class LimsViewSet(
     update_service = None
 
     def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+        created = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self._reread(created)
 
     def perform_update(self, serializer):
-        serializer.instance = type(self).update_service(
+        updated = type(self).update_service(
             instance=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
+        serializer.instance = self._reread(updated)
+
+    def _reread(self, instance):
+        """The saved record read back through the list's selector, so annotations and prefetches (a cage's
+        occupancy, a mating's females) answer as they do in GET."""
+        return self.get_queryset().filter(pk=instance.pk).first() or instance

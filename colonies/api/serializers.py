@@ -7,7 +7,10 @@ from colonies.models import (
     CrisprGuide,
     EsCell,
     MicroInjection,
+    Cage,
+    Litter,
     Mouse,
+    MouseAllele,
     Nuclease,
     PhenotypingAttempt,
     Plan,
@@ -127,16 +130,56 @@ class ColonySerializer(RecordSerializer):
         read_only_fields = ["voided_at", "void_reason", "allele_modification", "dcc_submitted_at"]
 
 
+class MouseAlleleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MouseAllele
+        fields = ["allele", "zygosity", "source"]
+
+
 class MouseSerializer(RecordSerializer):
+    """A mouse with where it is now (`cage`), its parents through its litter, and its genotype per allele.
+
+    On create, `specimen_id` may be blank (the centre's pattern gives it) and `cage` places the mouse at once.
+    """
+
+    specimen_id = serializers.CharField(required=False, allow_blank=True, max_length=60)
     colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all(), required=False, allow_null=True)
     strain = _strain_field()
+    litter = ScopedSlugRelatedField(slug_field="code", queryset=Litter.objects.all(), required=False, allow_null=True)
+    cage = ScopedSlugRelatedField(slug_field="cage_id", queryset=Cage.objects.filter(closed_on__isnull=True),
+                                  required=False, allow_null=True, write_only=True,
+                                  help_text="On create: the cage the mouse goes into.")
+    current_cage = serializers.SerializerMethodField()
+    sire = serializers.SerializerMethodField()
+    dam = serializers.SerializerMethodField()
+    alleles = MouseAlleleSerializer(many=True, read_only=True)
 
     class Meta:
         model = Mouse
-        fields = ["id", "centre", "specimen_id", "colony", "strain", "sex", "date_of_birth", "zygosity",
-                  "is_baseline", "litter_code", "status", "status_date", "status_reason", "voided_at", "void_reason",
+        fields = ["id", "centre", "specimen_id", "ear_mark", "colony", "strain", "generation", "sex", "date_of_birth",
+                  "zygosity", "alleles", "is_baseline", "litter", "litter_code", "sire", "dam", "breeding_status",
+                  "cage", "current_cage", "status", "status_date", "status_reason", "voided_at", "void_reason",
                   "created_at", "updated_at"]
-        read_only_fields = ["voided_at", "void_reason"]
+        read_only_fields = ["voided_at", "void_reason", "breeding_status"]
+
+    def get_current_cage(self, mouse) -> str | None:
+        placements = getattr(mouse, "current_placements", None)
+        if placements is None:
+            placements = list(mouse.placements.filter(ended_on__isnull=True).select_related("cage"))
+        return placements[0].cage.cage_id if placements else None
+
+    def get_sire(self, mouse) -> str | None:
+        return mouse.sire.specimen_id if mouse.litter_id else None
+
+    def get_dam(self, mouse) -> str | None:
+        dam = mouse.dam
+        return dam.specimen_id if dam else None
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["cage"].read_only = True  # later moves go through POST /mice/move/
+        return fields
 
 
 class AlleleModificationSerializer(RecordSerializer):

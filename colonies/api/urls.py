@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from colonies.api import views
+from colonies.api import husbandry, views
 
 router = DefaultRouter()
 router.register("plans", views.PlanViewSet)
@@ -10,4 +10,9 @@ router.register("colonies", views.ColonyViewSet)
 router.register("allele-modifications", views.AlleleModificationViewSet)
 router.register("phenotyping-attempts", views.PhenotypingAttemptViewSet)
 router.register("mice", views.MouseViewSet)
+router.register("rooms", husbandry.RoomViewSet)
+router.register("racks", husbandry.RackViewSet)
+router.register("cages", husbandry.CageViewSet)
+router.register("matings", husbandry.MatingViewSet)
+router.register("litters", husbandry.LitterViewSet)
 urlpatterns = router.urls

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from colonies import filters, selectors, services
 from colonies.api import serializers
+from colonies.api.husbandry import MouseBulkActionsMixin
 from lims.viewsets import LimsViewSet, VoidMixin
 
 
@@ -62,7 +63,7 @@ class ColonyViewSet(VoidMixin, LimsViewSet):
     update_service = services.colony_update
 
 
-class MouseViewSet(VoidMixin, LimsViewSet):
+class MouseViewSet(MouseBulkActionsMixin, VoidMixin, LimsViewSet):
     queryset = selectors.mouse_list()
     serializer_class = serializers.MouseSerializer
     filterset_class = filters.MouseFilterSet
