@@ -13,7 +13,6 @@ from colonies.models import (
     CrisprGuide,
     EsCell,
     MicroInjection,
-    Mouse,
     Nuclease,
     PhenotypingAttempt,
     Plan,
@@ -302,8 +301,3 @@ class PhenotypingAttemptForm(ScopedModelForm):
         else:
             self.fields["parent_colony"].disabled = True
 
-
-class MouseForm(ScopedModelForm):
-    class Meta:
-        model = Mouse
-        fields = ["specimen_id", "colony", "is_baseline", "strain", "sex", "date_of_birth", "zygosity", "litter_code"]

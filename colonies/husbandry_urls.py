@@ -1,4 +1,8 @@
-"""Colony-management pages, mounted at /colony/ inside the `colonies` namespace."""
+"""Colony-management pages, mounted at /colony/ inside the `colonies` namespace.
+
+Names follow `<model>_<list|detail|create|update|action>`; genotyping, cage cards, census and reminders add their
+own modules below (no app_name of their own, so their names live in `colonies` too).
+"""
 from django.urls import path
 
 from colonies import husbandry_views as hv
@@ -7,13 +11,28 @@ from colonies import views
 urlpatterns = [
     path("mice/", views.MouseListView.as_view(), name="mouse_list"),
     path("mice/new/", views.MouseCreateView.as_view(), name="mouse_create"),
+    path("mice/action/", hv.MiceActionView.as_view(), name="mice_action"),
     path("mice/<int:pk>/", views.MouseDetailView.as_view(), name="mouse_detail"),
+    path("mice/<int:pk>/edit/", hv.MouseUpdateView.as_view(), name="mouse_update"),
     path("rooms/", hv.RoomListView.as_view(), name="room_list"),
+    path("rooms/new/", hv.RoomCreateView.as_view(), name="room_create"),
     path("rooms/<int:pk>/", hv.RoomDetailView.as_view(), name="room_detail"),
+    path("rooms/<int:pk>/edit/", hv.RoomUpdateView.as_view(), name="room_update"),
+    path("racks/new/", hv.RackCreateView.as_view(), name="rack_create"),
     path("cages/", hv.CageListView.as_view(), name="cage_list"),
+    path("cages/new/", hv.CageCreateView.as_view(), name="cage_create"),
     path("cages/<int:pk>/", hv.CageDetailView.as_view(), name="cage_detail"),
+    path("cages/<int:pk>/edit/", hv.CageUpdateView.as_view(), name="cage_update"),
+    path("cages/<int:pk>/close/", hv.CageCloseView.as_view(), name="cage_close"),
     path("matings/", hv.MatingListView.as_view(), name="mating_list"),
+    path("matings/new/", hv.MatingCreateView.as_view(), name="mating_create"),
     path("matings/<int:pk>/", hv.MatingDetailView.as_view(), name="mating_detail"),
+    path("matings/<int:pk>/edit/", hv.MatingUpdateView.as_view(), name="mating_update"),
+    path("matings/<int:pk>/end/", hv.MatingEndView.as_view(), name="mating_end"),
+    path("matings/<int:pk>/separate-male/", hv.MatingSeparateView.as_view(), name="mating_separate"),
     path("litters/", hv.LitterListView.as_view(), name="litter_list"),
+    path("litters/new/", hv.LitterCreateView.as_view(), name="litter_create"),
     path("litters/<int:pk>/", hv.LitterDetailView.as_view(), name="litter_detail"),
+    path("litters/<int:pk>/edit/", hv.LitterUpdateView.as_view(), name="litter_update"),
+    path("litters/<int:pk>/wean/", hv.LitterWeanView.as_view(), name="litter_wean"),
 ]

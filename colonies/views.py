@@ -30,7 +30,9 @@ from colonies.filters import (
     PhenotypingAttemptFilterSet,
     PlanFilterSet,
 )
+from colonies.husbandry_forms import MouseForm
 from colonies.models import AlleleModification, Colony, EsCell, MicroInjection, Mouse, PhenotypingAttempt, Plan
+from colonies.pedigree import pedigree_of
 from colonies.reports import production_summary
 from lims.exceptions import DomainError
 from lims.exports import EXPORTERS
@@ -690,36 +692,77 @@ class PhenotypingAttemptAbortView(AbortView):
 # --- Mice -------------------------------------------------------------------------------------------------------------
 
 
-MOUSE_SECTION = [("Specimen ID", "specimen_id"), ("Sex", "sex"), ("Date of birth", "date_of_birth"),
+MOUSE_SECTION = [("Mouse ID", "specimen_id"), ("Sex", "sex"), ("Date of birth", "date_of_birth"),
                  ("Zygosity", "zygosity"), ("Status", "status", True)]
 
 
+def _current_cage(mouse):
+    placements = getattr(mouse, "current_placements", [])
+    return placements[0].cage if placements else None
+
+
+def _genotype(mouse) -> str:
+    alleles = "; ".join(f"{a.allele}: {a.get_zygosity_display().lower()}" for a in mouse.alleles.all())
+    return alleles or mouse.get_zygosity_display() or "not genotyped"
+
+
 class MouseListView(ScopedListView):
+    """Mice with where they are now; breeders are labelled so they are never mistaken for stock."""
+
     filterset_class = MouseFilterSet
     selector = selectors.mouse_list
     filter_bar_exclude = ["updated_since"]  # for API clients syncing changes
     area = "colony"
-    columns = [("Specimen ID", "specimen_id"), ("Colony", "colony"), ("Strain", "strain.name"), ("Sex", "sex"),
-               ("Date of birth", "date_of_birth"), ("Zygosity", "zygosity"), ("Baseline", "is_baseline"),
+    columns = [("Mouse ID", "specimen_id"), ("Ear mark", "ear_mark"), ("Colony", "colony"), ("Strain", "strain.name"),
+               ("Sex", "sex"), ("Date of birth", "date_of_birth"), ("Genotype", _genotype),
+               ("Baseline", "is_baseline"), ("Cage", _current_cage), ("Breeding", "breeding_status"),
                ("Litter", "litter_code"), ("Status", "status", True)]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_write"] = can_write(self.request.user, self.area)
+        return context
 
 
 class MouseDetailView(ScopedDetailView):
-    """A mouse with its schedule and its experiments: what was planned for it and what was recorded."""
+    """A mouse: its pedigree drawn, its cage history, genotypes, schedule and experiments."""
 
     model = Mouse
     selector = selectors.mouse_list
     area = "colony"
-    fields = [("Specimen ID", "specimen_id"), ("Colony", "colony"), ("Strain", "strain"), ("Sex", "sex"),
-              ("Date of birth", "date_of_birth"), ("Zygosity", "zygosity"), ("Baseline", "is_baseline"),
-              ("Litter", "litter_code"), ("Status", "status", True), ("Status date", "status_date"),
-              ("Status reason", "status_reason")]
+    fields = [("Mouse ID", "specimen_id"), ("Ear mark", "ear_mark"), ("Colony", "colony"), ("Strain", "strain"),
+              ("Generation", "generation"), ("Sex", "sex"), ("Date of birth", "date_of_birth"),
+              ("Genotype", _genotype), ("Baseline", "is_baseline"), ("Cage", _current_cage),
+              ("Sire", "sire"), ("Dam", "dam"), ("Litter", "litter"), ("Breeding", "breeding_status"),
+              ("Status", "status", True), ("Status date", "status_date"), ("Status reason", "status_reason")]
+
+    def get_actions(self):
+        mouse = self.object
+        if not (mouse.is_alive and can_write(self.request.user, self.area)):
+            return []
+        action = reverse("colonies:mice_action")
+        return [("Move", f"{action}?mice={mouse.pk}&action=move"),
+                ("Cull", f"{action}?mice={mouse.pk}&action=cull")]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context.get("tab") != "history":
+            context["pedigree"] = pedigree_of(self.object)
+        return context
 
     def get_sections(self):
         mouse = self.object
+        placements = mouse.placements.select_related("cage__rack__room").order_by("-started_on", "-pk")
+        results = mouse.genotype_results.filter(voided_at__isnull=True).select_related("assay", "sample")
         tests = mouse.scheduled_tests.select_related("procedure").order_by("due_date", "procedure__key")
         experiments = mouse.experiments.filter(voided_at__isnull=True).select_related("procedure")
         return [
+            Section("Cage history", [("Cage", "cage"), ("Room", "cage.rack.room"), ("In", "started_on"),
+                                     ("Out", "ended_on"), ("Reason", "reason")], placements,
+                    empty="Never placed in a cage."),
+            Section("Genotyping results", [("Assay", "assay"), ("Allele", "assay.allele"), ("Call", "call"),
+                                           ("Zygosity", "zygosity"), ("Sample", "sample"), ("Tested", "tested_on")],
+                    results, empty="Not genotyped yet."),
             Section("Scheduled tests", [("Procedure", "procedure.name"), ("Key", "procedure.key"),
                                         ("Due", "due_date"), ("Window ends", "window_end"),
                                         ("Status", "status", True)], tests, empty="Not enrolled in a pipeline."),
@@ -730,10 +773,10 @@ class MouseDetailView(ScopedDetailView):
 
 
 class MouseCreateView(PrefillFromQueryMixin, ScopedCreateView):
-    form_class = forms.MouseForm
+    form_class = MouseForm
     service = services.mouse_create
     area = "colony"
-    prefill = ("colony",)
+    prefill = ("colony", "cage")
 
 
 # --- Production summary -------------------------------------------------------------------------------------------

@@ -3,12 +3,12 @@ from rest_framework import serializers
 
 from colonies.models import (
     AlleleModification,
+    Cage,
     Colony,
     CrisprGuide,
     EsCell,
-    MicroInjection,
-    Cage,
     Litter,
+    MicroInjection,
     Mouse,
     MouseAllele,
     Nuclease,

@@ -25,8 +25,8 @@ from colonies.models.production import (
     EsCell,
     MicroInjection,
     Nuclease,
-    Plan,
     PhenotypingAttempt,
+    Plan,
     StatusStamp,
 )
 

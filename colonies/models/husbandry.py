@@ -17,7 +17,15 @@ from django.db.models import Q
 from django.urls import reverse
 
 from colonies.models.production import Colony
-from lims.models import Centre, CentreOwnedModel, Strain, TimeStampedModel, VoidableModel, audit_trackers, protect_delete
+from lims.models import (
+    Centre,
+    CentreOwnedModel,
+    Strain,
+    TimeStampedModel,
+    VoidableModel,
+    audit_trackers,
+    protect_delete,
+)
 
 
 @pghistory.track(*audit_trackers())

@@ -1,5 +1,27 @@
 """Every write of the colonies app, re-exported so callers import `colonies.services` (style.md B1)."""
+from colonies.services.breeding import (
+    Pup,
+    breeders_retire,
+    litter_create,
+    litter_update,
+    litter_wean,
+    mating_create,
+    mating_end,
+    mating_separate_male,
+    mating_update,
+)
 from colonies.services.common import stamps_sync
+from colonies.services.housing import (
+    cage_close,
+    cage_create,
+    cage_update,
+    mice_move,
+    mice_set_status,
+    next_mouse_id,
+    rack_create,
+    room_create,
+    room_update,
+)
 from colonies.services.lines import (
     allele_modification_abort,
     allele_modification_create,
@@ -13,30 +35,7 @@ from colonies.services.lines import (
     phenotyping_attempt_update,
     phenotyping_started_for,
 )
-from colonies.services.breeding import (
-    Pup,
-    breeders_retire,
-    litter_create,
-    litter_update,
-    litter_wean,
-    mating_create,
-    mating_end,
-    mating_separate_male,
-    mating_update,
-)
-from colonies.services.housing import (
-    cage_close,
-    cage_create,
-    cage_update,
-    mice_move,
-    mice_set_status,
-    next_mouse_id,
-    rack_create,
-    room_create,
-    room_update,
-)
 from colonies.services.mice import mouse_create, mouse_update
-from colonies.services.rules import NeedsConfirmation
 from colonies.services.production import (
     COUNT_RULES,
     PRODUCTION_QC_TESTS,
@@ -55,6 +54,7 @@ from colonies.services.production import (
     plan_warnings,
     strain_for_cell_line,
 )
+from colonies.services.rules import NeedsConfirmation
 
 __all__ = [
     "NeedsConfirmation", "Pup", "breeders_retire", "cage_close", "cage_create", "cage_update", "litter_create",

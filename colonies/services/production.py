@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from colonies.models import Colony, CrisprGuide, EsCell, MicroInjection, Nuclease, Plan
-from colonies.services.common import audited, centre_of, mark_aborted, not_in_future, normalise_name, stamps_sync
+from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, not_in_future, stamps_sync
 from lims.models import Strain
 from lims.services import apply_fields, save_validated
 

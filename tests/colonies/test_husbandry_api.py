@@ -42,7 +42,7 @@ def test_cage_and_mouse_with_generated_ids(auth_client, manager, colony):
     assert mouse.status_code == 201, mouse.json()
     body = mouse.json()
     assert body["specimen_id"].startswith("H-") and body["current_cage"] == "C-00001" and body["zygosity"] == ""
-    assert client.get(f"/api/v1/mice/?cage=C-00001").json()["count"] == 1
+    assert client.get("/api/v1/mice/?cage=C-00001").json()["count"] == 1
     assert client.get(f"/api/v1/mice/?room={room.pk}").json()["count"] == 1
     assert client.get(f"/api/v1/cages/?room={room.pk}").json()["results"][0]["occupancy"] == 1
 
@@ -92,7 +92,7 @@ def test_wean_seven_into_five_refused_then_split(auth_client, manager, colony):
                          format="json")
     assert weaned.status_code == 201, weaned.json()
     assert len(weaned.json()["pups"]) == 7 and weaned.json()["weaned_on"] == weaned_on
-    pups = client.get(f"/api/v1/mice/?cage=W-77").json()["results"]
+    pups = client.get("/api/v1/mice/?cage=W-77").json()["results"]
     assert len(pups) == 3 and {p["sire"] for p in pups} == {litter.mating.male.specimen_id}
     assert {p["dam"] for p in pups} == {litter.dam.specimen_id}
     assert client.get("/api/v1/litters/?is_weaned=true").json()["count"] == 1

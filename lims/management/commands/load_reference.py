@@ -1,7 +1,8 @@
+from django.conf import settings
+
 from lims.audit import AuditedCommand
 from lims.reference import reference_load
 from procedures.impress import impress_load_file
-from django.conf import settings
 
 
 class Command(AuditedCommand):

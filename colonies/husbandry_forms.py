@@ -1,0 +1,259 @@
+"""Forms for colony management, made for the cage side: short, date pickers, number pads, one decision per page.
+
+Forms only collect input; the rules are in `colonies.services` and their messages come back onto these forms.
+Choices are limited to the user's centre and to what makes sense (live males for a sire, open cages for a move).
+"""
+from django import forms
+from django.forms import formset_factory
+
+from colonies.forms import ConfirmWarningsMixin, _numeric_inputs
+from colonies.models import Cage, Colony, Litter, Mating, Mouse, Rack, Room
+from lims.forms import DATE_INPUT, ScopedModelForm
+from lims.scoping import scope_for_user
+
+
+def _scoped(model, user, **filters):
+    queryset = scope_for_user(model.objects.filter(**filters), user)
+    return queryset.filter(voided_at__isnull=True) if hasattr(model, "voided_at") else queryset
+
+
+class MouseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, mouse):
+        born = mouse.date_of_birth.isoformat()
+        return f"{mouse.specimen_id} · {mouse.get_sex_display()} · born {born} · {mouse.colony or mouse.strain}"
+
+
+class MouseMultipleChoiceField(forms.ModelMultipleChoiceField):
+    label_from_instance = MouseChoiceField.label_from_instance
+
+
+class CageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, cage):
+        place = f" · {cage.rack}" if cage.rack_id else ""
+        return f"{cage.cage_id}{place} · {cage.get_cage_type_display()}"
+
+
+def open_cages(user):
+    return _scoped(Cage, user, closed_on__isnull=True).select_related("rack__room").order_by("cage_id")
+
+
+class RoomForm(ScopedModelForm):
+    class Meta:
+        model = Room
+        fields = ["building", "name"]
+
+
+class RackForm(ScopedModelForm):
+    class Meta:
+        model = Rack
+        fields = ["room", "name", "positions"]
+
+
+class CageForm(ScopedModelForm):
+    """A new or changed cage; leave the ID blank for the next number, the capacity blank for the centre's default."""
+
+    class Meta:
+        model = Cage
+        fields = ["cage_id", "cage_type", "capacity", "rack", "position", "opened_on", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _numeric_inputs(self)
+        if not self.instance.pk:
+            self.fields["cage_id"].required = False
+            self.fields["capacity"].required = False
+            self.fields["capacity"].initial = None
+        else:
+            del self.fields["opened_on"]
+        self.fields["rack"].queryset = self.fields["rack"].queryset.select_related("room")
+
+    def service_fields(self) -> dict:
+        fields = super().service_fields()
+        if fields.get("capacity") is None and not self.instance.pk:
+            fields.pop("capacity", None)
+        return fields
+
+
+class CageCloseForm(forms.Form):
+    closed_on = forms.DateField(widget=DATE_INPUT, label="Closed on")
+
+
+class MouseForm(ScopedModelForm):
+    """Register a mouse by hand (an import, a founder); weaned pups are created by weaning their litter."""
+
+    cage = CageChoiceField(queryset=Cage.objects.none(), required=False, help_text="The cage it goes into now.")
+
+    class Meta:
+        model = Mouse
+        fields = ["specimen_id", "ear_mark", "colony", "strain", "generation", "sex", "date_of_birth", "zygosity",
+                  "is_baseline", "litter_code"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["specimen_id"].required = False
+        self.fields["specimen_id"].help_text = "Leave blank for the next ID of your centre's pattern."
+        self.fields["cage"].queryset = open_cages(user)
+
+    def service_fields(self) -> dict:
+        return {**super().service_fields(), "cage": self.cleaned_data.get("cage")}
+
+
+class MouseUpdateForm(ScopedModelForm):
+    class Meta:
+        model = Mouse
+        fields = ["ear_mark", "colony", "strain", "generation", "sex", "date_of_birth", "zygosity", "is_baseline",
+                  "litter", "litter_code", "status", "status_date", "status_reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["litter"].queryset = self.fields["litter"].queryset.select_related("mating")
+
+
+class MiceActionForm(forms.Form):
+    """Several mice at once (ticked on the mouse list): move them, cull them with one reason, or retire breeders."""
+
+    ACTIONS = [("move", "Move to a cage"), ("cull", "Cull or mark dead / exported / used"),
+               ("retire", "Retire breeders")]
+
+    mice = MouseMultipleChoiceField(queryset=Mouse.objects.none(), widget=forms.CheckboxSelectMultiple)
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect)
+    cage = CageChoiceField(queryset=Cage.objects.none(), required=False, help_text="For a move.")
+    status = forms.ChoiceField(choices=[s for s in Mouse.Status.choices if s[0] != "alive"], required=False,
+                               initial="culled", help_text="For a cull.")
+    date = forms.DateField(widget=DATE_INPUT)
+    reason = forms.CharField(required=False, max_length=200, help_text="Required for a cull; kept in each history.")
+    confirm_warnings = ConfirmWarningsMixin.base_fields["confirm_warnings"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mice"].queryset = _scoped(Mouse, user, status=Mouse.Status.ALIVE).select_related(
+            "colony", "strain")
+        self.fields["cage"].queryset = open_cages(user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "move" and not data.get("cage"):
+            self.add_error("cage", "Choose the cage to move them into.")
+        if data.get("action") == "cull" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give the reason for the cull.")
+        return data
+
+
+class MatingForm(ConfirmWarningsMixin, ScopedModelForm):
+    """One male and one to four females; breeders are marked as such so they are never mistaken for stock."""
+
+    male = MouseChoiceField(queryset=Mouse.objects.none())
+    females = MouseMultipleChoiceField(queryset=Mouse.objects.none(), widget=forms.CheckboxSelectMultiple,
+                                       help_text="One to four females.")
+    cage = CageChoiceField(queryset=Cage.objects.none(), required=False, help_text="The breeding cage (optional).")
+
+    class Meta:
+        model = Mating
+        fields = ["name", "colony", "male", "females", "cage", "set_up_on", "responsible", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        alive = _scoped(Mouse, user, status=Mouse.Status.ALIVE).exclude(
+            breeding_status=Mouse.BreedingStatus.RETIRED).select_related("colony", "strain").order_by("specimen_id")
+        self.fields["male"].queryset = alive.filter(sex=Mouse.Sex.MALE)
+        self.fields["females"].queryset = alive.filter(sex=Mouse.Sex.FEMALE).exclude(
+            mating_rows__left_on__isnull=True, mating_rows__isnull=False)
+        self.fields["cage"].queryset = open_cages(user)
+        self.fields["name"].required = False
+        self.fields["name"].help_text = "Leave blank for the next MAT- number."
+        self.fields["responsible"].queryset = self.fields["responsible"].queryset.model.objects.filter(
+            centre_id=user.centre_id)
+        self.fields["colony"].help_text = "The line of the pups; blank takes the male's colony."
+
+    def service_fields(self) -> dict:
+        fields = super().service_fields()
+        fields["females"] = list(fields["females"])
+        return fields
+
+
+class MatingUpdateForm(ScopedModelForm):
+    class Meta:
+        model = Mating
+        fields = ["colony", "responsible", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["responsible"].queryset = self.fields["responsible"].queryset.model.objects.filter(
+            centre_id=user.centre_id)
+
+
+class MatingEndForm(forms.Form):
+    ended_on = forms.DateField(widget=DATE_INPUT, label="Ended on")
+    reason = forms.CharField(required=False, max_length=200)
+
+
+class SeparateMaleForm(forms.Form):
+    on = forms.DateField(widget=DATE_INPUT, label="Separated on")
+    cage = CageChoiceField(queryset=Cage.objects.none(), required=False, help_text="Where the male goes (optional).")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cage"].queryset = open_cages(user)
+
+
+class LitterForm(ConfirmWarningsMixin, ScopedModelForm):
+    class Meta:
+        model = Litter
+        fields = ["mating", "dam", "code", "born_on", "born_count", "alive_count", "dead_count", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        _numeric_inputs(self)
+        self.fields["mating"].queryset = self.fields["mating"].queryset.filter(ended_on__isnull=True) | \
+            self.fields["mating"].queryset.filter(pk=self.initial.get("mating") or 0)
+        self.fields["dam"] = MouseChoiceField(queryset=_scoped(Mouse, user, sex=Mouse.Sex.FEMALE,
+                                                               mating_rows__isnull=False).distinct(),
+                                              required=False, help_text="Needed when the mating has several females.")
+        self.fields["code"].required = False
+        self.fields["code"].help_text = "Leave blank for <mating>-L<n>."
+
+
+class LitterUpdateForm(ScopedModelForm):
+    class Meta:
+        model = Litter
+        fields = ["dam", "born_on", "born_count", "alive_count", "dead_count", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _numeric_inputs(self)
+
+
+class WeanForm(ConfirmWarningsMixin, forms.Form):
+    weaned_on = forms.DateField(widget=DATE_INPUT, label="Weaned on")
+    new_cage_type = forms.ChoiceField(choices=Cage.CageType.choices, initial=Cage.CageType.STOCK,
+                                      label="Type of new cages")
+
+
+class PupForm(forms.Form):
+    """One pup: sex, ear mark, and an open cage or the ID of a new cage (pups with the same new ID share it)."""
+
+    sex = forms.ChoiceField(choices=[("", "—")] + [c for c in Mouse.Sex.choices], required=False)
+    ear_mark = forms.CharField(required=False, max_length=30)
+    cage = CageChoiceField(queryset=Cage.objects.none(), required=False, empty_label="(new cage →)")
+    new_cage_id = forms.CharField(required=False, max_length=40, label="New cage ID")
+
+    def __init__(self, *args, cages=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cage"].queryset = cages if cages is not None else Cage.objects.none()
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not data.get("sex") and not data.get("ear_mark") and not data.get("cage") and \
+            not data.get("new_cage_id")
+
+
+PupFormSet = formset_factory(PupForm, extra=0)
+
+
+def colony_choices(user):
+    return _scoped(Colony, user)
