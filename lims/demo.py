@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from colonies import services as production
-from colonies.models import Colony, MicroInjection, Mouse, Plan
+from colonies.models import Cage, Colony, Litter, Mating, MicroInjection, Mouse, Plan, Room
 from lims.models import Centre, Consortium, Gene, Role, Strain, User
 from procedures.models import Pipeline, Procedure, ScheduledTest
 from procedures.services import EnteredValue, experiment_record, mice_enrol
@@ -120,13 +120,53 @@ def demo_load() -> dict[str, int]:
             values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
             experiment_record(mouse=mouse, procedure=body_weight, date_of_experiment=date.today(),
                               values=values, actor=technician, experimenter="1001", scheduled_test=test)
+    if not Room.objects.filter(centre=centre).exists():
+        _housing(actor=actor, centre=centre)
     return {
         "plans": Plan.objects.filter(centre=centre).count(),
         "microinjections": MicroInjection.objects.filter(centre=centre).count(),
         "colonies": Colony.objects.filter(centre=centre).count(),
         "mice": Mouse.objects.filter(centre=centre).count(),
         "scheduled tests": ScheduledTest.objects.filter(centre=centre).count(),
+        "cages": Cage.objects.filter(centre=centre).count(),
+        "matings": Mating.objects.filter(centre=centre).count(),
+        "litters": Litter.objects.filter(centre=centre).count(),
     }
+
+
+def _housing(*, actor, centre) -> None:
+    """A room with a rack, the cohort mice in stock cages, and breeding that has something due this week:
+    a trio with a litter ready to wean in two days, and a pair set up three weeks ago still without a litter."""
+    today = date.today()
+    room = production.room_create(actor=actor, centre=centre, building="Mary Lyon Centre", name="Room 3")
+    rack = production.rack_create(actor=actor, centre=centre, room=room, name="Rack A", positions=40)
+    mice = list(Mouse.objects.filter(centre=centre).order_by("sex", "specimen_id"))
+    groups = [[m for m in mice if m.sex == sex][start:start + 4]
+              for sex in (Mouse.Sex.FEMALE, Mouse.Sex.MALE) for start in range(0, len(mice), 4)]
+    for position, group in enumerate(g for g in groups if g):  # four of one sex per stock cage
+        cage = production.cage_create(actor=actor, centre=centre, rack=rack, position=f"A{position + 1}",
+                                      opened_on=min(m.date_of_birth for m in group) + timedelta(days=21))
+        production.mice_move(actor=actor, mice=group, cage=cage, on=cage.opened_on, reason="cohort")
+    colony = Colony.objects.filter(centre=centre, gene__symbol="Cbx1").first()
+    strain = Strain.objects.get(name="C57BL/6NTac")
+
+    def breeder(n: int, sex: str) -> Mouse:
+        return production.mouse_create(actor=actor, centre=centre, colony=colony, strain=strain, sex=sex,
+                                       date_of_birth=today - timedelta(weeks=16), generation="N2",
+                                       zygosity=Mouse.Zygosity.HETEROZYGOUS, ear_mark=f"R{n}")
+
+    trio_cage = production.cage_create(actor=actor, centre=centre, rack=rack, position="B1",
+                                       cage_type=Cage.CageType.BREEDING, opened_on=today - timedelta(days=40))
+    trio = production.mating_create(actor=actor, centre=centre, male=breeder(1, Mouse.Sex.MALE),
+                                    females=[breeder(2, Mouse.Sex.FEMALE), breeder(3, Mouse.Sex.FEMALE)],
+                                    set_up_on=today - timedelta(days=40), cage=trio_cage)
+    production.litter_create(actor=actor, mating=trio, dam=trio.females.order_by("specimen_id").first(),
+                             born_on=today - timedelta(days=19), born_count=7, alive_count=7)
+    pair_cage = production.cage_create(actor=actor, centre=centre, rack=rack, position="B2",
+                                       cage_type=Cage.CageType.BREEDING, opened_on=today - timedelta(days=22))
+    production.mating_create(actor=actor, centre=centre, male=breeder(4, Mouse.Sex.MALE),
+                             females=[breeder(5, Mouse.Sex.FEMALE)], set_up_on=today - timedelta(days=22),
+                             cage=pair_cage)
 
 
 def demo_password() -> str:
