@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from colonies.api import views
+from colonies.api import genotyping, views
 
 router = DefaultRouter()
 router.register("plans", views.PlanViewSet)
@@ -10,4 +10,7 @@ router.register("colonies", views.ColonyViewSet)
 router.register("allele-modifications", views.AlleleModificationViewSet)
 router.register("phenotyping-attempts", views.PhenotypingAttemptViewSet)
 router.register("mice", views.MouseViewSet)
+router.register("genotypes", genotyping.GenotypeResultViewSet)
+router.register("genotyping-assays", genotyping.GenotypingAssayViewSet)
+router.register("zygosity-rules", genotyping.ZygosityRuleViewSet)
 urlpatterns = router.urls
