@@ -1,7 +1,19 @@
 """Reads for genotyping: the "to be genotyped" list and the lists of assays, rules and results (no N+1)."""
 import datetime as dt
 
-from django.db.models import BooleanField, Case, DateField, Exists, F, Func, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from colonies.models import ColonySettings, GenotypeResult, GenotypingAssay, Mouse, ZygosityRule

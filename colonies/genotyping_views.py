@@ -98,7 +98,8 @@ class AssayListView(NamedUrlsMixin, ScopedListView):
     url_prefix = "assay"
     title = "Genotyping assays"
     filter_bar_exclude = ["updated_since"]
-    columns = [("Assay", "name"), ("Allele", "allele"), ("Calls", _calls), ("Sets mouse zygosity", "sets_mouse_zygosity")]
+    columns = [("Assay", "name"), ("Allele", "allele"), ("Calls", _calls),
+               ("Sets mouse zygosity", "sets_mouse_zygosity")]
 
 
 class AssayDetailView(NamedUrlsMixin, ScopedDetailView):
@@ -110,8 +111,8 @@ class AssayDetailView(NamedUrlsMixin, ScopedDetailView):
     area = "colony"
     url_prefix = "assay"
     template_name = "colonies/genotyping/assay_detail.html"
-    fields = [("Assay", "name"), ("Allele", "allele"), ("Calls", _calls), ("Sets mouse zygosity", "sets_mouse_zygosity"),
-              ("Protocol", "protocol")]
+    fields = [("Assay", "name"), ("Allele", "allele"), ("Calls", _calls),
+              ("Sets mouse zygosity", "sets_mouse_zygosity"), ("Protocol", "protocol")]
 
     def get_sections(self):
         results = selectors.genotype_result_list().filter(assay=self.object, voided_at__isnull=True)[:RECENT_RESULTS]

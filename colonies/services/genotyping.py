@@ -110,7 +110,7 @@ def assay_update(*, instance: GenotypingAssay, actor, **fields) -> GenotypingAss
 # --- Zygosity rule table -----------------------------------------------------------------------------------------
 
 
-def _rule_check(rule: ZygosityRule, actor) -> None:
+def _rule_check(rule: ZygosityRule) -> None:
     errors: dict[str, list[str]] = {}
     assay = rule.assay
     if assay.centre_id != rule.centre_id:
@@ -131,7 +131,7 @@ def _rule_check(rule: ZygosityRule, actor) -> None:
 def zygosity_rule_create(*, actor, assay: GenotypingAssay, call: str, zygosity: str, centre=None) -> ZygosityRule:
     """Add a row to the centre's rule table: `assay` giving `call` means `zygosity` (one rule per call)."""
     rule = ZygosityRule(centre=centre_of(actor, centre), assay=assay, call=call, zygosity=zygosity)
-    _rule_check(rule, actor)
+    _rule_check(rule)
     with audited(actor, "colonies.zygosityrule.created"):
         return save_validated(rule)
 
@@ -141,7 +141,7 @@ def zygosity_rule_update(*, instance: ZygosityRule, actor, **fields) -> Zygosity
     """Change a rule; results already recorded keep their zygosity, the next ones follow the new rule."""
     fields.pop("assay", None)  # a rule belongs to its assay for good; add a rule to the other assay instead
     changed = apply_fields(instance, fields)
-    _rule_check(instance, actor)
+    _rule_check(instance)
     with audited(actor, "colonies.zygosityrule.updated"):
         return save_validated(instance, update_fields=changed + ["call"] if changed else [])
 
