@@ -74,6 +74,7 @@ class ZygosityRuleSerializer(RecordSerializer):
     class Meta:
         model = ZygosityRule
         fields = ["id", "centre", "assay", "assay_name", "call", "zygosity", "created_at", "updated_at"]
+        validators = []  # the service says "already has a rule for call …" on `call`, not a generic non-field error
 
     def validate_assay(self, assay):
         if self.instance is not None and assay != self.instance.assay:

@@ -171,6 +171,9 @@ def test_assay_api_nests_rules_and_the_rule_table_is_editable(auth_client, tech,
     assert rule.status_code == 201, rule.content
     wrong = client.post("/api/v1/zygosity-rules/", {"assay": "Cre PCR", "call": "maybe", "zygosity": "hemizygous"})
     assert wrong.status_code == 400 and "call" in wrong.json()["errors"]
+    again = client.post("/api/v1/zygosity-rules/", {"assay": "Cre PCR", "call": "present", "zygosity": "homozygous"})
+    assert again.status_code == 400
+    assert again.json()["errors"]["call"] == ["Assay 'Cre PCR' already has a rule for call 'present'; change that one."]
     both = assay.rules.get(call="both bands")
     assert client.patch(f"/api/v1/zygosity-rules/{both.pk}/", {"zygosity": "hemizygous"}).status_code == 200
     assert post_result(client).json()["zygosity"] == "hemizygous"  # the next result follows the edited table
