@@ -1,4 +1,4 @@
-"""Writes for genotyping: assays, the zygosity rule table a centre edits, samples and results; and the to-do list.
+"""Writes for genotyping: assays, the zygosity rule table a centre edits, samples, results and voiding them.
 
 Zygosity is never computed in code: a result's call is looked up in the centre's `ZygosityRule` table (Alyx's
 design; users asked for it because hard-coded rules were wrong for their assays, alyx#356/#430). A call without a
