@@ -3,7 +3,7 @@
 Names follow `<model>_<list|detail|create|update|action>`; genotyping, cage cards, census and reminders add their
 own modules below (no app_name of their own, so their names live in `colonies` too).
 """
-from django.urls import path
+from django.urls import include, path
 
 from colonies import husbandry_views as hv
 from colonies import views
@@ -35,4 +35,5 @@ urlpatterns = [
     path("litters/<int:pk>/", hv.LitterDetailView.as_view(), name="litter_detail"),
     path("litters/<int:pk>/edit/", hv.LitterUpdateView.as_view(), name="litter_update"),
     path("litters/<int:pk>/wean/", hv.LitterWeanView.as_view(), name="litter_wean"),
+    path("", include("colonies.genotyping_urls")),
 ]

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from colonies.api import husbandry, views
+from colonies.api import genotyping, husbandry, views
 
 router = DefaultRouter()
 router.register("plans", views.PlanViewSet)
@@ -15,4 +15,7 @@ router.register("racks", husbandry.RackViewSet)
 router.register("cages", husbandry.CageViewSet)
 router.register("matings", husbandry.MatingViewSet)
 router.register("litters", husbandry.LitterViewSet)
+router.register("genotypes", genotyping.GenotypeResultViewSet)
+router.register("genotyping-assays", genotyping.GenotypingAssayViewSet)
+router.register("zygosity-rules", genotyping.ZygosityRuleViewSet)
 urlpatterns = router.urls

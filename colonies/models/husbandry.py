@@ -373,7 +373,8 @@ class MouseAllele(TimeStampedModel):
 
     mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="alleles")
     allele = models.CharField(max_length=100, help_text="Allele symbol, e.g. Pax6<tm1b(EUCOMM)Wtsi> or Cre.")
-    zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity)
+    zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity, blank=True,
+                                help_text="Blank: unknown (its only result was voided).")
     source = models.ForeignKey("GenotypeResult", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:

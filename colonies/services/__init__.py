@@ -22,6 +22,17 @@ from colonies.services.housing import (
     room_create,
     room_update,
 )
+from colonies.services.genotyping import (
+    assay_create,
+    assay_update,
+    derive_zygosity,
+    result_record,
+    result_void,
+    sample_create,
+    zygosity_rule_create,
+    zygosity_rule_delete,
+    zygosity_rule_update,
+)
 from colonies.services.lines import (
     allele_modification_abort,
     allele_modification_create,
@@ -68,4 +79,7 @@ __all__ = [
     "phenotyping_attempt_abort", "phenotyping_attempt_create", "phenotyping_attempt_holding_statuses",
     "phenotyping_attempt_update", "phenotyping_started_for", "plan_create", "plan_update", "plan_warnings",
     "stamps_sync", "strain_for_cell_line",
+    # genotyping
+    "assay_create", "assay_update", "derive_zygosity", "result_record", "result_void", "sample_create",
+    "zygosity_rule_create", "zygosity_rule_delete", "zygosity_rule_update",
 ]
