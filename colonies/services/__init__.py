@@ -11,17 +11,6 @@ from colonies.services.breeding import (
     mating_update,
 )
 from colonies.services.common import stamps_sync
-from colonies.services.housing import (
-    cage_close,
-    cage_create,
-    cage_update,
-    mice_move,
-    mice_set_status,
-    next_mouse_id,
-    rack_create,
-    room_create,
-    room_update,
-)
 from colonies.services.genotyping import (
     assay_create,
     assay_update,
@@ -32,6 +21,17 @@ from colonies.services.genotyping import (
     zygosity_rule_create,
     zygosity_rule_delete,
     zygosity_rule_update,
+)
+from colonies.services.housing import (
+    cage_close,
+    cage_create,
+    cage_update,
+    mice_move,
+    mice_set_status,
+    next_mouse_id,
+    rack_create,
+    room_create,
+    room_update,
 )
 from colonies.services.lines import (
     allele_modification_abort,
