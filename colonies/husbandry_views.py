@@ -18,7 +18,7 @@ from colonies.filters import CageFilterSet, LitterFilterSet, MatingFilterSet, Ro
 from colonies.models import Cage, Litter, Mating, Room
 from colonies.services import NeedsConfirmation, Pup
 from colonies.services.rules import settings_for
-from colonies.views import PrefillFromQueryMixin
+from colonies.views import PrefillFromQueryMixin, _current_cage
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors
 from lims.roles import can_write
@@ -158,7 +158,7 @@ class LitterDetailView(ScopedDetailView):
     def get_sections(self):
         pups = selectors.mouse_list().filter(litter=self.object)
         return [Section("Weaned mice", [("Mouse", "specimen_id"), ("Sex", "sex"), ("Ear mark", "ear_mark"),
-                                        ("Status", "status", True)], pups)]
+                                        ("Cage", _current_cage), ("Status", "status", True)], pups)]
 
 
 # --- Writes ----------------------------------------------------------------------------------------------------

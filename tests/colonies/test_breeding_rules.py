@@ -364,3 +364,23 @@ def test_a_mouse_cannot_become_its_own_ancestor(manager, colony):
     services.mouse_update(instance=stranger, actor=manager, litter=son_litter)
     assert Mouse.objects.get(pk=stranger.pk).litter_code == son_litter.code
     assert Litter.objects.get(pk=son_litter.pk).pups.count() == 1
+
+
+def test_wean_before_birth_or_in_the_future_is_refused(manager, colony):
+    litter = LitterFactory(mating=pair_mating(centre=manager.centre, colony=colony))
+    one = [Pup(sex="female", new_cage_id="X1")]
+    with pytest.raises(ValidationError) as exc:
+        wean(manager, litter, litter.born_on - dt.timedelta(days=1), one)
+    assert f"is not after the birth date {litter.born_on}" in messages(exc)
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        wean(manager, litter, tomorrow, one)
+    assert f"The wean date {tomorrow} is in the future." in messages(exc)
+
+
+def test_litter_born_in_the_future_is_refused(manager, colony):
+    mating = pair_mating(centre=manager.centre, colony=colony)
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as exc:
+        services.litter_create(actor=manager, mating=mating, born_on=tomorrow, born_count=1, alive_count=1)
+    assert f"The birth date {tomorrow} is in the future." in messages(exc)
