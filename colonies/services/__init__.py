@@ -32,6 +32,13 @@ from colonies.services.production import (
     plan_warnings,
     strain_for_cell_line,
 )
+from colonies.services.reminders import (
+    reminder_digest_send,
+    reminder_done,
+    reminder_reopen,
+    reminders_compute,
+    reminders_compute_all,
+)
 
 __all__ = [
     "COUNT_RULES", "PRODUCTION_QC_TESTS", "USER_QC_TESTS", "allele_modification_abort", "allele_modification_create",
@@ -42,4 +49,5 @@ __all__ = [
     "phenotyping_attempt_abort", "phenotyping_attempt_create", "phenotyping_attempt_holding_statuses",
     "phenotyping_attempt_update", "phenotyping_started_for", "plan_create", "plan_update", "plan_warnings",
     "stamps_sync", "strain_for_cell_line",
+    "reminder_digest_send", "reminder_done", "reminder_reopen", "reminders_compute", "reminders_compute_all",
 ]
