@@ -11,6 +11,7 @@ has no row) and, for weaning, the strain's `StrainSetting`.
 The run reads each kind of subject with one query per centre, whatever the number of matings, so a big colony costs
 the same number of round trips as a small one.
 """
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -38,6 +39,7 @@ from lims.exceptions import Conflict
 from lims.models import Centre, Role
 
 Kind = Reminder.Kind
+logger = logging.getLogger(__name__)
 
 # The fields a recompute may change on an open reminder (its subject and kind are fixed by the key).
 _UPDATABLE = ("due_on", "title", "assigned_to_id", "mating_id", "litter_id", "mouse_id")
@@ -71,7 +73,8 @@ class ComputeSummary:
     emails_sent: int = 0
 
     def as_dict(self) -> dict:
-        return {"centre": self.centre, "today": self.today.isoformat(), "due": dict(self.due),
+        return {"centre": self.centre, "today": self.today.isoformat(),
+                "due": {str(kind): count for kind, count in self.due.items()},
                 "created": self.created, "updated": self.updated, "removed": self.removed,
                 "already_done": self.already_done, "emails_sent": self.emails_sent}
 
@@ -142,7 +145,7 @@ def _due_for_mating(mating: Mating, today: date, cfg: ColonySettings) -> list[Du
     due = []
     common = {"mating_id": mating.pk, "assigned_to_id": mating.responsible_id}
     reference = mating.latest_litter_on or mating.set_up_on
-    since = f"its litter of {reference.isoformat()}" if mating.latest_litter_on else f"set-up on {reference.isoformat()}"
+    since = f"{'its litter of' if mating.latest_litter_on else 'set-up on'} {reference.isoformat()}"
 
     # Check for a litter: none born since the reference date, which is the latest litter by construction.
     check_on = reference + timedelta(days=cfg.litter_check_days)
@@ -255,8 +258,8 @@ def reminders_compute(*, centre: Centre, today: date | None = None, actor=None) 
             Reminder.objects.bulk_update(to_update, [*_UPDATABLE, "updated_at"])
         if stale:
             # Only while still open: a reminder ticked off meanwhile is history, not derived data.
-            Reminder.objects.filter(pk__in=stale, done_at__isnull=True).delete()
-    summary.created, summary.updated, summary.removed = len(to_create), len(to_update), len(stale)
+            summary.removed, _ = Reminder.objects.filter(pk__in=stale, done_at__isnull=True).delete()
+    summary.created, summary.updated = len(to_create), len(to_update)
     return summary
 
 
@@ -338,16 +341,24 @@ def reminder_digest_send(*, centre: Centre, today: date) -> int:
 def reminders_compute_all(*, today: date | None = None) -> list[ComputeSummary]:
     """Compute every centre's reminders for `today`, then send the digests of the centres that want one.
 
-    Each centre is its own transaction: one centre's failure does not undo another's list.
+    Each centre is its own transaction, and one centre's failure (or its mail server's) neither undoes nor stops
+    another's list; the first error is raised once every centre has had its turn, so the run still shows as failed.
     """
     today = today or timezone.localdate()
     digest = set(ColonySettings.objects.filter(email_digest=True).values_list("centre_id", flat=True))
-    summaries = []
+    summaries, errors = [], []
     for centre in Centre.objects.order_by("code"):
-        summary = reminders_compute(centre=centre, today=today)
-        if centre.pk in digest:
-            summary.emails_sent = reminder_digest_send(centre=centre, today=today)
+        try:
+            summary = reminders_compute(centre=centre, today=today)
+            if centre.pk in digest:
+                summary.emails_sent = reminder_digest_send(centre=centre, today=today)
+        except Exception as exc:  # noqa: BLE001 - logged here, raised after the other centres
+            logger.exception("Reminders of centre %s failed", centre.code)
+            errors.append(exc)
+            continue
         summaries.append(summary)
+    if errors:
+        raise errors[0]
     return summaries
 
 

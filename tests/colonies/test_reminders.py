@@ -87,7 +87,8 @@ def farm(centre, colony, manager):
         m[name] = make_mating(centre, colony, name, set_up, responsible=manager)
     Mating.objects.filter(pk=m["ENDED"].pk).update(ended_on=D(2026, 2, 1), end_reason="Retired")
     litters = {
-        "L-VOID": make_litter(m["DUE-CHECK"], "L-VOID", D(2026, 2, 12), voided_at=dt.datetime(2026, 2, 13, tzinfo=dt.UTC)),
+        "L-VOID": make_litter(m["DUE-CHECK"], "L-VOID", D(2026, 2, 12),
+                              voided_at=dt.datetime(2026, 2, 13, tzinfo=dt.UTC)),
         "L-RECENT": make_litter(m["RECENT"], "L-RECENT", D(2026, 2, 20)),
         "L-OLD": make_litter(m["OLD"], "L-OLD", D(2026, 1, 25)),
         "L-WEANED": make_litter(m["WEANED"], "L-WEANED", D(2026, 1, 21), weaned_on=D(2026, 2, 11)),
@@ -187,6 +188,21 @@ def test_rerun_is_idempotent(centre, farm):
     assert (second.created, second.updated, second.removed) == (0, 0, 0)
     assert Reminder.objects.filter(centre=centre).count() == count
     assert second.due == first.due
+
+
+def test_open_reminder_follows_a_new_responsible_but_a_done_one_keeps_its_assignee(centre, farm, manager, tech):
+    reminders_compute(centre=centre, today=TODAY)
+    done = Reminder.objects.get(centre=centre, kind=K.LITTER_CHECK, mating__name="EXACT")
+    reminder_done(actor=manager, reminder=done)
+    Mating.objects.filter(name__in=["OLD", "EXACT"]).update(responsible=tech)
+
+    summary = reminders_compute(centre=centre, today=TODAY)
+
+    assert summary.updated == 2  # OLD's wean and litter check
+    assert set(Reminder.objects.filter(centre=centre, mating__name="OLD").values_list("assigned_to", flat=True)) == {
+        tech.pk}
+    done.refresh_from_db()
+    assert done.assigned_to == manager
 
 
 def test_done_stays_done_and_is_not_recreated(centre, farm, manager):
@@ -400,6 +416,22 @@ def test_digest_includes_unassigned_jobs_and_skips_done_ones(centre, colony, man
     assert len(mailoutbox) == 1
     assert "Check NOBODY for a litter" in mailoutbox[0].body and "[unassigned]" in mailoutbox[0].body
     assert "PUP-1" not in mailoutbox[0].body
+
+
+def test_one_centres_failure_does_not_stop_the_others(centre, other_centre, farm, manager, settings):
+    """GIVEN Harwell's digest cannot be sent (no usable mail backend) THEN JAX's list is still computed, Harwell's
+    list is kept, and the run fails so that the failure is seen."""
+    settings.EMAIL_BACKEND = "no.such.Backend"
+    ColonySettings.objects.create(centre=centre, email_digest=True)
+    manager.email = "manager@har.example"
+    manager.save()
+    make_mating(other_centre, ColonyFactory(centre=other_centre), "JAX-1", D(2026, 1, 1))
+
+    with pytest.raises(ImportError):
+        reminders_compute_all.delay(today=TODAY.isoformat())
+
+    assert Reminder.objects.filter(centre=other_centre, kind=K.LITTER_CHECK).exists()
+    assert subjects(centre, K.WEAN, K.LITTER_CHECK) == EXPECTED
 
 
 def test_no_digest_without_the_setting(centre, farm, manager, mailoutbox):
