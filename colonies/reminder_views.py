@@ -98,7 +98,8 @@ class TodoView(ScopedListView):
         context.update(
             reminders=reminders, today=today, can_tick=can_write(self.request.user, self.area),
             who=data.get("who"), state=data.get("state"),
-            overdue_count=sum(r.is_overdue for r in reminders),
+            # Over every page of the filtered list, not just this one.
+            overdue_count=self.filterset.qs.filter(done_at__isnull=True, due_on__lt=today).count(),
             next_url=self.request.get_full_path(),
         )
         return context

@@ -242,6 +242,23 @@ def test_done_is_audited_with_the_actor(centre, farm, manager):
     assert event.pgh_context["user"] == manager.pk
 
 
+def test_computed_and_removed_reminders_leave_events_naming_the_task(centre, farm):
+    """Reminders are derived and may be deleted, but pghistory keeps who made and removed them, and why."""
+    from pghistory.models import Events
+
+    reminders_compute_all.delay(today=TODAY.isoformat())
+    wean = Reminder.objects.get(centre=centre, kind=K.WEAN)
+    Litter.objects.filter(code="L-OLD").update(weaned_on=D(2026, 3, 1))
+    call_command("reminders_compute", "--date", "2026-03-02", stdout=io.StringIO())
+
+    events = list(Events.objects.filter(pgh_obj_model="colonies.Reminder", pgh_obj_id=str(wean.pk))
+                  .order_by("pgh_created_at", "pgh_id"))
+    assert [e.pgh_label for e in events] == ["insert", "delete"]
+    assert events[0].pgh_context["task"] == "colonies.tasks.reminders_compute_all"
+    assert events[0].pgh_context["action"] == "colonies.reminder.computed"
+    assert events[1].pgh_context["command"] == "reminders_compute"
+
+
 def test_open_reminders_whose_condition_no_longer_holds_are_removed(centre, colony, farm, manager):
     """GIVEN reminders computed on 03-01, THEN L-OLD is weaned, DUE-CHECK ends, a litter is born to EXACT, one mouse
     is genotyped and one dies: on 03-02 their open reminders are gone; a done one stays."""
@@ -485,7 +502,7 @@ def test_todo_lists_mine_and_unassigned_by_default(manager, todo, django_assert_
     assert "Check TECHS" not in page and "JAX-1" not in page
     assert reverse("colonies:mating_detail", args=[todo["mine"].mating_id]) in page
     assert reverse("colonies:reminder_done", args=[todo["mine"].pk]) in page
-    assert "overdue" in page
+    assert "2 overdue" in page  # every reminder of the fixture is due in 2026-01/02
 
 
 def test_todo_shows_everyones_and_filters_by_kind_and_due(manager, todo):
