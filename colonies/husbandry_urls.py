@@ -36,4 +36,5 @@ urlpatterns = [
     path("litters/<int:pk>/edit/", hv.LitterUpdateView.as_view(), name="litter_update"),
     path("litters/<int:pk>/wean/", hv.LitterWeanView.as_view(), name="litter_wean"),
     path("", include("colonies.genotyping_urls")),
+    path("", include("colonies.reminder_urls")),
 ]

@@ -110,6 +110,9 @@ CELERY_BEAT_SCHEDULE = {
     # Daily at 00:15 UTC: scheduled tests whose window ended yesterday become "missed".
     "procedures-tests-mark-missed": {"task": "procedures.tasks.tests_mark_missed",
                                      "schedule": crontab(hour=0, minute=15)},
+    # Daily at 05:00 UTC: colony reminders (wean, litter check, …) for the day, and the managers' e-mail digests.
+    "colonies-reminders-compute": {"task": "colonies.tasks.reminders_compute_all",
+                                   "schedule": crontab(hour=5, minute=0)},
 }
 
 if REDIS_URL:

@@ -66,6 +66,13 @@ from colonies.services.production import (
     strain_for_cell_line,
 )
 from colonies.services.rules import NeedsConfirmation
+from colonies.services.reminders import (
+    reminder_digest_send,
+    reminder_done,
+    reminder_reopen,
+    reminders_compute,
+    reminders_compute_all,
+)
 
 __all__ = [
     "NeedsConfirmation", "Pup", "breeders_retire", "cage_close", "cage_create", "cage_update", "litter_create",
@@ -82,4 +89,5 @@ __all__ = [
     # genotyping
     "assay_create", "assay_update", "derive_zygosity", "result_record", "result_void", "sample_create",
     "zygosity_rule_create", "zygosity_rule_delete", "zygosity_rule_update",
+    "reminder_digest_send", "reminder_done", "reminder_reopen", "reminders_compute", "reminders_compute_all",
 ]
