@@ -1,5 +1,5 @@
 """Colony-management pages, mounted at /colony/ inside the `colonies` namespace."""
-from django.urls import path
+from django.urls import include, path
 
 from colonies import husbandry_views as hv
 from colonies import views
@@ -16,4 +16,5 @@ urlpatterns = [
     path("matings/<int:pk>/", hv.MatingDetailView.as_view(), name="mating_detail"),
     path("litters/", hv.LitterListView.as_view(), name="litter_list"),
     path("litters/<int:pk>/", hv.LitterDetailView.as_view(), name="litter_detail"),
+    path("", include("colonies.card_urls")),
 ]

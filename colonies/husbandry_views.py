@@ -1,4 +1,6 @@
 """Colony-management pages: rooms, cages, matings and litters (mice live in `colonies.views`)."""
+from django.urls import reverse
+
 from colonies import selectors
 from colonies.filters import CageFilterSet, LitterFilterSet, MatingFilterSet, RoomFilterSet
 from colonies.models import Cage, Litter, Mating, Room
@@ -45,6 +47,10 @@ class CageDetailView(ScopedDetailView):
     fields = [("Cage", "cage_id"), ("Type", "cage_type"), ("Room", "rack.room"), ("Rack", "rack.name"),
               ("Position", "position"), ("Mice", "occupancy"), ("Capacity", "capacity"), ("Opened", "opened_on"),
               ("Closed", "closed_on"), ("Notes", "notes")]
+
+    def get_actions(self):
+        return [("Cage card", reverse("colonies:cage_card", args=[self.object.pk])),
+                ("PDF", reverse("colonies:cage_card_pdf", args=[self.object.pk]))]
 
     def get_sections(self):
         placements = self.object.placements.select_related("mouse__colony").order_by("-started_on", "-pk")
