@@ -1,4 +1,4 @@
-"""Cage cards and the census, mounted under /colony/ by `colonies.husbandry_urls` (names in the `colonies` namespace)."""
+"""Cage cards and the census, mounted under /colony/ by `colonies.husbandry_urls` (in the `colonies` namespace)."""
 from django.urls import path
 
 from colonies import card_views

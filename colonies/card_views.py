@@ -22,8 +22,8 @@ from colonies.census import (
     SEXES,
     cage_days,
     census,
-    census_queryset_colonies,
-    census_queryset_rooms,
+    census_colonies,
+    census_rooms,
 )
 from colonies.filters import CageFilterSet
 from colonies.models import Cage
@@ -86,7 +86,7 @@ class CageCardView(CageCardMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         card = self.one_card(self.kwargs["pk"])
-        context.update(title=f"Cage card {card.cage_id}", cards=[card], card=card)
+        context.update(title=f"Cage card {card.cage_id}", card=card)
         return context
 
 
@@ -153,8 +153,8 @@ class CensusForm(forms.Form):
         self.fields["from"] = forms.DateField(label="Cage-days from", widget=forms.DateInput(attrs={"type": "date"}))
         self.fields["to"] = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
         self.order_fields(["date", "from", "to", "room", "colony"])
-        self.fields["room"].queryset = census_queryset_rooms(user)
-        self.fields["colony"].queryset = census_queryset_colonies(user)
+        self.fields["room"].queryset = census_rooms(user)
+        self.fields["colony"].queryset = census_colonies(user)
 
     def clean(self):
         data = super().clean()

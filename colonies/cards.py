@@ -332,6 +332,10 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
         y -= 10
 
     for mating in card.matings:
+        if y < y0 + PAD + 40:
+            pdf.setFont(FONT, 7)
+            pdf.drawString(left, y, "… more on the cage page")
+            break
         y -= 4
         pdf.line(left, y + 8, right, y + 8)
         pdf.setFont(BOLD, 8)

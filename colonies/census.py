@@ -211,7 +211,8 @@ def census(user, *, day: dt.date, room: Room | None = None, colony: Colony | Non
     grand = CensusRow(kind="total", room="All rooms", colony="")
     for total in sorted(rooms.values(), key=lambda r: _room_order(r.room)):
         rows.append(total)
-        rows.extend(sorted(colonies.get(total.room_id, []), key=lambda r: (r.colony == NO_COLONY, r.colony.casefold())))
+        colony_rows = colonies.get(total.room_id, [])
+        rows.extend(sorted(colony_rows, key=lambda r: (r.colony == NO_COLONY, r.colony.casefold())))
         grand.cages += total.cages
         grand.add(total)
     rows.append(grand)
@@ -270,8 +271,10 @@ def cage_days(user, *, start: dt.date, end: dt.date, room: Room | None = None,
     if room is not None:
         cages = cages.filter(rack__room=room)
     if colony is not None:
-        held = CagePlacement.objects.filter(cage=OuterRef("pk"), mouse__colony=colony, mouse__voided_at__isnull=True,
-                                            started_on__lte=end).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=start))
+        held = CagePlacement.objects.filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=start),
+            cage=OuterRef("pk"), mouse__colony=colony, mouse__voided_at__isnull=True, started_on__lte=end,
+        )
         cages = cages.filter(Exists(held))
     first = Greatest("opened_on", Value(start, output_field=DateField()))
     last = Least(Coalesce("closed_on", Value(end, output_field=DateField())), Value(end, output_field=DateField()))
@@ -302,12 +305,12 @@ def cage_days(user, *, start: dt.date, end: dt.date, room: Room | None = None,
     return CageDays(start=start, end=end, rows=rows)
 
 
-def census_queryset_rooms(user) -> QuerySet[Room]:
+def census_rooms(user) -> QuerySet[Room]:
     """The rooms a census may be filtered by."""
     return scope_for_user(Room.objects.filter(voided_at__isnull=True), user).order_by("building", "name")
 
 
-def census_queryset_colonies(user) -> QuerySet[Colony]:
+def census_colonies(user) -> QuerySet[Colony]:
     """The colonies a census may be filtered by."""
     return scope_for_user(Colony.objects.filter(voided_at__isnull=True), user).order_by("name")
 

@@ -278,3 +278,26 @@ def test_a_20_cage_sheet_costs_a_fixed_number_of_queries(client, centre, tech, d
     with django_assert_max_num_queries(9):
         response = client.get(reverse("colonies:cage_cards_pdf"), {"room": rack.room.pk})
     assert response.status_code == 200
+
+
+def test_card_of_an_empty_cage_without_a_rack_and_a_mating_with_many_litters(client, centre, tech):
+    """GIVEN a cage on no rack, and a mating with five litters in another cage, THEN the first card says the cage is
+    empty and has no place, and the second shows the four latest litters and counts the earlier one."""
+    bare = CageFactory(centre=centre, rack=None, cage_id="BARE-1")
+    busy = CageFactory(centre=centre, cage_id="BUSY-1", cage_type=Cage.CageType.BREEDING)
+    mating = MatingFactory(centre=centre, cage=busy, set_up_on=dt.date(2025, 1, 1))
+    MatingFemaleFactory(mating=mating)
+    for month in range(1, 6):
+        LitterFactory(mating=mating, code=f"L-{month}", born_on=dt.date(2025, month * 2, 1))
+    client.force_login(tech)
+
+    page = client.get(reverse("colonies:cage_card", args=[bare.pk])).content.decode()
+    assert "BARE-1" in page and "Mice (0)" in page and "Empty" in page
+    [card] = cage_cards(Cage.objects.filter(pk=bare.pk))
+    assert card.location == "No place recorded"
+
+    page = client.get(reverse("colonies:cage_card", args=[busy.pk])).content.decode()
+    assert [code for code in ("L-1", "L-2", "L-3", "L-4", "L-5") if f">{code}<" in page] == ["L-2", "L-3", "L-4", "L-5"]
+    assert "+ 1 earlier litter" in page
+    pdf = client.get(reverse("colonies:cage_card_pdf", args=[bare.pk])).content
+    assert b"(BARE-1) Tj" in b"".join(pdf_streams(pdf))

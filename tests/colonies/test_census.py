@@ -186,7 +186,7 @@ PARAMS = {"date": "2026-03-10", "from": "2026-02-15", "to": "2026-03-06"}
 def test_census_page_shows_both_tables_in_bounded_queries(client, house, tech, django_assert_max_num_queries):
     client.force_login(tech)
     # session, user, centre (header), rooms and colonies (the filter's choices), census (2) and cage-days (1)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("colonies:census"), PARAMS)
     assert response.status_code == 200
     html = response.content.decode()
