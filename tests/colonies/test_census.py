@@ -131,6 +131,8 @@ def test_census_on_an_earlier_day_puts_the_mover_in_its_old_room_and_counts_the_
 def test_census_on_the_day_of_a_move_counts_the_mouse_in_its_new_cage(house, tech):
     result = census(tech, day=dt.date(2026, 3, 5))
     assert result.row(ROOM_B, "X").mice == 1
+    assert result.row(ROOM_A, "X").mice == 4  # m1, m2, m4 and the mouse dead on 9 March: not the mover
+    assert result.total.mice == 9  # counted once, not in both rooms
     assert result.row(ROOM_A).cages == 2  # c3 closed that day: not open at its end
 
 
