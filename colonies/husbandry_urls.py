@@ -37,4 +37,5 @@ urlpatterns = [
     path("litters/<int:pk>/wean/", hv.LitterWeanView.as_view(), name="litter_wean"),
     path("", include("colonies.genotyping_urls")),
     path("", include("colonies.reminder_urls")),
+    path("", include("colonies.card_urls")),
 ]

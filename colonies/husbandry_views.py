@@ -78,10 +78,13 @@ class CageDetailView(ScopedDetailView):
               ("Closed", "closed_on"), ("Notes", "notes")]
 
     def get_actions(self):
+        """Card and PDF for everyone; moves, matings and closing for colony writers while the cage is open."""
         cage, user = self.object, self.request.user
+        cards = [("Cage card", reverse("colonies:cage_card", args=[cage.pk])),
+                 ("PDF", reverse("colonies:cage_card_pdf", args=[cage.pk]))]
         if not can_write(user, self.area) or cage.closed_on:
-            return []
-        actions = [("Move mice here", f"{reverse('colonies:mice_action')}?action=move&cage={cage.pk}"),
+            return cards
+        actions = cards + [("Move mice here", f"{reverse('colonies:mice_action')}?action=move&cage={cage.pk}"),
                    ("Set up mating", f"{reverse('colonies:mating_create')}?cage={cage.pk}"),
                    ("New mouse here", f"{reverse('colonies:mouse_create')}?cage={cage.pk}")]
         if not cage.occupancy:

@@ -65,7 +65,6 @@ from colonies.services.production import (
     plan_warnings,
     strain_for_cell_line,
 )
-from colonies.services.rules import NeedsConfirmation
 from colonies.services.reminders import (
     reminder_digest_send,
     reminder_done,
@@ -73,6 +72,7 @@ from colonies.services.reminders import (
     reminders_compute,
     reminders_compute_all,
 )
+from colonies.services.rules import NeedsConfirmation
 
 __all__ = [
     "NeedsConfirmation", "Pup", "breeders_retire", "cage_close", "cage_create", "cage_update", "litter_create",

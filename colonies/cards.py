@@ -1,0 +1,371 @@
+"""Cage cards: what a card shows (one query-bounded selector for any number of cages), its QR code, and its PDF.
+
+A cage card is the paper on the cage: who is in it now, their genotype, the breeding set-up and when its litters
+are due to be weaned, and a QR code that opens the cage's page on a phone or tablet at the rack. The QR code is
+drawn here with segno (no external service: MyVivarium's cards break when api.qrserver.com is unreachable, and a
+cage URL should never leave the building).
+
+The same `CageCard` feeds the print page (HTML + print CSS) and the PDF (reportlab), so both show the same facts.
+`cage_cards()` costs a fixed number of queries whatever the number of cages: the cages, their open placements,
+the alleles of those mice, their active matings, those matings' current females, their litters, and the
+centres' colony settings.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import segno
+from django.db.models import Prefetch, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from reportlab.lib.pagesizes import A4, A6
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+
+from colonies.models import Cage, CagePlacement, ColonySettings, Litter, Mating, MatingFemale, Mouse, MouseAllele
+
+# Card vocabulary: the short forms a technician writes on a card by hand.
+ZYGOSITY_SHORT = {
+    Mouse.Zygosity.WILD_TYPE: "wt",
+    Mouse.Zygosity.HETEROZYGOUS: "het",
+    Mouse.Zygosity.HOMOZYGOUS: "hom",
+    Mouse.Zygosity.HEMIZYGOUS: "hemi",
+}
+SEX_SHORT = {Mouse.Sex.MALE: "M", Mouse.Sex.FEMALE: "F", Mouse.Sex.INTERSEX: "I", Mouse.Sex.NO_DATA: "?"}
+# A long-running mating has many litters; a card has room for the latest few (the mating page has them all).
+MAX_LITTERS_ON_CARD = 4
+
+
+# --- What a card shows -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardMouse:
+    specimen_id: str
+    ear_mark: str
+    sex: str
+    sex_short: str
+    date_of_birth: dt.date
+    genotype: str
+    strain: str
+    colony: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CardLitter:
+    code: str
+    born_on: dt.date
+    alive_count: int
+    weaned_on: dt.date | None
+    wean_due_on: dt.date  # born_on + the centre's wean target: when the wean reminder falls due
+
+
+@dataclass(frozen=True)
+class CardMating:
+    name: str
+    set_up_on: dt.date
+    male: str
+    females: tuple[str, ...]
+    litters: tuple[CardLitter, ...]
+    earlier_litters: int  # litters not shown for lack of room
+    url: str
+
+
+@dataclass
+class CageCard:
+    """One cage's card. `qr_url` is the absolute URL of the cage's page, set by the view (it knows the host)."""
+
+    pk: int
+    cage_id: str
+    cage_type: str
+    capacity: int
+    room: str
+    rack: str
+    position: str
+    opened_on: dt.date
+    closed_on: dt.date | None
+    path: str
+    mice: list[CardMouse] = field(default_factory=list)
+    matings: list[CardMating] = field(default_factory=list)
+    qr_url: str = ""
+
+    @property
+    def location(self) -> str:
+        return " / ".join(part for part in (self.room, self.rack, self.position) if part) or "No place recorded"
+
+    @property
+    def qr_svg(self) -> SafeString:
+        return qr_svg(self.qr_url)
+
+
+def genotype_text(mouse: Mouse) -> str:
+    """The mouse's genotype per allele ("Pax6<tm1b> het; Cre hemi"), or its zygosity when no allele row exists."""
+    alleles = list(mouse.alleles.all())  # prefetched by `card_queryset`
+    if alleles:
+        return "; ".join(f"{row.allele} {ZYGOSITY_SHORT.get(row.zygosity, row.zygosity)}" for row in alleles)
+    return ZYGOSITY_SHORT.get(mouse.zygosity, mouse.zygosity or "")
+
+
+def card_queryset(cages: QuerySet[Cage]) -> QuerySet[Cage]:
+    """`cages` with everything a card shows fetched up front (a fixed number of queries for any count).
+
+    Voided mice and voided matings or litters were entered by mistake; they stay off the card.
+    """
+    placements = (
+        CagePlacement.objects.filter(ended_on__isnull=True, mouse__voided_at__isnull=True)
+        .select_related("mouse__strain", "mouse__colony")
+        .prefetch_related(Prefetch("mouse__alleles", queryset=MouseAllele.objects.order_by("allele")))
+        .order_by("mouse__specimen_id")
+    )
+    matings = (
+        Mating.objects.filter(ended_on__isnull=True, voided_at__isnull=True)
+        .select_related("male")
+        .prefetch_related(
+            Prefetch("female_rows", queryset=MatingFemale.objects.filter(left_on__isnull=True)
+                     .select_related("female").order_by("female__specimen_id"), to_attr="current_female_rows"),
+            Prefetch("litters", queryset=Litter.objects.filter(voided_at__isnull=True).order_by("-born_on", "code"),
+                     to_attr="card_litters"),
+        )
+        .order_by("set_up_on", "name")
+    )
+    return cages.select_related("rack__room").prefetch_related(
+        Prefetch("placements", queryset=placements, to_attr="open_placements"),
+        Prefetch("matings", queryset=matings, to_attr="active_matings"),
+    )
+
+
+def wean_targets(centre_ids: Iterable[int]) -> dict[int, int]:
+    """Each centre's wean target in days; a centre without a settings row uses the model's default."""
+    default = ColonySettings._meta.get_field("wean_target_days").default
+    targets = dict.fromkeys(centre_ids, default)
+    if targets:
+        targets.update(ColonySettings.objects.filter(centre_id__in=targets).values_list("centre_id",
+                                                                                         "wean_target_days"))
+    return targets
+
+
+def cage_cards(cages: QuerySet[Cage]) -> list[CageCard]:
+    """The cards of `cages` (already scoped to the user's centre), in the queryset's order."""
+    cage_rows = list(card_queryset(cages))
+    targets = wean_targets({cage.centre_id for cage in cage_rows})
+    return [_card(cage, wean_days=targets[cage.centre_id]) for cage in cage_rows]
+
+
+def _card(cage: Cage, *, wean_days: int) -> CageCard:
+    rack = cage.rack
+    card = CageCard(
+        pk=cage.pk, cage_id=cage.cage_id, cage_type=cage.get_cage_type_display(), capacity=cage.capacity,
+        room=str(rack.room) if rack else "", rack=rack.name if rack else "", position=cage.position,
+        opened_on=cage.opened_on, closed_on=cage.closed_on, path=cage.get_absolute_url(),
+    )
+    for placement in cage.open_placements:
+        mouse = placement.mouse
+        card.mice.append(CardMouse(
+            specimen_id=mouse.specimen_id, ear_mark=mouse.ear_mark, sex=mouse.get_sex_display(),
+            sex_short=SEX_SHORT.get(mouse.sex, "?"), date_of_birth=mouse.date_of_birth, genotype=genotype_text(mouse),
+            strain=str(mouse.strain), colony=mouse.colony.name if mouse.colony_id else "",
+            url=mouse.get_absolute_url(),
+        ))
+    for mating in cage.active_matings:
+        litters = [
+            CardLitter(code=litter.code, born_on=litter.born_on, alive_count=litter.alive_count,
+                       weaned_on=litter.weaned_on, wean_due_on=litter.born_on + dt.timedelta(days=wean_days))
+            for litter in mating.card_litters
+        ]
+        card.matings.append(CardMating(
+            name=mating.name, set_up_on=mating.set_up_on, male=mating.male.specimen_id,
+            females=tuple(row.female.specimen_id for row in mating.current_female_rows),
+            litters=tuple(litters[:MAX_LITTERS_ON_CARD]), earlier_litters=max(0, len(litters) - MAX_LITTERS_ON_CARD),
+            url=mating.get_absolute_url(),
+        ))
+    return card
+
+
+# --- QR code -----------------------------------------------------------------------------------------------------
+
+
+def make_qr(url: str) -> segno.QRCode:
+    """A regular QR code of `url` at level M (survives a smudged or scratched card; phones read it readily)."""
+    return segno.make(url, error="m", micro=False)
+
+
+def qr_svg(url: str) -> SafeString:
+    """The QR code of `url` as inline SVG that scales with its CSS box; `data-qr-url` says what it encodes."""
+    svg = make_qr(url).svg_inline(scale=1, omitsize=True, svgclass="qr", lineclass="qr__modules",
+                                  title=f"QR code: {url}")
+    return mark_safe(svg.replace("<svg ", f'<svg data-qr-url="{escape(url)}" role="img" ', 1))  # noqa: S308
+
+
+def qr_png(url: str, *, scale: int = 4) -> bytes:
+    """The QR code of `url` as PNG (with the standard 4-module quiet zone)."""
+    buffer = io.BytesIO()
+    make_qr(url).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+# --- PDF ---------------------------------------------------------------------------------------------------------
+
+CARD_W, CARD_H = A6  # 105 × 148 mm, portrait: four to an A4 page
+PAD = 4 * mm
+FONT, BOLD = "Helvetica", "Helvetica-Bold"
+
+
+def cards_pdf(cards: Sequence[CageCard], *, sheet: bool) -> bytes:
+    """Render cards as a PDF: one A6 page per card, or (`sheet`) four A6 cards per A4 page with cut lines.
+
+    The QR code is drawn as vector squares, so it stays sharp at any printer resolution.
+    """
+    buffer = io.BytesIO()
+    pagesize = A4 if sheet else A6
+    pdf = canvas.Canvas(buffer, pagesize=pagesize, pageCompression=1)
+    pdf.setTitle("Cage cards" if sheet or len(cards) != 1 else f"Cage card {cards[0].cage_id}")
+    pdf.setAuthor("LIMS")
+    slots = [(0, CARD_H), (CARD_W, CARD_H), (0, 0), (CARD_W, 0)] if sheet else [(0, 0)]
+    for index, card in enumerate(cards):
+        slot = index % len(slots)
+        if index and slot == 0:
+            pdf.showPage()
+        x, y = slots[slot]
+        _draw_card(pdf, card, x, y)
+    if not cards:
+        pdf.setFont(FONT, 10)
+        pdf.drawString(PAD, pagesize[1] - PAD - 10, "No cages selected.")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _fit(text: str, width: float, font: str, size: float) -> str:
+    """`text` cut with an ellipsis to fit `width` points (a card never runs off its edge)."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
+    """Draw the QR code of `url` (quiet zone included) in the square whose lower-left corner is (x, y)."""
+    qr = make_qr(url)
+    matrix = qr.matrix
+    border = 4
+    count = len(matrix) + 2 * border
+    module = size / count
+    top = y + size
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                pdf.rect(x + (start + border) * module, top - (r + border + 1) * module,
+                         (c - start) * module, module, stroke=0, fill=1)
+            else:
+                c += 1
+
+
+def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None:
+    left, right, top = x0 + PAD, x0 + CARD_W - PAD, y0 + CARD_H - PAD
+    width = right - left
+    pdf.setLineWidth(0.3)
+    pdf.setDash(2, 2)
+    pdf.rect(x0, y0, CARD_W, CARD_H, stroke=1, fill=0)  # cut line
+    pdf.setDash()
+
+    qr_size = 30 * mm
+    _draw_qr(pdf, card.qr_url, right - qr_size, top - qr_size, qr_size)
+    text_w = width - qr_size - 2 * mm
+    pdf.setFont(BOLD, 18)
+    pdf.drawString(left, top - 16, _fit(card.cage_id, text_w, BOLD, 18))
+    pdf.setFont(FONT, 9)
+    lines = [
+        f"{card.cage_type} cage · capacity {card.capacity}",
+        f"Room {card.room or '—'}",
+        f"Rack {card.rack or '—'} · position {card.position or '—'}",
+        f"Opened {_date(card.opened_on)}" + (f" · closed {_date(card.closed_on)}" if card.closed_on else ""),
+    ]
+    y = top - 30
+    for line in lines:
+        pdf.drawString(left, y, _fit(line, text_w, FONT, 9))
+        y -= 11
+    y = min(y, top - qr_size) - 6
+
+    # Mice: ID, ear, sex, DOB, genotype on one line; strain and colony under it.
+    columns = [(0, "ID"), (26 * mm, "Ear"), (36 * mm, "Sex"), (43 * mm, "DOB"), (61 * mm, "Genotype")]
+    pdf.setFont(BOLD, 8)
+    pdf.drawString(left, y, f"Mice ({len(card.mice)})")
+    y -= 10
+    for offset, header in columns:
+        pdf.drawString(left + offset, y, header)
+    pdf.line(left, y - 2, right, y - 2)
+    y -= 11
+    for mouse in card.mice:
+        if y < y0 + PAD + 40:
+            pdf.setFont(FONT, 7)
+            pdf.drawString(left, y, "… more mice on the cage page")
+            y -= 10
+            break
+        values = [mouse.specimen_id, mouse.ear_mark or "—", mouse.sex_short, _date(mouse.date_of_birth),
+                  mouse.genotype or "—"]
+        bounds = [c[0] for c in columns[1:]] + [width]
+        pdf.setFont(FONT, 8)
+        for (offset, _), end, value in zip(columns, bounds, values, strict=True):
+            pdf.drawString(left + offset, y, _fit(value, end - offset - 2, FONT, 8))
+        y -= 9
+        pdf.setFont(FONT, 6.5)
+        pdf.drawString(left + 2 * mm, y, _fit(f"{mouse.strain} · {mouse.colony or 'no colony'}", width - 2 * mm,
+                                              FONT, 6.5))
+        y -= 10
+    if not card.mice:
+        pdf.setFont(FONT, 8)
+        pdf.drawString(left, y, "Empty")
+        y -= 10
+
+    for mating in card.matings:
+        if y < y0 + PAD + 40:
+            pdf.setFont(FONT, 7)
+            pdf.drawString(left, y, "… more on the cage page")
+            break
+        y -= 4
+        pdf.line(left, y + 8, right, y + 8)
+        pdf.setFont(BOLD, 8)
+        pdf.drawString(left, y, _fit(f"Mating {mating.name} · set up {_date(mating.set_up_on)}", width, BOLD, 8))
+        y -= 10
+        pdf.setFont(FONT, 8)
+        pdf.drawString(left, y, _fit(f"Male {mating.male} × female {', '.join(mating.females) or '—'}", width,
+                                     FONT, 8))
+        y -= 11
+        litter_cols = [(0, "Litter"), (26 * mm, "Born"), (44 * mm, "Alive"), (54 * mm, "Wean due"),
+                       (72 * mm, "Weaned")]
+        pdf.setFont(BOLD, 7)
+        for offset, header in litter_cols:
+            pdf.drawString(left + offset, y, header)
+        y -= 9
+        pdf.setFont(FONT, 7.5)
+        for litter in mating.litters:
+            if y < y0 + PAD:
+                break
+            values = [litter.code, _date(litter.born_on), str(litter.alive_count), _date(litter.wean_due_on),
+                      _date(litter.weaned_on)]
+            for (offset, _), value in zip(litter_cols, values, strict=True):
+                pdf.drawString(left + offset, y, _fit(value, 25 * mm, FONT, 7.5))
+            y -= 9
+        if not mating.litters:
+            pdf.drawString(left, y, "No litter yet")
+            y -= 9
+        if mating.earlier_litters:
+            pdf.drawString(left, y, f"+ {mating.earlier_litters} earlier litter(s)")
+            y -= 9
+
+
+__all__ = ["CageCard", "card_queryset", "cage_cards", "cards_pdf", "genotype_text", "make_qr", "qr_png", "qr_svg"]
