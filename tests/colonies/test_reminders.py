@@ -264,7 +264,7 @@ def test_open_reminders_whose_condition_no_longer_holds_are_removed(centre, colo
     is genotyped and one dies: on 03-02 their open reminders are gone; a done one stays."""
     pup_typed = MouseFactory(centre=centre, colony=colony, specimen_id="PUP-TYPED", date_of_birth=D(2026, 2, 1))
     pup_dead = MouseFactory(centre=centre, colony=colony, specimen_id="PUP-DEAD", date_of_birth=D(2026, 2, 1))
-    pup_open = MouseFactory(centre=centre, colony=colony, specimen_id="PUP-OPEN", date_of_birth=D(2026, 2, 1))
+    MouseFactory(centre=centre, colony=colony, specimen_id="PUP-OPEN", date_of_birth=D(2026, 2, 1))
     reminders_compute(centre=centre, today=TODAY)
     assert {(K.GENOTYPE, "PUP-TYPED"), (K.GENOTYPE, "PUP-DEAD"), (K.GENOTYPE, "PUP-OPEN")} <= subjects(
         centre, K.GENOTYPE)

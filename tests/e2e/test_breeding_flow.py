@@ -34,7 +34,7 @@ def test_colony_manager_mates_records_a_litter_weans_it_and_prints_the_card(live
     from PIL import Image
     from playwright.sync_api import expect
 
-    page, (male, female, cage) = browser_page, breeders
+    page, (male, _female, cage) = browser_page, breeders
     today = dt.date.today()
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill(manager.username)
