@@ -54,6 +54,11 @@ class CardMouse:
     strain: str
     colony: str
     url: str
+    origin: str = ""  # its litter, parents and wean date, for weaned mice
+
+    @property
+    def line(self) -> str:
+        return " · ".join(part for part in (self.strain, self.colony or "no colony", self.origin) if part)
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,7 @@ def card_queryset(cages: QuerySet[Cage]) -> QuerySet[Cage]:
     """
     placements = (
         CagePlacement.objects.filter(ended_on__isnull=True, mouse__voided_at__isnull=True)
-        .select_related("mouse__strain", "mouse__colony")
+        .select_related("mouse__strain", "mouse__colony", "mouse__litter__mating__male", "mouse__litter__dam")
         .prefetch_related(Prefetch("mouse__alleles", queryset=MouseAllele.objects.order_by("allele")))
         .order_by("mouse__specimen_id")
     )
@@ -156,6 +161,16 @@ def cage_cards(cages: QuerySet[Cage]) -> list[CageCard]:
     return [_card(cage, wean_days=targets[cage.centre_id]) for cage in cage_rows]
 
 
+def _origin(mouse: Mouse) -> str:
+    """"litter L (sire × dam), weaned D" for a mouse weaned here; "" for one registered by hand."""
+    litter = mouse.litter
+    if litter is None:
+        return ""
+    parents = f"{litter.mating.male.specimen_id} × {litter.dam.specimen_id if litter.dam else '?'}"
+    weaned = f", weaned {litter.weaned_on:%Y-%m-%d}" if litter.weaned_on else ""
+    return f"litter {litter.code} ({parents}){weaned}"
+
+
 def _card(cage: Cage, *, wean_days: int) -> CageCard:
     rack = cage.rack
     card = CageCard(
@@ -169,7 +184,7 @@ def _card(cage: Cage, *, wean_days: int) -> CageCard:
             specimen_id=mouse.specimen_id, ear_mark=mouse.ear_mark, sex=mouse.get_sex_display(),
             sex_short=SEX_SHORT.get(mouse.sex, "?"), date_of_birth=mouse.date_of_birth, genotype=genotype_text(mouse),
             strain=str(mouse.strain), colony=mouse.colony.name if mouse.colony_id else "",
-            url=mouse.get_absolute_url(),
+            url=mouse.get_absolute_url(), origin=_origin(mouse),
         ))
     for mating in cage.active_matings:
         litters = [
@@ -323,7 +338,7 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
             pdf.drawString(left + offset, y, _fit(value, end - offset - 2, FONT, 8))
         y -= 9
         pdf.setFont(FONT, 6.5)
-        pdf.drawString(left + 2 * mm, y, _fit(f"{mouse.strain} · {mouse.colony or 'no colony'}", width - 2 * mm,
+        pdf.drawString(left + 2 * mm, y, _fit(mouse.line, width - 2 * mm,
                                               FONT, 6.5))
         y -= 10
     if not card.mice:

@@ -742,6 +742,7 @@ class MouseDetailView(ScopedDetailView):
             return []
         action = reverse("colonies:mice_action")
         return [("Move", f"{action}?mice={mouse.pk}&action=move"),
+                ("Record genotype", f"{reverse('colonies:genotyperesult_create')}?mouse={mouse.pk}"),
                 ("Cull", f"{action}?mice={mouse.pk}&action=cull")]
 
     def get_context_data(self, **kwargs):

@@ -188,6 +188,14 @@ _default_xsd = BASE_DIR.parent / "shared" / "dcc" / "xsd"
 LIMS_DCC_XSD_DIR = Path(env_str("LIMS_DCC_XSD_DIR", str(_default_xsd)))
 LIMS_DCC_OUTBOX = Path(env_str("LIMS_DCC_OUTBOX", str(BASE_DIR / "var" / "dcc")))
 LIMS_DEMO_PASSWORD = env_str("LIMS_DEMO_PASSWORD", "demo")
+# The address people open the LIMS at; e-mails (the reminder digest) link to it. Empty: links are paths only.
+LIMS_SITE_URL = env_str("LIMS_SITE_URL", "")
+# The sender of the LIMS's e-mails; EMAIL_HOST empty: e-mails are printed to the log (console backend).
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "lims@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
     "version": 1,
