@@ -7,8 +7,9 @@ from django import forms
 from django.forms import formset_factory
 
 from colonies.forms import ConfirmWarningsMixin, _numeric_inputs
-from colonies.models import Cage, Colony, Litter, Mating, Mouse, Rack, Room
+from colonies.models import Cage, Colony, ColonySettings, Litter, Mating, Mouse, Rack, Room
 from lims.forms import DATE_INPUT, ScopedModelForm
+from lims.models import Strain
 from lims.scoping import scope_for_user
 
 
@@ -257,3 +258,19 @@ PupFormSet = formset_factory(PupForm, extra=0)
 
 def colony_choices(user):
     return _scoped(Colony, user)
+
+
+class ColonySettingsForm(forms.ModelForm):
+    class Meta:
+        model = ColonySettings
+        exclude = ["centre", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _numeric_inputs(self)
+
+
+class StrainSettingForm(forms.Form):
+    strain = forms.ModelChoiceField(queryset=Strain.objects.all())
+    breeding_age_days = forms.IntegerField(required=False, min_value=1, label="Breeding age (days)")
+    wean_target_days = forms.IntegerField(required=False, min_value=1, label="Wean at (days)")

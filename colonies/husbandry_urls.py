@@ -35,6 +35,7 @@ urlpatterns = [
     path("litters/<int:pk>/", hv.LitterDetailView.as_view(), name="litter_detail"),
     path("litters/<int:pk>/edit/", hv.LitterUpdateView.as_view(), name="litter_update"),
     path("litters/<int:pk>/wean/", hv.LitterWeanView.as_view(), name="litter_wean"),
+    path("settings/", hv.ColonySettingsView.as_view(), name="colony_settings"),
     path("", include("colonies.genotyping_urls")),
     path("", include("colonies.reminder_urls")),
     path("", include("colonies.card_urls")),

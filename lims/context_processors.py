@@ -11,7 +11,7 @@ NAVIGATION = [
                 ("Litters", "colonies:litter_list"), ("Rooms", "colonies:room_list"),
                 ("To be genotyped", "colonies:genotyping_todo"), ("Genotyping results", "colonies:genotyperesult_list"),
                 ("Genotyping assays", "colonies:assay_list"), ("To-do", "colonies:todo"),
-                ("Census", "colonies:census")]),
+                ("Census", "colonies:census"), ("Settings", "colonies:colony_settings")]),
     ("Phenotyping", [("Worklist", "procedures:worklist"), ("Scheduled tests", "procedures:scheduledtest_list"),
                      ("Experiments", "procedures:experiment_list")]),
     ("DCC", [("Submissions", "dcc:submission_list")]),

@@ -11,6 +11,8 @@ WRITE_ROLES: dict[str, frozenset[str]] = {
     "phenotyping": frozenset({Role.CENTRE_ADMIN, Role.TECHNICIAN, Role.DATA_WRANGLER, Role.COLONY_MANAGER}),
     "qc": frozenset({Role.CENTRE_ADMIN, Role.DATA_WRANGLER}),
     "dcc": frozenset({Role.CENTRE_ADMIN, Role.DATA_WRANGLER}),
+    # The centre's breeding thresholds and mouse-ID pattern.
+    "colony_settings": frozenset({Role.CENTRE_ADMIN, Role.COLONY_MANAGER}),
 }
 
 

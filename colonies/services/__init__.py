@@ -10,6 +10,7 @@ from colonies.services.breeding import (
     mating_separate_male,
     mating_update,
 )
+from colonies.services.colony_settings import colony_settings_update, strain_setting_set
 from colonies.services.common import stamps_sync
 from colonies.services.genotyping import (
     assay_create,
@@ -75,6 +76,7 @@ from colonies.services.reminders import (
 from colonies.services.rules import NeedsConfirmation
 
 __all__ = [
+    "colony_settings_update", "strain_setting_set",
     "NeedsConfirmation", "Pup", "breeders_retire", "cage_close", "cage_create", "cage_update", "litter_create",
     "litter_update", "litter_wean", "mating_create", "mating_end", "mating_separate_male", "mating_update",
     "mice_move", "mice_set_status", "next_mouse_id", "rack_create", "room_create", "room_update",
