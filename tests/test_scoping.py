@@ -1,20 +1,55 @@
 """Per-centre security: records of another centre are never found (404), read-only users never write."""
 import pytest
 
+from colonies.api.urls import router
 from colonies.models import Mouse
-from tests.factories import ColonyFactory, MicroInjectionFactory, MouseFactory, StrainFactory
+from lims.models import Role
+from tests.factories import (
+    CageFactory,
+    ColonyFactory,
+    GenotypingAssayFactory,
+    LitterFactory,
+    MicroInjectionFactory,
+    MouseFactory,
+    RoomFactory,
+    StrainFactory,
+    UserFactory,
+    ZygosityRuleFactory,
+    pair_mating,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROUTES = ["plans", "es-cells", "microinjections", "colonies", "mice"]
+ROUTES = ["plans", "es-cells", "microinjections", "colonies", "mice", "rooms", "racks", "cages", "matings", "litters",
+          "genotypes", "genotyping-assays", "zygosity-rules"]
+NO_UPDATE = {"racks", "genotypes"}
+# Routes of the colonies router checked elsewhere, with where.
+CHECKED_ELSEWHERE = {"allele-modifications": "tests/colonies/test_production_api.py",
+                     "phenotyping-attempts": "tests/colonies/test_production_api.py"}
 
 
 @pytest.fixture
 def line(centre):
+    from colonies import services
+
     mouse = MouseFactory(centre=centre)
     attempt = mouse.colony.microinjection
+    litter = LitterFactory(mating=pair_mating(centre=centre, colony=mouse.colony))
+    cage = CageFactory(centre=centre)
+    rule = ZygosityRuleFactory(assay=GenotypingAssayFactory(centre=centre))
+    actor = UserFactory(centre=centre, role=Role.TECHNICIAN, username="line-maker")
+    result = services.result_record(actor=actor, mouse=mouse, assay=rule.assay, call=rule.call,
+                                    tested_on=mouse.date_of_birth, sample_id="S-1", sample_type="ear",
+                                    collected_on=mouse.date_of_birth)
     return {"mice": mouse, "colonies": mouse.colony, "microinjections": attempt, "plans": attempt.plan,
-            "es-cells": attempt.es_cell}
+            "es-cells": attempt.es_cell, "rooms": RoomFactory(centre=centre), "racks": cage.rack, "cages": cage,
+            "matings": litter.mating, "litters": litter, "genotypes": result, "genotyping-assays": rule.assay,
+            "zygosity-rules": rule}
+
+
+def test_every_colonies_route_is_checked_for_scoping():
+    registered = {prefix for prefix, _, _ in router.registry}
+    assert registered == set(ROUTES) | set(CHECKED_ELSEWHERE)
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -23,7 +58,9 @@ def test_outsider_gets_404_and_an_empty_list(auth_client, outsider, line, route)
     record = line[route]
     assert client.get(f"/api/v1/{route}/{record.pk}/").status_code == 404
     assert client.get(f"/api/v1/{route}/{record.pk}/history/").status_code == 404
-    assert client.patch(f"/api/v1/{route}/{record.pk}/", {"comments": "x"}).status_code == 404
+    # Racks are renamed in the admin and genotyping results are voided, never edited: no PATCH at all.
+    expected = 405 if route in NO_UPDATE else 404
+    assert client.patch(f"/api/v1/{route}/{record.pk}/", {"comments": "x"}).status_code == expected
     assert client.delete(f"/api/v1/{route}/{record.pk}/").status_code in (404, 405)
     assert client.get(f"/api/v1/{route}/").json()["count"] == 0
 
