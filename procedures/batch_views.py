@@ -133,7 +133,8 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         if request.POST.get("action") == "draft":
             return self._save_draft(meta, blocks)
         valid = meta.is_valid()
-        valid = all([b.is_valid() for b in blocks]) and valid
+        # A list, not a generator: every block is validated, so every mouse shows its mistakes at once.
+        valid = all([b.is_valid() for b in blocks]) and valid  # noqa: C419
         if valid:
             try:
                 experiments_record_batch(

@@ -176,7 +176,7 @@ def test_batch_page_queries_do_not_grow_with_the_mice(client, tech, count, djang
     tests = _due_tests(tech.centre, tech, count=count)
     client.force_login(tech)
     client.get(reverse("procedures:worklist"))  # warm the session
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get(URL + _query(tests))
     assert response.status_code == 200
     assert response.content.decode().count("Mouse G-") == count
