@@ -180,3 +180,30 @@ def test_batch_page_queries_do_not_grow_with_the_mice(client, tech, count, djang
         response = client.get(URL + _query(tests))
     assert response.status_code == 200
     assert response.content.decode().count("Mouse G-") == count
+
+
+def test_a_shared_error_caused_by_some_mice_names_them(tech, tests3):
+    """A date before one mouse's birth is a problem of the shared date, but only for that mouse: it is named."""
+    young = tests3[2].mouse
+    young.date_of_birth = dt.date.today()
+    young.save(update_fields=["date_of_birth"])
+    entries = {t.pk: {} for t in tests3}
+    with pytest.raises(BatchRefused) as refused:
+        experiments_record_batch(tests=tests3, metadata={}, values=entries, actor=tech,
+                                 date_of_experiment=dt.date.today() - dt.timedelta(days=1))
+    assert refused.value.shared["date_of_experiment"] == [
+        f"The experiment cannot be before the mouse was born. (mice: {young.specimen_id})"]
+    assert not Experiment.objects.exists()
+
+
+def test_tests_of_two_procedures_are_refused(client, tech, tests3):
+    from tests.factories import body_weight_procedure
+    from tests.procedures.helpers import scheduled_test
+
+    other = scheduled_test(tests3[0].mouse, body_weight_procedure(), due=dt.date.today())
+    client.force_login(tech)
+    response = client.get(URL + _query([*tests3, other]), follow=True)
+    assert "a batch records one procedure" in response.content.decode()
+    with pytest.raises(Exception, match="one procedure"):
+        experiments_record_batch(tests=[*tests3, other], metadata={}, values={}, actor=tech,
+                                 date_of_experiment=dt.date.today())
