@@ -339,3 +339,26 @@ class UploadJob(CentreOwnedModel):
     @property
     def finished(self) -> bool:
         return self.status in self.TERMINAL
+
+
+@pghistory.track(*audit_trackers())
+class ExperimentDraft(CentreOwnedModel):
+    """What a technician typed for a scheduled test but has not submitted yet, kept as typed (even if invalid).
+
+    One draft per scheduled test: a batch page saves one per mouse, each holding the shared metadata too, so a test
+    reopens with its values on its own page or in any batch. `values` maps the record form's field names
+    (`<parameter key>`, `<key>__<n>` for series increments, `<key>__status`, `date_of_experiment`, `experimenter`)
+    to the raw strings. Not a scientific record: recording the experiment deletes it (the audit trail keeps it).
+    """
+
+    scheduled_test = models.OneToOneField(ScheduledTest, on_delete=models.CASCADE, related_name="draft")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="+")
+    values = models.JSONField(default=dict, blank=True)
+    saved_by = models.ForeignKey("lims.User", on_delete=models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-saved_at"]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.scheduled_test}"

@@ -14,6 +14,7 @@ from lims.roles import can_write
 from procedures.exceptions import NotAllowed
 from procedures.models import (
     Experiment,
+    ExperimentDraft,
     LineExperiment,
     LineParameterValue,
     Parameter,
@@ -170,6 +171,8 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
                 status=ScheduledTest.Status.DONE, updated_at=timezone.now())
             if claimed != 1:
                 raise Conflict("This test has already been recorded or is no longer scheduled.")
+            # Submitted for real: the draft (`procedures.drafts`) has served its purpose.
+            ExperimentDraft.objects.filter(scheduled_test=scheduled_test).delete()
         phenotyping_started_for(mouse=mouse, actor=actor)
     return experiment
 

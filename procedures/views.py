@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -16,16 +16,26 @@ from django.views.generic import FormView, TemplateView
 
 from colonies.import_views import SpreadsheetUploadForm
 from lims.exceptions import DomainError
-from lims.forms import add_service_errors
+from lims.forms import add_service_errors, service_error_messages
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import Column, ScopedDetailView, ScopedListView, Section, WriteAccessMixin, overdue_on
 from lims.xlsx_import import DEFAULT_MAX_ROWS, workbook_response
 from procedures import selectors
+from procedures.batch_forms import raw_values
+from procedures.drafts import experiment_draft_save
 from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet, ScheduledTestFilterSet
 from procedures.forms import ExperimentEditForm, ExperimentRecordForm, ScheduledTestCloseForm, WorklistDayForm
 from procedures.imports import procedure_columns, procedure_template, upload_job_create
-from procedures.models import Experiment, LineExperiment, Parameter, Procedure, ScheduledTest, UploadJob
+from procedures.models import (
+    Experiment,
+    ExperimentDraft,
+    LineExperiment,
+    Parameter,
+    Procedure,
+    ScheduledTest,
+    UploadJob,
+)
 from procedures.services import (
     experiment_qc_lock,
     experiment_record,
@@ -64,7 +74,8 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         tests = (
             scope_for_user(selectors.scheduled_test_list(), user)
             .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=last, mouse__voided_at__isnull=True)
-            .annotate(is_overdue=ExpressionWrapper(overdue_on(overdue_day), output_field=BooleanField()))
+            .annotate(is_overdue=ExpressionWrapper(overdue_on(overdue_day), output_field=BooleanField()),
+                      has_draft=Exists(ExperimentDraft.objects.filter(scheduled_test=OuterRef("pk"))))
             .order_by("procedure__week", "procedure__key", "due_date", "mouse__specimen_id")
         )
         if chosen.get("procedure"):
@@ -109,7 +120,23 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
 
     def get_initial(self):
         user = self.request.user
-        return {"experimenter": user.get_full_name() or user.get_username(), **self.last_metadata()}
+        initial = {"experimenter": user.get_full_name() or user.get_username(), **self.last_metadata()}
+        # A saved draft wins over the last metadata: it is what the technician typed for this very test.
+        self.draft = ExperimentDraft.objects.filter(scheduled_test=self.test).select_related("saved_by").first()
+        return {**initial, **self.draft.values} if self.draft else initial
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") != "draft":
+            return super().post(request, *args, **kwargs)
+        # "Save draft": kept as typed, not validated (procedures.drafts).
+        try:
+            experiment_draft_save(test=self.test, values=raw_values(self.get_form()), actor=request.user)
+        except (ValidationError, DomainError) as exc:
+            messages.error(request, " ".join(m for ms in service_error_messages(exc).values() for m in ms))
+            return redirect(self.test)
+        messages.success(request, f"Draft of {self.test.procedure.name} saved for {self.test.mouse.specimen_id}; "
+                                  "nothing is recorded yet.")
+        return redirect(_worklist_url(self._day()))
 
     def last_metadata(self) -> dict[str, str]:
         """Metadata (equipment, calibration …) of the user's last experiment of this procedure, to check not retype.
@@ -160,7 +187,7 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
         context.update(
             test=self.test, mouse=self.test.mouse, procedure=self.test.procedure,
             measurements=measurements, metadata=metadata,
-            metadata_source=getattr(self, "metadata_source", None),
+            metadata_source=getattr(self, "metadata_source", None), draft=getattr(self, "draft", None),
             overdue=ScheduledTest.objects.filter(pk=self.test.pk).filter(overdue_on(timezone.localdate())).exists(),
             worklist_url=_worklist_url(self._day()),
         )
