@@ -482,11 +482,14 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         return due.aggregate(due_count=Count("pk"), overdue_count=Count("pk", filter=overdue_on(today)))
 
     def colony_panel(self, user) -> dict:
-        from colonies.models import Colony, Mouse
+        """Colonies, live mice, and the colony manager's open to-do items (due today or before)."""
+        from colonies.models import Colony, Mouse, Reminder
 
         colonies = scope_for_user(Colony.objects.filter(voided_at__isnull=True), user)
         mice = scope_for_user(Mouse.objects.filter(voided_at__isnull=True), user)
-        return {"colony_count": colonies.count(), "alive_mouse_count": mice.filter(status=Mouse.Status.ALIVE).count()}
+        todo = scope_for_user(Reminder.objects.filter(done_at__isnull=True, due_on__lte=timezone.localdate()), user)
+        return {"colony_count": colonies.count(), "alive_mouse_count": mice.filter(status=Mouse.Status.ALIVE).count(),
+                "todo_count": todo.count()}
 
     def production_panel(self, user) -> dict:
         from colonies.models import MicroInjection

@@ -8,6 +8,7 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from colonies.models import Mouse
 from procedures.dcc.models import Submission, SubmissionFile
@@ -426,3 +427,17 @@ def test_submission_detail_shows_errors_and_files(client, world, wrangler, centr
                                   xml_name="H.1.xml", increment=1, sha256="ab" * 32, size=10, path="/tmp/H.1.zip")
     content = _login(client, wrangler).get(submission.get_absolute_url()).content.decode()
     assert "cvc-complex-type.2.4.a" in content and "H.1.zip" in content and "Failed" in content
+
+
+def test_dashboard_counts_the_managers_open_to_do_items(client, world, manager, outsider):
+    from colonies.models import Reminder
+
+    today = dt.date.today()
+    Reminder.objects.create(centre=manager.centre, kind="wean", key="wean:litter:1", due_on=today, title="Wean L1")
+    Reminder.objects.create(centre=manager.centre, kind="wean", key="wean:litter:2", due_on=today,
+                            title="Wean L2", done_at=timezone.now())
+    Reminder.objects.create(centre=manager.centre, kind="wean", key="wean:litter:3",
+                            due_on=today + dt.timedelta(days=3), title="Not yet due")
+    Reminder.objects.create(centre=outsider.centre, kind="wean", key="wean:litter:4", due_on=today, title="JAX")
+    response = _login(client, manager).get(reverse("dashboard"))
+    assert response.context["todo_count"] == 1
