@@ -307,6 +307,10 @@ class Importer:
                               f"strainID {element.get('strainID')!r} matches no strain (MGI id or name).")
                 return
             fields.update(strain=strain, colony=None)
+            if (element.get("colonyID") or "").strip():
+                # The LIMS identifies a baseline by its strain; a baseline colony name has nowhere to go.
+                self._problem(doc, line, "mouse", item, f"baseline colonyID {element.get('colonyID')!r} is not "
+                                                        "kept (a baseline is recorded by its strain).", outcome="")
         else:
             colony = self._colony(doc, element, centre)
             if colony is None:
