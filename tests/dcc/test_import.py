@@ -27,7 +27,7 @@ from tests.dcc.samples import (
     reason_keyword,
     valid_entries,
 )
-from tests.factories import UserFactory
+from tests.factories import MouseFactory, UserFactory
 
 STORED = {"simpleParameter", "seriesParameter", "procedureMetadata"}
 
@@ -132,6 +132,11 @@ def test_valid_sample_round_trips(entry, importer_user, tmp_path, official_schem
                 assert wanted.mgi_id == out.get("strainID") or (not wanted.mgi_id and not out.get("strainID"))
         return
 
+    _check_experiments(report, path, tmp_path, official_schemas)
+
+
+def _check_experiments(report, path, tmp_path, official_schemas):
+    """Export what was imported; each input experiment is in the output with its values, or reported."""
     experiments = Experiment.objects.filter(pk__in=report.experiments)
     out_experiments = {}
     if experiments.exists():
@@ -157,6 +162,34 @@ def test_valid_sample_round_trips(entry, importer_user, tmp_path, official_schem
         for child in procedure_in:
             if isinstance(child.tag, str) and child.get("parameterID") not in keys:
                 _assert_reported(report, path, child, f"parameter {child.get('parameterID')}")
+
+
+def _seed_mice(path):
+    """Register, as the centre's existing baselines, the mice an experiment file names (born well before)."""
+    strain = Strain.objects.get(mgi_id="MGI:2164831")
+    tree = etree.parse(str(path))
+    seen = set()
+    for e in tree.iter(f"{{{PROCEDURE_NS}}}experiment"):
+        centre = Centre.objects.filter(code__iexact=e.getparent().get("centreID")).first()
+        for specimen in (s.text for s in e if _local(s) == "specimenID"):
+            if centre is None or (centre.pk, specimen) in seen:
+                continue
+            seen.add((centre.pk, specimen))
+            MouseFactory(centre=centre, specimen_id=specimen, colony=None, is_baseline=True, zygosity="wild type",
+                         strain=strain, date_of_birth=date(2000, 1, 1))
+
+
+@pytest.mark.parametrize("entry", [e for e in valid_entries()
+                                   if e.values[0] is None or e.values[0]["root_element"] == "centreProcedureSet"])
+def test_valid_experiment_sample_round_trips_onto_existing_mice(entry, importer_user, tmp_path, official_schemas):
+    """The DCC's example experiment files come without specimens: with their mice already in the LIMS, every
+    experiment and value the IMPReSS reference knows must come back out of the exporter unchanged."""
+    path = path_of(entry)
+    _seed_mice(path)
+    report = import_files([path], actor=importer_user)
+    assert not report.refused_files
+    assert not any("is not in the LIMS" in p.reason for p in report.problems)
+    _check_experiments(report, path, tmp_path, official_schemas)
 
 
 @pytest.mark.parametrize("entry", invalid_entries())
