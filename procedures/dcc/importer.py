@@ -411,8 +411,10 @@ class Importer:
             status = _text(next(iter(_children(child, "parameterStatus")), None))
             if xml_type == Parameter.Type.SERIES:
                 for value in _children(child, "value"):
-                    entries.append(EnteredValue(value=_text(value), increment=(value.get("incrementValue") or "").strip(),
-                                                status_code=(value.get("incrementStatus") or "").strip()))
+                    entries.append(EnteredValue(
+                        value=_text(value), increment=(value.get("incrementValue") or "").strip(),
+                        status_code=(value.get("incrementStatus") or "").strip(),
+                    ))
                 if status:
                     entries.append(EnteredValue(status_code=status))
             else:

@@ -140,7 +140,8 @@ def check_procedure(procedure, *, where: str) -> list[Finding]:
                 increment = (value.get("incrementValue") or "").strip()
                 status = (value.get("incrementStatus") or "").strip()
                 if not increment:
-                    findings.append(Finding(vline, "seriesParameterNoValidIncrement", f"{label}: empty incrementValue."))
+                    findings.append(
+                        Finding(vline, "seriesParameterNoValidIncrement", f"{label}: empty incrementValue."))
                 if bool(status) == bool(_text(value)):
                     findings.append(Finding(vline, "seriesParameterValueOrStatus",
                                             f"{label} increment {increment!r}: give a value or an incrementStatus, "
