@@ -27,7 +27,7 @@ from tests.dcc.samples import (
     reason_keyword,
     valid_entries,
 )
-from tests.factories import MouseFactory, UserFactory
+from tests.factories import ColonyFactory, MouseFactory, UserFactory
 
 STORED = {"simpleParameter", "seriesParameter", "procedureMetadata"}
 
@@ -343,3 +343,36 @@ def test_zip_packaging_is_read(importer_user, tmp_path):
     report = import_files([archive], actor=importer_user)
     assert report.counts["mouse"]["created"] == 1
     assert all(p.file.endswith(":H.2020-01-01.1.specimen.impc.xml") for p in report.problems)
+
+
+LINES = """<?xml version="1.0" encoding="UTF-8"?>
+<centreProcedureSet xmlns="{ns}">
+  <centre centreID="H" pipeline="IMPC_001" project="BaSH">
+    <housing fromLIMS="true" lastUpdated="2013-01-01"><procedure procedureID="IMPC_HOU_001"/></housing>
+    <line colonyID="H-LINE-1">
+      <procedure procedureID="IMPC_FER_001"/>
+      <statusCode>IMPC_PSC_004:not bred yet</statusCode>
+    </line>
+    <experiment experimentID="E9" dateOfExperiment="2020-03-01">
+      <specimenID>WT-1</specimenID>
+      <statusCode>IMPC_PSC_001</statusCode>
+    </experiment>
+  </centre>
+</centreProcedureSet>
+""".format(ns=PROCEDURE_NS)
+
+
+def test_line_level_status_code_and_what_has_no_place(importer_user, tmp_path):
+    centre = Centre.objects.get(code="H")
+    colony = ColonyFactory(centre=centre, name="H-LINE-1")
+    specimens = _write(tmp_path, "s.xml", SPECIMENS)
+    lines = _write(tmp_path, "l.xml", LINES)
+    without_date = import_files([specimens, lines], actor=importer_user)
+    assert any(p.kind == "line" and "--line-date" in p.reason for p in without_date.problems)
+
+    report = import_files([lines], actor=importer_user, line_date=date(2020, 5, 1))
+    assert report.counts["line"]["created"] == 1
+    record = colony.line_experiments.get()
+    assert record.status_code == "IMPC_PSC_004:not bred yet" and record.date_of_experiment == date(2020, 5, 1)
+    reasons = {p.kind: p.reason for p in report.problems}
+    assert "housing" in reasons and "only status code(s) IMPC_PSC_001" in reasons["experiment"]
