@@ -1,0 +1,378 @@
+"""`dcc_import`: the MANIFEST samples import and re-export with the same values; invalid ones are refused.
+
+The round trip imports each valid sample into an empty database holding only the reference data (centres,
+strains, the IMPReSS subset), exports what was imported with the project's writers, validates the output with the
+official XSDs (xmlschema, independent of the lxml validator the code uses) and compares, item by item, what the
+sample says with what the export says. Every specimen and experiment of the input must be either in the output
+with the same values or reported as a problem at its line: nothing is dropped silently.
+"""
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from lxml import etree
+
+from colonies.models import Colony, Mouse
+from lims.models import Centre, Gene, Strain
+from procedures.dcc.importer import import_files
+from procedures.dcc.xml import PROCEDURE_NS, SPECIMEN_NS, write_experiment_file, write_specimen_file
+from procedures.models import Experiment, Parameter, Procedure
+from tests.dcc.samples import (
+    companion_specimen_files,
+    invalid_entries,
+    path_of,
+    reason_keyword,
+    valid_entries,
+)
+from tests.factories import ColonyFactory, MouseFactory, UserFactory
+
+STORED = {"simpleParameter", "seriesParameter", "procedureMetadata"}
+
+
+@pytest.fixture
+def reference(db):
+    call_command("load_reference", stdout=io.StringIO())
+
+
+@pytest.fixture
+def importer_user(reference):
+    return UserFactory(username="importer", centre=None, is_superuser=True, role="data_wrangler")
+
+
+def _local(el) -> str:
+    return etree.QName(el).localname
+
+
+def _specimens(path) -> dict[tuple[str, str], etree._Element]:
+    tree = etree.parse(str(path))
+    return {(m.getparent().get("centreID"), m.get("specimenID")): m
+            for m in tree.iter(f"{{{SPECIMEN_NS}}}mouse")}
+
+
+def _same_value(a: str, b: str) -> bool:
+    a, b = (a or "").strip(), (b or "").strip()
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False
+
+
+def _values(procedure_el, keys: set[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(parameterID, increment) → (value, status) for the stored parameter types whose key is in `keys`."""
+    out = {}
+    for child in procedure_el:
+        if not isinstance(child.tag, str) or _local(child) not in STORED or child.get("parameterID") not in keys:
+            continue
+        key = child.get("parameterID")
+        status = next((s.text or "" for s in child if _local(s) == "parameterStatus"), "")
+        values = [v for v in child if _local(v) == "value"]
+        if _local(child) == "seriesParameter":
+            for v in values:
+                out[(key, v.get("incrementValue"))] = ((v.text or "").strip(), v.get("incrementStatus") or "")
+            if status:
+                out[(key, "")] = ("", status.strip())
+        else:
+            out[(key, "")] = ((values[0].text or "").strip() if values else "", status.strip())
+    return out
+
+
+def _experiments(path) -> dict[tuple, etree._Element]:
+    tree = etree.parse(str(path))
+    found = {}
+    for e in tree.iter(f"{{{PROCEDURE_NS}}}experiment"):
+        procedure = next((p for p in e if _local(p) == "procedure"), None)
+        specimen = next((s.text for s in e if _local(s) == "specimenID"), None)
+        if procedure is None:
+            continue
+        found[(specimen, procedure.get("procedureID"), e.get("dateOfExperiment")[:10], e.get("sequenceID") or "")] = e
+    return found
+
+
+def _assert_reported(report, path, element, what):
+    lines = {p.line for p in report.problems if p.file == str(path)}
+    assert element.sourceline in lines, f"{what} at line {element.sourceline} neither exported nor reported"
+
+
+@pytest.mark.parametrize("entry", valid_entries())
+def test_valid_sample_round_trips(entry, importer_user, tmp_path, official_schemas):
+    path = path_of(entry)
+    is_specimen = entry["root_element"] == "centreSpecimenSet"
+    inputs = [path] if is_specimen else [*companion_specimen_files(entry), path]
+    report = import_files(inputs, actor=importer_user, create_colonies=True)
+    assert not report.refused_files
+    for problem in report.problems:  # every unmapped item names its place and a reason
+        assert problem.line > 0 and problem.reason
+
+    mice = Mouse.objects.filter(pk__in=report.mice)
+    out_specimens = {}
+    if mice.exists():
+        write_specimen_file(tmp_path / "specimen.xml", mice)
+        assert official_schemas["specimen"].is_valid(str(tmp_path / "specimen.xml"))
+        out_specimens = _specimens(tmp_path / "specimen.xml")
+    if is_specimen:
+        for key, mouse in _specimens(path).items():
+            if key not in out_specimens:
+                _assert_reported(report, path, mouse, f"specimen {key}")
+                continue
+            out = out_specimens[key]
+            for attribute in ("DOB", "gender", "zygosity", "isBaseline"):
+                assert (mouse.get(attribute) or "")[:10] == (out.get(attribute) or "")[:10], (key, attribute)
+            if mouse.get("isBaseline") == "false":
+                assert mouse.get("colonyID") == out.get("colonyID"), key
+            elif mouse.get("colonyID"):  # a baseline's colony is not kept: that must be said
+                assert any(p.line == mouse.sourceline and "colonyID" in p.reason for p in report.problems), key
+            if mouse.get("isBaseline") == "true":
+                wanted = Strain.objects.filter(mgi_id__iexact=mouse.get("strainID")).first() or \
+                    Strain.objects.get(name__iexact=mouse.get("strainID"))
+                assert wanted.mgi_id == out.get("strainID") or (not wanted.mgi_id and not out.get("strainID"))
+        return
+
+    _check_experiments(report, path, tmp_path, official_schemas)
+
+
+def _check_experiments(report, path, tmp_path, official_schemas):
+    """Export what was imported; each input experiment is in the output with its values, or reported."""
+    experiments = Experiment.objects.filter(pk__in=report.experiments)
+    out_experiments = {}
+    if experiments.exists():
+        result = write_experiment_file(tmp_path / "experiment.xml", experiments)
+        assert official_schemas["experiment"].is_valid(str(tmp_path / "experiment.xml"))
+        assert result.count == len(set(report.experiments))
+        out_experiments = _experiments(tmp_path / "experiment.xml")
+    for key, element in _experiments(path).items():
+        if key not in out_experiments:
+            _assert_reported(report, path, element, f"experiment {key}")
+            continue
+        procedure_in = next(p for p in element if _local(p) == "procedure")
+        procedure_out = next(p for p in out_experiments[key] if _local(p) == "procedure")
+        db_procedure = Experiment.objects.filter(pk__in=report.experiments, mouse__specimen_id=key[0],
+                                                 procedure__key=key[1], date_of_experiment=key[2],
+                                                 sequence_id=key[3]).first().procedure
+        keys = set(db_procedure.parameters.values_list("key", flat=True))
+        given, written = _values(procedure_in, keys), _values(procedure_out, keys)
+        assert set(given) == set(written), key
+        for ident, (value, status) in given.items():
+            assert _same_value(value, written[ident][0]) and status == written[ident][1], (key, ident)
+        # and whatever of the input was not written is reported
+        for child in procedure_in:
+            if isinstance(child.tag, str) and child.get("parameterID") not in keys:
+                _assert_reported(report, path, child, f"parameter {child.get('parameterID')}")
+
+
+def _seed_mice(path):
+    """Register, as the centre's existing baselines, the mice an experiment file names (born well before)."""
+    strain = Strain.objects.get(mgi_id="MGI:2164831")
+    tree = etree.parse(str(path))
+    seen = set()
+    for e in tree.iter(f"{{{PROCEDURE_NS}}}experiment"):
+        centre = Centre.objects.filter(code__iexact=e.getparent().get("centreID")).first()
+        for specimen in (s.text for s in e if _local(s) == "specimenID"):
+            if centre is None or (centre.pk, specimen) in seen:
+                continue
+            seen.add((centre.pk, specimen))
+            MouseFactory(centre=centre, specimen_id=specimen, colony=None, is_baseline=True, zygosity="wild type",
+                         strain=strain, date_of_birth=date(2000, 1, 1))
+
+
+@pytest.mark.parametrize("entry", [e for e in valid_entries()
+                                   if e.values[0] is None or e.values[0]["root_element"] == "centreProcedureSet"])
+def test_valid_experiment_sample_round_trips_onto_existing_mice(entry, importer_user, tmp_path, official_schemas):
+    """The DCC's example experiment files come without specimens: with their mice already in the LIMS, every
+    experiment and value the IMPReSS reference knows must come back out of the exporter unchanged."""
+    path = path_of(entry)
+    _seed_mice(path)
+    report = import_files([path], actor=importer_user)
+    assert not report.refused_files
+    assert not any("is not in the LIMS" in p.reason for p in report.problems)
+    _check_experiments(report, path, tmp_path, official_schemas)
+
+
+@pytest.mark.parametrize("entry", invalid_entries())
+def test_invalid_sample_is_refused_with_its_reason(entry, importer_user):
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("dcc_import", str(path_of(entry)), user="importer", stdout=out)
+    text = out.getvalue()
+    assert "refused" in text
+    assert reason_keyword(entry) in text, (reason_keyword(entry), text)
+    assert Mouse.objects.count() == 0 and Experiment.objects.count() == 0
+
+
+# --- behaviour on small hand-made files ----------------------------------------------------------------------
+
+SPECIMENS = """<?xml version="1.0" encoding="UTF-8"?>
+<centreSpecimenSet xmlns="{ns}">
+  <centre centreID="H">
+    <mouse specimenID="WT-1" DOB="2020-01-02" gender="female" zygosity="wild type" isBaseline="true"
+           strainID="MGI:2164831" litterId="L1" pipeline="IMPC_001" phenotypingCentre="H" project="BaSH"/>
+    <mouse specimenID="MUT-1" DOB="2020-01-03" gender="male" zygosity="heterozygous" isBaseline="false"
+           colonyID="H-NEW-COLONY" strainID="MGI:2164831" litterId="L2" pipeline="IMPC_001" phenotypingCentre="H"
+           project="BaSH">
+      <genotype MGIGeneId="MGI:97490" geneSymbol="Pax6" MGIAlleleId="MGI:1234567"/>
+    </mouse>
+    <mouse specimenID="WT-2" DOB="2020-01-02" gender="male" zygosity="wild type" isBaseline="true"
+           strainID="MGI:0000001" litterId="L3" pipeline="IMPC_001" phenotypingCentre="H" project="BaSH"/>
+  </centre>
+</centreSpecimenSet>
+""".format(ns=SPECIMEN_NS)
+
+EXPERIMENTS = """<?xml version="1.0" encoding="UTF-8"?>
+<centreProcedureSet xmlns="{ns}">
+  <centre centreID="H" pipeline="IMPC_001" project="BaSH">
+    <experiment experimentID="E1" dateOfExperiment="2020-03-01" sequenceID="7">
+      <specimenID>WT-1</specimenID>
+      <procedure procedureID="IMPC_BWT_001">
+        <simpleParameter parameterID="IMPC_BWT_001_001" unit="g"><value>21.5</value></simpleParameter>
+        <simpleParameter parameterID="IMPC_BWT_999_001"><value>1</value></simpleParameter>
+        <procedureMetadata parameterID="IMPC_BWT_003_001"><value>Scale 1</value></procedureMetadata>
+      </procedure>
+    </experiment>
+    <experiment experimentID="E2" dateOfExperiment="2020-03-01">
+      <specimenID>NOBODY</specimenID>
+      <procedure procedureID="IMPC_BWT_001">
+        <simpleParameter parameterID="IMPC_BWT_001_001" unit="g"><value>21.5</value></simpleParameter>
+      </procedure>
+    </experiment>
+  </centre>
+</centreProcedureSet>
+""".format(ns=PROCEDURE_NS)
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _body_weight_metadata_values():
+    """Values for the other required parameters of IMPC_BWT_001 in the reference, so the hand-made file is whole."""
+    procedure = Procedure.objects.get(key="IMPC_BWT_001", pipeline__key="IMPC_001")
+    return procedure.parameters.filter(required=True, derived=False)
+
+
+def test_specimens_create_match_and_report(importer_user, tmp_path):
+    path = _write(tmp_path, "H.2020-01-01.1.specimen.impc.xml", SPECIMENS)
+    report = import_files([path], actor=importer_user)
+    assert report.counts["mouse"]["created"] == 1
+    assert Mouse.objects.get(specimen_id="WT-1").strain.mgi_id == "MGI:2164831"
+    reasons = {p.item: p.reason for p in report.problems}
+    assert "--create-colonies" in reasons["'MUT-1'"] and "MGI:0000001" in reasons["'WT-2'"]
+    lines = {p.item: p.line for p in report.problems}
+    # libxml2 gives a line of the (multi-line) start tag, not always its first one
+    assert 6 <= lines["'MUT-1'"] <= 8 and 12 <= lines["'WT-2'"] <= 13
+    assert not Colony.objects.filter(name="H-NEW-COLONY").exists()
+
+    again = import_files([path], actor=importer_user, create_colonies=True)
+    assert again.counts["mouse"] == {"matched": 1, "created": 1, "skipped": 1}
+    colony = Colony.objects.get(name="H-NEW-COLONY")
+    assert colony.gene == Gene.objects.get(mgi_id="MGI:97490") and colony.background_strain.mgi_id == "MGI:2164831"
+    assert Mouse.objects.get(specimen_id="MUT-1").colony == colony
+
+
+def test_matched_mouse_with_other_dob_is_a_conflict_not_overwritten(importer_user, tmp_path):
+    path = _write(tmp_path, "a.xml", SPECIMENS)
+    import_files([path], actor=importer_user)
+    changed = _write(tmp_path, "b.xml", SPECIMENS.replace('specimenID="WT-1" DOB="2020-01-02"',
+                                                           'specimenID="WT-1" DOB="2020-02-02"'))
+    report = import_files([changed], actor=importer_user)
+    assert report.counts["mouse"]["conflict"] == 1
+    assert any("conflict" in p.reason and "2020-02-02" in p.reason for p in report.problems)
+    assert Mouse.objects.get(specimen_id="WT-1").date_of_birth == date(2020, 1, 2)
+
+
+def test_experiments_import_match_and_report_unmapped(importer_user, tmp_path):
+    text = EXPERIMENTS
+    extra = "".join(
+        f'<simpleParameter parameterID="{p.key}"><parameterStatus>IMPC_PARAMSC_005:not done</parameterStatus>'
+        f"</simpleParameter>" if p.type == Parameter.Type.SIMPLE else
+        f'<procedureMetadata parameterID="{p.key}"><parameterStatus>IMPC_PARAMSC_005</parameterStatus>'
+        f"</procedureMetadata>"
+        for p in _body_weight_metadata_values() if p.key not in ("IMPC_BWT_001_001", "IMPC_BWT_003_001")
+        and p.type in (Parameter.Type.SIMPLE, Parameter.Type.METADATA)
+    )
+    # Keep the XSD order: simple parameters before metadata.
+    text = text.replace('<procedureMetadata parameterID="IMPC_BWT_003_001">',
+                        extra.replace("<procedureMetadata", "<!--m--><procedureMetadata", 0)
+                        + '<procedureMetadata parameterID="IMPC_BWT_003_001">', 1)
+    specimens = _write(tmp_path, "s.xml", SPECIMENS)
+    experiments = _write(tmp_path, "e.xml", text)
+    # The experiment file first: specimens are still imported before it.
+    report = import_files([experiments, specimens], actor=importer_user)
+    assert report.counts["experiment"]["created"] == 1, [str(p) for p in report.problems]
+    experiment = Experiment.objects.get(mouse__specimen_id="WT-1")
+    assert experiment.sequence_id == "7"
+    assert experiment.values.get(parameter__key="IMPC_BWT_001_001").value == "21.5"
+    reasons = [str(p) for p in report.problems]
+    assert any("IMPC_BWT_999_001" in r and "not a parameter" in r for r in reasons)
+    assert any("NOBODY" in r for r in reasons)
+
+    again = import_files([specimens, experiments], actor=importer_user)
+    assert again.counts["experiment"]["matched"] == 1 and Experiment.objects.count() == 1
+
+
+def test_dry_run_rolls_back_and_exits_non_zero_when_something_is_unmapped(importer_user, tmp_path):
+    path = _write(tmp_path, "s.xml", SPECIMENS)
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("dcc_import", str(path), "--dry-run", user="importer", stdout=out)
+    text = out.getvalue()
+    assert "mouse: 1 created, 2 skipped" in text and "dry run" in text
+    assert any(f"{path}:{line}: mouse 'MUT-1'" in text for line in (6, 7, 8))
+    assert Mouse.objects.count() == 0
+
+
+def test_clean_import_exits_zero_and_centre_override(importer_user, tmp_path):
+    only_baseline = SPECIMENS.split('<mouse specimenID="MUT-1"')[0] + "</centre>\n</centreSpecimenSet>\n"
+    path = _write(tmp_path, "s.xml", only_baseline)
+    out = io.StringIO()
+    call_command("dcc_import", str(path), "--centre", "J", user="importer", stdout=out)
+    assert "mouse: 1 created" in out.getvalue()
+    assert Mouse.objects.get(specimen_id="WT-1").centre == Centre.objects.get(code="J")
+
+
+def test_zip_packaging_is_read(importer_user, tmp_path):
+    archive = tmp_path / "H.2020-01-01.1.impc.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("H.2020-01-01.1.specimen.impc.xml", SPECIMENS)
+        zf.writestr("sub/ignored.xml", "not xml")
+    report = import_files([archive], actor=importer_user)
+    assert report.counts["mouse"]["created"] == 1
+    assert all(p.file.endswith(":H.2020-01-01.1.specimen.impc.xml") for p in report.problems)
+
+
+LINES = """<?xml version="1.0" encoding="UTF-8"?>
+<centreProcedureSet xmlns="{ns}">
+  <centre centreID="H" pipeline="IMPC_001" project="BaSH">
+    <housing fromLIMS="true" lastUpdated="2013-01-01"><procedure procedureID="IMPC_HOU_001"/></housing>
+    <line colonyID="H-LINE-1">
+      <procedure procedureID="IMPC_FER_001"/>
+      <statusCode>IMPC_PSC_004:not bred yet</statusCode>
+    </line>
+    <experiment experimentID="E9" dateOfExperiment="2020-03-01">
+      <specimenID>WT-1</specimenID>
+      <statusCode>IMPC_PSC_001</statusCode>
+    </experiment>
+  </centre>
+</centreProcedureSet>
+""".format(ns=PROCEDURE_NS)
+
+
+def test_line_level_status_code_and_what_has_no_place(importer_user, tmp_path):
+    centre = Centre.objects.get(code="H")
+    colony = ColonyFactory(centre=centre, name="H-LINE-1")
+    specimens = _write(tmp_path, "s.xml", SPECIMENS)
+    lines = _write(tmp_path, "l.xml", LINES)
+    without_date = import_files([specimens, lines], actor=importer_user)
+    assert any(p.kind == "line" and "--line-date" in p.reason for p in without_date.problems)
+
+    report = import_files([lines], actor=importer_user, line_date=date(2020, 5, 1))
+    assert report.counts["line"]["created"] == 1
+    record = colony.line_experiments.get()
+    assert record.status_code == "IMPC_PSC_004:not bred yet" and record.date_of_experiment == date(2020, 5, 1)
+    reasons = {p.kind: p.reason for p in report.problems}
+    assert "housing" in reasons and "only status code(s) IMPC_PSC_001" in reasons["experiment"]
