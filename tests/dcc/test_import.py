@@ -376,3 +376,19 @@ def test_line_level_status_code_and_what_has_no_place(importer_user, tmp_path):
     assert record.status_code == "IMPC_PSC_004:not bred yet" and record.date_of_experiment == date(2020, 5, 1)
     reasons = {p.kind: p.reason for p in report.problems}
     assert "housing" in reasons and "only status code(s) IMPC_PSC_001" in reasons["experiment"]
+
+
+def test_command_service_account_is_a_centre_data_wrangler_not_a_superuser(reference, tmp_path):
+    from lims.models import User
+
+    centre = Centre.objects.get(code="H")
+    colony = ColonyFactory(centre=centre, name="H-LINE-1")
+    lines = _write(tmp_path, "l.xml", LINES)
+    try:
+        call_command("dcc_import", str(lines), "--centre", "H", "--line-date", "2020-05-01", stdout=io.StringIO())
+    except CommandError:
+        pass  # the housing block and the status-code-only experiment are reported: non-zero exit
+    account = User.objects.get(username="dcc-import-h")
+    assert (account.is_superuser, account.is_active, account.centre, account.role) == (False, False, centre,
+                                                                                       "data_wrangler")
+    assert colony.line_experiments.get().recorded_by == account

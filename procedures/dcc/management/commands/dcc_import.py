@@ -18,11 +18,17 @@ from procedures.dcc.importer import import_files
 SERVICE_USERNAME = "dcc-import"
 
 
-def service_user():
-    """The inactive account of the importer (the services need a user to record `recorded_by` and audit)."""
+def service_user(centre: Centre | None = None):
+    """The inactive account of the importer (the services need a user to record `recorded_by` and audit).
+
+    One per centre ("dcc-import-h"), a data wrangler of that centre and nothing more: never a superuser, so an
+    import can only write where a person of that centre could. Without --centre the account has no centre, and
+    records that need one (line-level experiments) are reported instead of written.
+    """
+    username = f"{SERVICE_USERNAME}-{centre.code.lower()}" if centre else SERVICE_USERNAME
     user, _ = get_user_model().objects.get_or_create(
-        username=SERVICE_USERNAME,
-        defaults={"is_active": False, "is_superuser": True, "role": Role.DATA_WRANGLER,
+        username=username,
+        defaults={"is_active": False, "is_superuser": False, "role": Role.DATA_WRANGLER, "centre": centre,
                   "password": make_password(None), "first_name": "DCC import"},
     )
     return user
@@ -55,7 +61,7 @@ class Command(AuditedCommand):
             if actor is None:
                 raise CommandError(f"Unknown user {user!r}.")
         else:
-            actor = service_user()
+            actor = service_user(centre_obj)
         report = import_files(files, actor=actor, centre=centre_obj, create_colonies=create_colonies,
                               dry_run=dry_run, line_date=line_date)
         for line in report.summary_lines():
