@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from colonies.models import Cage, CagePlacement, Room
-
 from procedures.models import (
     Experiment,
     LineExperiment,

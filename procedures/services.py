@@ -205,7 +205,7 @@ class ExperimentBatch:
     """
 
     # Checked by the batch itself (they come from its own queries), so `clean_fields` need not fetch each one.
-    RESOLVED = ["centre", "mouse", "procedure", "scheduled_test", "recorded_by", "qc_locked_by"]
+    RESOLVED = ("centre", "mouse", "procedure", "scheduled_test", "recorded_by", "qc_locked_by")
 
     def __init__(self, *, procedure: Procedure, actor, mice):
         self.procedure, self.actor = procedure, actor
@@ -277,12 +277,13 @@ class ExperimentBatch:
             if test_ids:
                 ScheduledTest.objects.filter(pk__in=test_ids, status=ScheduledTest.Status.SCHEDULED).update(
                     status=ScheduledTest.Status.DONE, updated_at=timezone.now())
-            for experiment in experiments:
-                mouse = experiment.mouse
-                cohort = (mouse.colony_id, mouse.centre_id)
-                if mouse.colony_id is not None and cohort not in self._cohorts_started:
-                    self._cohorts_started.add(cohort)
-                    phenotyping_started_for(mouse=mouse, actor=self.actor)
+        # Once per colony, not per row, and outside the block above: a nested context would rename its action.
+        for experiment in experiments:
+            mouse = experiment.mouse
+            cohort = (mouse.colony_id, mouse.centre_id)
+            if mouse.colony_id is not None and cohort not in self._cohorts_started:
+                self._cohorts_started.add(cohort)
+                phenotyping_started_for(mouse=mouse, actor=self.actor)
         self.created += len(experiments)
         return []
 

@@ -35,7 +35,6 @@ from procedures.services import (
     scheduled_test_mark_not_performed,
 )
 
-
 WORKLIST_FILTERS = ("day", "period", "procedure", "room")
 
 

@@ -73,7 +73,7 @@ def test_worklist_groups_tests_by_room_then_cage_in_rack_order(client, tech, hou
     assert content.index("MLC / A") < content.index("MLC / B") < content.index("Not in a room")
     # Each mouse shows its cage (linked) where it is now, not where it was.
     a1_url, b1_url = (reverse("colonies:cage_detail", args=[house[c].pk]) for c in ("A-1", "B-1"))
-    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*M-MOVED(?:(?!</tr>).)*</tr>", content, re.S).group(0)
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*M-MOVED(?:(?!</tr>).)*</tr>", content, re.DOTALL).group(0)
     assert f'href="{b1_url}"' in row and a1_url not in row
     assert f'href="{a1_url}">A-1</a>' in content
 
@@ -159,5 +159,5 @@ def test_worklist_queries_are_pinned(client, tech, count, django_assert_max_num_
 
 def test_print_stylesheet_drops_the_filters_and_actions():
     css = (Path(settings.BASE_DIR) / "static" / "css" / "lims.css").read_text()
-    blocks = re.findall(r"@media print \{(.*?)\n\}", css, re.S)
+    blocks = re.findall(r"@media print \{(.*?)\n\}", css, re.DOTALL)
     assert any(".worklist-filters" in b and ".table__action" in b for b in blocks)
