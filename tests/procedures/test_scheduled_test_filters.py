@@ -93,6 +93,14 @@ def test_room_by_id_current_placement_only(auth_client, tech, tests_):
     assert _ids(client, room=room_b.pk, procedure="IMPC_BWT_001", status="scheduled") == _named(tests_, "b")
 
 
+def test_rows_say_where_the_mouse_is_now(auth_client, tech, tests_):
+    rows = {row["id"]: row for row in auth_client(tech).get(URL).json()["results"]}
+    room_a, room_b = tests_["rooms"]
+    assert (rows[tests_["a"].pk]["cage"], rows[tests_["a"].pk]["room"]) == ("A-1", room_a.pk)
+    assert (rows[tests_["moved"].pk]["cage"], rows[tests_["moved"].pk]["room"]) == ("B-1", room_b.pk)
+    assert (rows[tests_["loose"].pk]["cage"], rows[tests_["loose"].pk]["room"]) == (None, None)
+
+
 def test_another_centres_room_is_refused_not_probed(auth_client, tech, outsider, tests_):
     theirs = RoomFactory(centre=outsider.centre)
     response = auth_client(tech).get(URL, {"room": theirs.pk})
