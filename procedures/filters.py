@@ -2,7 +2,16 @@
 import django_filters as df
 
 from colonies.filters import SearchFilterSet
+from colonies.models import Room
+from lims.scoping import scope_for_user
 from procedures.models import Experiment, LineExperiment, ScheduledTest
+
+
+def _rooms(request):
+    """The rooms offered (and accepted) by the `room` filter: the user's centre's, so the page's select lists only
+    them and another centre's room id is refused as an invalid choice (400 in the API) instead of probed."""
+    rooms = Room.objects.filter(voided_at__isnull=True)
+    return rooms if request is None else scope_for_user(rooms, request.user)
 
 
 class ScheduledTestFilterSet(SearchFilterSet):
@@ -10,13 +19,23 @@ class ScheduledTestFilterSet(SearchFilterSet):
     procedure = df.CharFilter(field_name="procedure__key", lookup_expr="iexact")
     colony = df.CharFilter(field_name="mouse__colony__name", lookup_expr="iexact")
     mouse = df.CharFilter(field_name="mouse__specimen_id", lookup_expr="iexact")
-    # Rooms and cages do not exist yet; `cage` and `room` filters come with them.
+    # Where the mouse is now (its open placement), as `colonies.filters.MouseFilterSet` reads it.
+    cage = df.CharFilter(method="in_cage", label="Cage ID")
+    room = df.ModelChoiceFilter(queryset=_rooms, method="in_room", label="Room")
     due_after = df.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
     due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
 
     class Meta:
         model = ScheduledTest
-        fields = ["procedure", "status", "colony", "mouse"]
+        fields = ["procedure", "status", "colony", "mouse", "cage", "room"]
+
+    def in_cage(self, queryset, name, value):
+        # A mouse has at most one open placement (a database constraint), so the join adds no duplicate rows.
+        return queryset.filter(mouse__placements__ended_on__isnull=True,
+                               mouse__placements__cage__cage_id__iexact=value.strip())
+
+    def in_room(self, queryset, name, value):
+        return queryset.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=value)
 
 
 class ExperimentFilterSet(SearchFilterSet):

@@ -10,7 +10,9 @@ from django import forms
 from django.forms import BoundField
 from django.utils import timezone
 
+from colonies.models import Room
 from lims.forms import DATE_INPUT
+from lims.scoping import scope_for_user
 from procedures.models import Parameter, Procedure
 from procedures.services import EnteredValue
 from procedures.validation import PARAMETER_STATUS_CODES, PROCEDURE_STATUS_CODES
@@ -183,7 +185,9 @@ class WorklistDayForm(forms.Form):
     """The day the worklist is for: tests due on or before it (today unless chosen).
 
     With `period=week` the list covers the Monday-to-Sunday week of that day, for planning the rooms; `procedure`
-    narrows it to one procedure key (one station, one technician).
+    narrows it to one procedure key (one station, one technician) and `room` to the mice housed in one room now.
+    The room choice needs the user (their centre's rooms); without one the field is left out, so pages that only
+    read the day (the Record link's `?day=`) never fail on it.
     """
 
     PERIODS = [("day", "Day"), ("week", "Week")]
@@ -191,9 +195,15 @@ class WorklistDayForm(forms.Form):
     day = forms.DateField(required=False, widget=DATE_INPUT, label="Due on or before")
     period = forms.ChoiceField(required=False, choices=PERIODS, label="Show")
     procedure = forms.ChoiceField(required=False, label="Procedure")
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, label="Room",
+                                  empty_label="All rooms")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is None:
+            del self.fields["room"]
+        else:
+            self.fields["room"].queryset = scope_for_user(Room.objects.filter(voided_at__isnull=True), user)
         keys = (
             Procedure.objects.filter(level=Procedure.Level.MOUSE)
             .order_by("week", "key").values_list("key", "name").distinct()

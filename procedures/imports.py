@@ -3,8 +3,8 @@
 The template has a row per mouse due for the procedure (specimen ID filled in) and a column per parameter (one per
 series increment) with its unit in the header comment and a dropdown where IMPReSS lists options; a `<key>_status`
 column takes an IMPC_PARAMSC code for a value not measured. Values stay text in the reader and are checked by
-`procedures.services.experiment_record`, so an upload refuses exactly what the data-entry form refuses, with the
-same words, reported by row and column. Reading and committing reuse `lims.xlsx_import`.
+`procedures.services.ExperimentBatch` with the functions of `experiment_record`, so an upload refuses exactly what the
+data-entry form refuses, with the same words, reported by row and column. Reading and committing reuse `lims.xlsx_import`.
 """
 import datetime as dt
 import logging
@@ -13,13 +13,15 @@ from collections.abc import Callable
 from typing import IO
 from xml.etree.ElementTree import ParseError
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from colonies.models import Mouse
+from lims.exceptions import DomainError
 from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
@@ -30,11 +32,10 @@ from lims.xlsx_import import (
     SheetReader,
     all_or_nothing,
     build_template,
-    commit_row,
 )
 from procedures.forms import enterable
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
-from procedures.services import EnteredValue, experiment_record
+from procedures.services import EnteredValue, ExperimentBatch
 from procedures.validation import PARAMETER_STATUS_CODES
 
 SPECIMEN, DATE_COLUMN, EXPERIMENTER = "specimen_id", "date_of_experiment", "experimenter"
@@ -101,9 +102,12 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
                      progress: Callable[[int], None] | None = None, progress_every: int = PROGRESS_EVERY) -> ImportResult:
     """Record an experiment per row of an uploaded template, or nothing when any row is wrong.
 
-    Each row goes through `experiment_record` (the mouse's open scheduled test of the procedure becomes done), in
-    its own savepoint, so every bad row is reported by row and column; one bad row rolls back the file.
-    `progress(rows_read)` is called every `progress_every` rows; it runs inside the import's transaction, so it
+    Each row is checked by `ExperimentBatch` with the rules and words of `experiment_record` (the mouse's open
+    scheduled test of the procedure becomes done), so every bad row is reported by row and column; one bad row rolls
+    back the file. The file (at most `DEFAULT_MAX_ROWS` rows) is read first, so its mice, their scheduled tests and
+    the parameters are fetched in a few queries for all rows; accepted rows are written every `progress_every` rows
+    with bulk inserts, and no longer once a row has been refused (it would all be rolled back).
+    `progress(rows_done)` is called every `progress_every` rows; it runs inside the import's transaction, so it
     must write through another connection to be seen before the end.
     """
     parameters = [p for p in procedure.parameters.all() if enterable(p)]
@@ -111,15 +115,43 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
     first_column = {p.key: _value_columns(p)[0][0] for p in parameters}
     reader = SheetReader(file, columns)
     result = ImportResult()
-    mice = scope_for_user(Mouse.objects.filter(voided_at__isnull=True), actor)
+    rows = list(reader)  # streamed from the XML; the reader caps the file at DEFAULT_MAX_ROWS rows
+    readable = [(row, values) for row, values in rows
+                if row not in reader.bad_rows and SPECIMEN in values and DATE_COLUMN in values]
+    mice: dict[str, Mouse] = {}
+    specimens = {values[SPECIMEN] for _, values in readable}
+    # The lowest id first when a superuser's unscoped query finds one specimen ID in two centres.
+    for mouse in (scope_for_user(Mouse.objects.filter(voided_at__isnull=True, specimen_id__in=specimens), actor)
+                  .order_by("-pk")):
+        mice[mouse.specimen_id] = mouse
+    accepted = {row for row, _ in readable}
+
+    def column_for(key: str) -> str:
+        return first_column.get(key, key)  # a parameter's errors go to its first column; fields keep their name
+
+    def flush() -> None:
+        if result.errors or reader.errors:
+            batch.discard()
+            return
+        try:
+            with transaction.atomic():
+                for row, exc in batch.write():
+                    result.add_service_error(row, exc)
+        except IntegrityError:
+            # A clash no check foresaw (a record saved meanwhile by someone else): report, never crash.
+            result.add(None, "", "The file clashes with a record saved meanwhile; upload it again.")
+
     with all_or_nothing(result):
-        for row, values in reader:
+        batch = ExperimentBatch(procedure=procedure, actor=actor, mice=mice.values())
+        for row, values in rows:
             result.rows += 1
-            if progress is not None and result.rows % progress_every == 0:
-                progress(result.rows)
-            if row in reader.bad_rows:
+            if result.rows % progress_every == 0:
+                flush()
+                if progress is not None:
+                    progress(result.rows)
+            if row not in accepted:
                 continue
-            mouse = mice.filter(specimen_id=values[SPECIMEN]).first()
+            mouse = mice.get(values[SPECIMEN])
             if mouse is None:
                 result.add(row, SPECIMEN, f"{values[SPECIMEN]!r}: no such mouse in your centre.")
                 continue
@@ -131,12 +163,13 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
                     if value or code:
                         entries.setdefault(parameter.key, []).append(
                             EnteredValue(value=value, status_code="" if value else code, increment=increment))
-            test = (ScheduledTest.objects.filter(mouse=mouse, procedure=procedure, status=ScheduledTest.Status.SCHEDULED)
-                    .order_by("due_date").first())
-            commit_row(result, row, lambda mouse=mouse, test=test, values=values, entries=entries: experiment_record(
-                mouse=mouse, procedure=procedure, scheduled_test=test, actor=actor, values=entries,
-                date_of_experiment=values[DATE_COLUMN], experimenter=values.get(EXPERIMENTER, "")),
-                column_for=lambda key: first_column.get(key, key))
+            try:
+                batch.add(row, mouse=mouse, date_of_experiment=values[DATE_COLUMN], values=entries,
+                          experimenter=values.get(EXPERIMENTER, ""))
+            except (ValidationError, DomainError) as exc:
+                result.add_service_error(row, exc, column_for=column_for)
+        flush()
+        result.created = batch.created
         result.errors.extend(reader.errors)
     return result
 

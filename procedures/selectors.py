@@ -1,6 +1,9 @@
 """Reads for phenotyping, with relations fetched up front."""
+from dataclasses import dataclass, field
+
 from django.db.models import Prefetch, QuerySet
 
+from colonies.models import Cage, CagePlacement, Room
 from procedures.models import (
     Experiment,
     LineExperiment,
@@ -20,8 +23,81 @@ def procedure_list() -> QuerySet[Procedure]:
     return Procedure.objects.select_related("pipeline").prefetch_related("parameters")
 
 
+def current_placement_prefetch(lookup: str = "mouse__placements") -> Prefetch:
+    """Prefetch each mouse's open placement (0 or 1, as `mouse.current_placements`) with its cage, rack and room.
+
+    One query for the whole list however many mice it holds; "current" is the placement with no end date, which the
+    database keeps unique per mouse.
+    """
+    placements = CagePlacement.objects.filter(ended_on__isnull=True).select_related("cage__rack__room")
+    return Prefetch(lookup, queryset=placements, to_attr="current_placements")
+
+
 def scheduled_test_list() -> QuerySet[ScheduledTest]:
-    return ScheduledTest.objects.select_related("centre", "mouse__colony", "procedure")
+    """Scheduled tests with mouse, colony, procedure and the mouse's current cage (see `current_cage_of`)."""
+    return ScheduledTest.objects.select_related("centre", "mouse__colony", "procedure").prefetch_related(
+        current_placement_prefetch()
+    )
+
+
+def current_cage_of(mouse) -> Cage | None:
+    """The cage a mouse is in now, from `current_placement_prefetch` (no query); None when it has no open placement."""
+    placements = getattr(mouse, "current_placements", None)
+    if placements is None:  # not prefetched: ask the database (one query), never guess
+        placements = list(mouse.placements.filter(ended_on__isnull=True).select_related("cage__rack__room"))
+    return placements[0].cage if placements else None
+
+
+def room_of(cage: Cage | None) -> Room | None:
+    return cage.rack.room if cage is not None and cage.rack_id else None
+
+
+@dataclass
+class WorklistRoom:
+    """The tests due in one room (None: mice in no cage, or in a cage on no rack), cage after cage."""
+
+    room: Room | None
+    cages: list[tuple[Cage | None, list[ScheduledTest]]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(tests) for _, tests in self.cages)
+
+
+def _room_key(room: Room | None) -> tuple:
+    return (1, "", "", 0) if room is None else (0, room.building.casefold(), room.name.casefold(), room.pk)
+
+
+def _cage_key(cage: Cage | None) -> tuple:
+    if cage is None:
+        return (1, "", "", "")
+    rack = cage.rack.name.casefold() if cage.rack_id else ""
+    return (0, rack, cage.position.casefold(), cage.cage_id.casefold())
+
+
+def worklist_by_room(tests) -> list[WorklistRoom]:
+    """Group tests by the current room, then cage, in the order a technician walks them: rack by rack, position by
+    position. Rooms sort by building and name, mice within a cage by specimen ID, then procedure week and due date.
+
+    Each test gets `current_cage` and `current_room`. Needs `mouse.current_placements` prefetched
+    (`scheduled_test_list` does) to stay at one query.
+    """
+    rows = []
+    for test in tests:
+        test.current_cage = current_cage_of(test.mouse)
+        test.current_room = room_of(test.current_cage)
+        rows.append(test)
+    rows.sort(key=lambda t: (_room_key(t.current_room), _cage_key(t.current_cage), t.mouse.specimen_id,
+                             t.procedure.week if t.procedure.week is not None else -1, t.procedure.key, t.due_date))
+    groups: list[WorklistRoom] = []
+    for test in rows:
+        if not groups or groups[-1].room != test.current_room:
+            groups.append(WorklistRoom(room=test.current_room))
+        cages = groups[-1].cages
+        if not cages or cages[-1][0] != test.current_cage:
+            cages.append((test.current_cage, []))
+        cages[-1][1].append(test)
+    return groups
 
 
 def experiment_list() -> QuerySet[Experiment]:

@@ -1,9 +1,11 @@
 """Writes for phenotyping: enrolling mice in a pipeline, and recording experiments with their values."""
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from colonies.models import Colony, Mouse
@@ -97,9 +99,14 @@ class EnteredValue:
     increment: str = ""
 
 
-def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]]) -> list[ParameterValue]:
-    """Validate entries against the procedure's parameters; collect every error, keyed by parameter key."""
-    parameters = {p.key: p for p in procedure.parameters.all()}
+def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]],
+                  parameters: dict[str, Parameter] | None = None) -> list[ParameterValue]:
+    """Validate entries against the procedure's parameters; collect every error, keyed by parameter key.
+
+    `parameters` (key → Parameter of `procedure`) spares the query when many experiments are checked in a row.
+    """
+    if parameters is None:
+        parameters = {p.key: p for p in procedure.parameters.all()}
     errors: dict[str, list[str]] = {}
     values: list[ParameterValue] = []
     for key in entries:
@@ -136,6 +143,13 @@ def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]]) 
     return values
 
 
+def _check_date(mouse: Mouse, date_of_experiment: date) -> None:
+    if date_of_experiment > date.today():
+        raise ValidationError({"date_of_experiment": ["The date of the experiment cannot be in the future."]})
+    if date_of_experiment < mouse.date_of_birth:
+        raise ValidationError({"date_of_experiment": ["The experiment cannot be before the mouse was born."]})
+
+
 @transaction.atomic
 def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment: date,
                       values: dict[str, list[EnteredValue]], actor, experimenter: str = "",
@@ -146,10 +160,7 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
         ValidationError: keyed by parameter key (or field) with a message naming the parameter.
         Conflict: the scheduled test was already recorded (or is no longer scheduled).
     """
-    if date_of_experiment > date.today():
-        raise ValidationError({"date_of_experiment": ["The date of the experiment cannot be in the future."]})
-    if date_of_experiment < mouse.date_of_birth:
-        raise ValidationError({"date_of_experiment": ["The experiment cannot be before the mouse was born."]})
+    _check_date(mouse, date_of_experiment)
     if scheduled_test is not None and (scheduled_test.mouse_id != mouse.pk or scheduled_test.procedure_id != procedure.pk):
         raise ValidationError({"scheduled_test": ["That scheduled test is for another mouse or procedure."]})
     rows = _check_values(procedure, values)
@@ -175,6 +186,109 @@ def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
             ExperimentDraft.objects.filter(scheduled_test=scheduled_test).delete()
         phenotyping_started_for(mouse=mouse, actor=actor)
     return experiment
+
+
+class ExperimentBatch:
+    """Record many experiments of one procedure (an uploaded file) with the rules of `experiment_record`, in a few
+    queries instead of a dozen per experiment.
+
+    `experiment_record` costs one round trip per check (foreign keys validated by `full_clean`, the sequence count,
+    the scheduled test, the parameters, the cohort) and per write; for 5,000 rows that is minutes. The batch reads
+    all of it for the whole file up front (parameters, each mouse's open scheduled tests in due order, each mouse's
+    experiment count), checks each experiment in memory with the same functions and words, and writes the accepted
+    ones with `bulk_create` (the audit triggers see every row). What it does per experiment is what
+    `experiment_record` does: the mouse's earliest scheduled test of the procedure becomes done, `sequence_id`
+    counts the mouse's experiments of the procedure, the cohort moves to Phenotyping Started.
+
+    All or nothing is the caller's: run it inside one transaction and roll back when any experiment was refused.
+
+        batch = ExperimentBatch(procedure=procedure, actor=actor, mice=mice)
+        batch.add(key, mouse=…, date_of_experiment=…, values=…)   # raises ValidationError, nothing queued
+        conflicts = batch.write()                                  # [(key, Conflict)]; nothing written if any
+    """
+
+    # Checked by the batch itself (they come from its own queries), so `clean_fields` need not fetch each one.
+    RESOLVED = ("centre", "mouse", "procedure", "scheduled_test", "recorded_by", "qc_locked_by")
+
+    def __init__(self, *, procedure: Procedure, actor, mice):
+        self.procedure, self.actor = procedure, actor
+        self.parameters = {p.key: p for p in procedure.parameters.all()}
+        mouse_ids = [m.pk for m in mice]
+        self._tests: dict[int, deque] = {}
+        for test in (ScheduledTest.objects.filter(mouse_id__in=mouse_ids, procedure=procedure,
+                                                  status=ScheduledTest.Status.SCHEDULED)
+                     .order_by("mouse_id", "due_date")):
+            self._tests.setdefault(test.mouse_id, deque()).append(test)
+        self._sequence = Counter(dict(
+            Experiment.objects.filter(mouse_id__in=mouse_ids, procedure=procedure).order_by()
+            .values("mouse_id").annotate(n=Count("pk")).values_list("mouse_id", "n")))
+        self._pending: list[tuple[object, Experiment, list[ParameterValue]]] = []
+        self._cohorts_started: set[tuple[int, int]] = set()
+        self.created = 0
+
+    def add(self, key, *, mouse: Mouse, date_of_experiment: date, values: dict[str, list[EnteredValue]],
+            experimenter: str = "") -> None:
+        """Check one experiment and queue it under `key` (the row number); refused ones take no test or sequence.
+
+        Raises:
+            ValidationError: as `experiment_record` raises it, keyed by parameter key or field.
+        """
+        _check_date(mouse, date_of_experiment)
+        rows = _check_values(self.procedure, values, self.parameters)
+        experiment = Experiment(
+            centre_id=mouse.centre_id, mouse=mouse, procedure=self.procedure,
+            procedure_version=self.procedure.version, date_of_experiment=date_of_experiment,
+            experimenter=experimenter, recorded_by=self.actor,
+        )
+        experiment.clean_fields(exclude=self.RESOLVED)
+        experiment.clean()
+        tests = self._tests.get(mouse.pk)
+        experiment.scheduled_test = tests.popleft() if tests else None
+        self._sequence[mouse.pk] += 1
+        experiment.sequence_id = str(self._sequence[mouse.pk])
+        self._pending.append((key, experiment, rows))
+
+    def discard(self) -> None:
+        """Drop what is queued (the file is refused anyway: writing it would only be rolled back)."""
+        self._pending = []
+
+    def write(self) -> list[tuple[object, DomainError]]:
+        """Write the queued experiments, their values and their tests' new status; return per-key conflicts.
+
+        The queued tests are locked first: one recorded meanwhile (a technician on the form, a second upload) is
+        reported against its key with the form's words, and then nothing of this call is written.
+        """
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        test_ids = [e.scheduled_test_id for _, e, _ in pending if e.scheduled_test_id]
+        if test_ids:
+            still_open = set(ScheduledTest.objects.select_for_update().filter(
+                pk__in=test_ids, status=ScheduledTest.Status.SCHEDULED).values_list("pk", flat=True))
+            conflicts = [(key, Conflict("This test has already been recorded or is no longer scheduled."))
+                         for key, e, _ in pending if e.scheduled_test_id and e.scheduled_test_id not in still_open]
+            if conflicts:
+                return conflicts
+        with audit_context(user=self.actor.pk, action="procedures.experiment.recorded"):
+            experiments = Experiment.objects.bulk_create([e for _, e, _ in pending], batch_size=1000)
+            values = []
+            for experiment, (_, _, rows) in zip(experiments, pending, strict=True):
+                for row in rows:
+                    row.experiment = experiment
+                    values.append(row)
+            ParameterValue.objects.bulk_create(values, batch_size=2000)
+            if test_ids:
+                ScheduledTest.objects.filter(pk__in=test_ids, status=ScheduledTest.Status.SCHEDULED).update(
+                    status=ScheduledTest.Status.DONE, updated_at=timezone.now())
+        # Once per colony, not per row, and outside the block above: a nested context would rename its action.
+        for experiment in experiments:
+            mouse = experiment.mouse
+            cohort = (mouse.colony_id, mouse.centre_id)
+            if mouse.colony_id is not None and cohort not in self._cohorts_started:
+                self._cohorts_started.add(cohort)
+                phenotyping_started_for(mouse=mouse, actor=self.actor)
+        self.created += len(experiments)
+        return []
 
 
 # --- The status machine of a scheduled test (style.md B3) ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Phenotyping pages: the technician's worklist, the data-entry form of a scheduled test, tests and experiments."""
 import itertools
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -44,16 +45,27 @@ from procedures.services import (
     scheduled_test_mark_not_performed,
 )
 
+WORKLIST_FILTERS = ("day", "period", "procedure", "room")
 
-def _worklist_url(day=None) -> str:
-    url = reverse("procedures:worklist")
-    return f"{url}?day={day.isoformat()}" if day and day != timezone.localdate() else url
+
+def _worklist_query(params) -> str:
+    """The worklist's filters found in `params` as a query string ("" for none), so a technician who records from a
+    room's list of a given day comes back to that same list, not to today's whole centre."""
+    kept = {key: params[key] for key in WORKLIST_FILTERS if params.get(key)}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def _worklist_url(params) -> str:
+    return reverse("procedures:worklist") + _worklist_query(params)
 
 
 class WorklistView(LoginRequiredMixin, TemplateView):
-    """What is due today (or by a chosen day) in the user's centre, grouped by procedure, with a Record button each.
+    """What is due today (or by a chosen day, or in a week) in the user's centre, room by room and cage by cage.
 
-    A test is due from its due date and overdue once its window has closed (`lims.views.overdue_on`).
+    A technician walks a room rack by rack, so tests are grouped by the room and cage each mouse is in now (its open
+    placement), with a Record button each; `room` and `procedure` narrow the list to one room or one station. A test
+    is due from its due date and overdue once its window has closed (`lims.views.overdue_on`). The page prints as
+    one table (the print stylesheet drops the chrome) and its rows stay big enough to tap on a tablet.
     """
 
     template_name = "procedures/worklist.html"
@@ -61,7 +73,7 @@ class WorklistView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, today = self.request.user, timezone.localdate()
-        form = WorklistDayForm(self.request.GET or None)
+        form = WorklistDayForm(self.request.GET or None, user=user)
         chosen = form.cleaned_data if form.is_valid() else {}
         day = chosen.get("day") or today
         week = chosen.get("period") == "week"
@@ -80,13 +92,20 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         )
         if chosen.get("procedure"):
             tests = tests.filter(procedure__key=chosen["procedure"])
-        groups = [(procedure, list(rows)) for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
-        day_query = "" if day == today else f"?day={day.isoformat()}"
+        room = chosen.get("room")
+        if room is not None:
+            tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=room)
+        tests = list(tests)
+        # The procedures on the list, for their Excel sheet and Upload buttons (one station works one procedure).
+        procedures = [(procedure, list(rows))
+                      for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
+        rooms = selectors.worklist_by_room(tests)
+        day_query = _worklist_query({"day": day.isoformat() if day != today else "", "period": "week" if week else "",
+                                     "procedure": chosen.get("procedure", ""), "room": room.pk if room else ""})
         context.update(
             week=week, week_start=start, week_end=last if week else None, procedure_key=chosen.get("procedure", ""),
-            form=form, day=day, is_today=day == today, groups=groups, day_query=day_query,
-            total=sum(len(rows) for _, rows in groups),
-            overdue_count=sum(t.is_overdue for _, rows in groups for t in rows),
+            form=form, day=day, is_today=day == today, rooms=rooms, procedures=procedures, room=room,
+            day_query=day_query, total=len(tests), overdue_count=sum(t.is_overdue for t in tests),
             can_record=can_write(user, "phenotyping"),
         )
         return context
@@ -170,12 +189,7 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
             add_service_errors(form, exc, field_for=form.field_for)
             return self.form_invalid(form)
         messages.success(self.request, f"{test.procedure.name} saved for {test.mouse.specimen_id}")
-        return redirect(_worklist_url(self._day()))
-
-    def _day(self):
-        """The worklist day the technician came from (`?day=` on the Record link), to return to it."""
-        form = WorklistDayForm(self.request.GET)
-        return form.cleaned_data.get("day") if form.is_valid() else None
+        return redirect(_worklist_url(self.request.GET))
 
     def form_invalid(self, form):
         form.focus_first_error()
@@ -189,7 +203,7 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
             measurements=measurements, metadata=metadata,
             metadata_source=getattr(self, "metadata_source", None), draft=getattr(self, "draft", None),
             overdue=ScheduledTest.objects.filter(pk=self.test.pk).filter(overdue_on(timezone.localdate())).exists(),
-            worklist_url=_worklist_url(self._day()),
+            worklist_url=_worklist_url(self.request.GET),
         )
         return context
 
@@ -201,8 +215,11 @@ class ScheduledTestListView(ScopedListView):
     filterset_class = ScheduledTestFilterSet
     selector = selectors.scheduled_test_list
     area = "phenotyping"
-    columns = [("Due", "due_date"), ("Mouse", "mouse"), ("Colony", "mouse.colony"), ("Procedure", "procedure.name"),
-               ("Key", "procedure.key"), ("Window ends", "window_end"), ("Status", "status", True)]
+    columns = [("Due", "due_date"), ("Mouse", "mouse"), ("Colony", "mouse.colony"),
+               ("Cage", lambda t: selectors.current_cage_of(t.mouse)),
+               ("Room", lambda t: selectors.room_of(selectors.current_cage_of(t.mouse))),
+               ("Procedure", "procedure.name"), ("Key", "procedure.key"), ("Window ends", "window_end"),
+               ("Status", "status", True)]
 
 
 class ScheduledTestDetailView(ScopedDetailView):

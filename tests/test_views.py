@@ -30,6 +30,9 @@ MAX_QUERIES = {
     "dashboard": 11,  # the centre admin's dashboard: every panel, one to three counts each
     "colonies:mouse_list": 8,  # + the page's current cage placements and alleles, one prefetch query each
 }
+# Scheduled tests show each mouse's current cage and room: one prefetch of the open placements for the whole page
+# (and the worklist's room select), constant whatever the number of rows.
+MAX_QUERIES.update({"procedures:scheduledtest_list": 7, "procedures:worklist": 7})
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from colonies.models import Colony, Mouse
 from lims.serializers import RecordSerializer, ScopedRelatedField
+from procedures import selectors
 from procedures.models import (
     Experiment,
     LineExperiment,
@@ -44,13 +45,23 @@ class ScheduledTestSerializer(RecordSerializer):
     mouse_id = serializers.IntegerField(read_only=True)
     colony = serializers.CharField(source="mouse.colony.name", read_only=True, default=None)
     procedure = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    cage = serializers.SerializerMethodField(help_text="Cage ID of the mouse's current cage (null: in no cage).")
+    room = serializers.SerializerMethodField(help_text="Id of the room the mouse's current cage is in.")
 
     class Meta:
         model = ScheduledTest
-        fields = ["id", "centre", "mouse", "mouse_id", "colony", "procedure", "due_date", "window_start",
-                  "window_end", "status", "status_code", "status_reason", "status_changed_at", "created_at",
-                  "updated_at"]
+        fields = ["id", "centre", "mouse", "mouse_id", "colony", "cage", "room", "procedure", "due_date",
+                  "window_start", "window_end", "status", "status_code", "status_reason", "status_changed_at",
+                  "created_at", "updated_at"]
         read_only_fields = fields
+
+    def get_cage(self, test) -> str | None:
+        cage = selectors.current_cage_of(test.mouse)
+        return cage.cage_id if cage else None
+
+    def get_room(self, test) -> int | None:
+        room = selectors.room_of(selectors.current_cage_of(test.mouse))
+        return room.pk if room else None
 
 
 class NotPerformedSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from tests.procedures.helpers import scheduled_test
 
 pytestmark = pytest.mark.django_db
 
-# The acceptance size is 5,000 rows (PHENO_UPLOAD_ROWS=5000); 300 by default keeps the suite quick on 2 cores.
+# 300 rows by default; the 5,000-row acceptance has its own test (test_upload_5000.py). PHENO_UPLOAD_ROWS overrides.
 ROWS = int(os.environ.get("PHENO_UPLOAD_ROWS", "300"))
 
 
