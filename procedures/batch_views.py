@@ -69,6 +69,11 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         form = WorklistDayForm({"day": self.request.POST.get("day") or self.request.GET.get("day")})
         return form.cleaned_data.get("day") if form.is_valid() else None
 
+    def _back(self) -> dict:
+        """The worklist filters to go back to (the day the batch was opened from)."""
+        day = self._day()
+        return {"day": day.isoformat() if day else ""}
+
     def _refusal(self):
         """Why this set of tests cannot be entered together (said on the worklist), or None."""
         if not self.tests:
@@ -120,7 +125,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         refusal = self._refusal()
         if refusal:
             messages.error(request, refusal)
-            return redirect(_worklist_url(self._day()))
+            return redirect(_worklist_url(self._back()))
         meta, blocks = self._forms()
         return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks))
 
@@ -128,7 +133,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         refusal = self._refusal()
         if refusal:
             messages.error(request, refusal)
-            return redirect(_worklist_url(self._day()))
+            return redirect(_worklist_url(self._back()))
         meta, blocks = self._forms(request.POST)
         if request.POST.get("action") == "draft":
             return self._save_draft(meta, blocks)
@@ -156,7 +161,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
                 mice = ", ".join(t.mouse.specimen_id for t in self.tests)
                 messages.success(request, f"{self.procedure.name} saved for {len(self.tests)} "
                                           f"{'mouse' if len(self.tests) == 1 else 'mice'} ({mice})")
-                return redirect(_worklist_url(self._day()))
+                return redirect(_worklist_url(self._back()))
         self._focus(meta, blocks, True)
         return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks, refused=True))
 
@@ -170,7 +175,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
             return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks, refused=True))
         messages.success(self.request, f"Draft of {self.procedure.name} saved for {len(blocks)} "
                                        f"{'mouse' if len(blocks) == 1 else 'mice'}; nothing is recorded yet.")
-        return redirect(_worklist_url(self._day()))
+        return redirect(_worklist_url(self._back()))
 
     def get_context_data(self, *, meta, blocks, refused=False, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -187,6 +192,6 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
             metadata_error_count=len([name for name in meta.errors if name != "__all__"]),
             tests=self.tests, day=self._day(),
             metadata_source=self.metadata_source, has_drafts=bool(self.drafts),
-            worklist_url=_worklist_url(self._day()),
+            worklist_url=_worklist_url(self._back()),
         )
         return context

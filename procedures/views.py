@@ -155,7 +155,7 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
             return redirect(self.test)
         messages.success(request, f"Draft of {self.test.procedure.name} saved for {self.test.mouse.specimen_id}; "
                                   "nothing is recorded yet.")
-        return redirect(_worklist_url(self._day()))
+        return redirect(_worklist_url(self.request.GET))
 
     def last_metadata(self) -> dict[str, str]:
         """Metadata (equipment, calibration …) of the user's last experiment of this procedure, to check not retype.
