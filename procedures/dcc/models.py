@@ -81,6 +81,10 @@ class SubmissionFile(models.Model):
     def __str__(self) -> str:
         return self.zip_name
 
+    def get_absolute_url(self) -> str:
+        """The zip itself: the DCC page and the submission page link files to their download."""
+        return reverse("dcc:file_download", args=[self.pk])
+
 
 class FileIncrement(models.Model):
     """The last increment used per centre and day, so that a DCC file name is never reused (re-sends included)."""

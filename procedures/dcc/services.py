@@ -360,8 +360,13 @@ def submission_build(*, submission_id: int, task_id: str = "", resume: bool = Fa
         return _fail(submission, [exc.message])
 
 
+#: Pending too: a message lost with its worker (reserved, never acknowledged) would otherwise wait for Redis's
+#: visibility timeout; re-enqueueing is harmless because the build claims the row with a conditional UPDATE.
+_REQUEUABLE = {Status.PENDING, *Submission.ACTIVE}
+
+
 def requeue_stale(*, older_than: float | None = None) -> list[int]:
-    """Claim the building/validated submissions whose worker stopped reporting and return their ids to re-enqueue.
+    """Claim the pending/building/validated submissions whose worker stopped reporting and return their ids to re-enqueue.
 
     A live build touches `updated_at` at every phase; one untouched for longer than the task's hard time limit
     (LIMS_DCC_STALE_AFTER) had its worker killed. The claim is a conditional UPDATE that bumps `updated_at`, so
@@ -370,11 +375,11 @@ def requeue_stale(*, older_than: float | None = None) -> list[int]:
     seconds = settings.LIMS_DCC_STALE_AFTER if older_than is None else older_than
     cutoff = timezone.now() - timedelta(seconds=seconds)
     claimed = []
-    stale = Submission.objects.filter(status__in=Submission.ACTIVE, updated_at__lte=cutoff).values_list("pk",
+    stale = Submission.objects.filter(status__in=_REQUEUABLE, updated_at__lte=cutoff).values_list("pk",
                                                                                                         flat=True)
     for pk in stale:
         with audit_context(action="dcc.submission.requeued"):
-            if Submission.objects.filter(pk=pk, status__in=Submission.ACTIVE, updated_at__lte=cutoff).update(
+            if Submission.objects.filter(pk=pk, status__in=_REQUEUABLE, updated_at__lte=cutoff).update(
                     updated_at=timezone.now()):
                 claimed.append(pk)
     return claimed
