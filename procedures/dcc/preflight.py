@@ -35,7 +35,7 @@ def _casts(value: str, value_type: str) -> bool:
         elif kind == "DATE":
             date.fromisoformat(value)
         elif kind == "DATETIME":
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            datetime.fromisoformat(value)
         elif kind == "BOOL":
             return value.lower() in {"true", "false"}
     except ValueError:

@@ -9,8 +9,8 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from os import PathLike
 from datetime import timedelta
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from django.utils import timezone
 from colonies.models import Colony, Mouse
 from lims.audit import audit_context, user_context
 from lims.models import Centre, User
-from procedures.dcc.exceptions import Conflict, DomainError, ExportError, InvalidTransition
 from procedures.dcc.delivery import backend_for
+from procedures.dcc.exceptions import Conflict, DomainError, ExportError, InvalidTransition
 from procedures.dcc.ledger import FILE_KINDS, plan_export
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
 from procedures.dcc.packaging import allocate_increments, dcc_names, sha256_of, write_zip

@@ -54,7 +54,7 @@ def test_export_delivers_to_the_sftp_file_source(sftp_root, settings, centre, wr
         on_server = root / "impc" / "add" / file.zip_name
         assert sha256_of(on_server) == file.sha256
         assert file.path.startswith("sftp://127.0.0.1:")
-        xml_name, content = read_zip(on_server)
+        _xml_name, content = read_zip(on_server)
         official_schemas[file.kind].validate(content.decode())
 
 

@@ -10,7 +10,6 @@ from pghistory.models import Events
 
 from colonies.models import Mouse
 from lims.services import record_void
-from procedures.dcc import services
 from procedures.dcc.delivery import LocalBackend
 from procedures.dcc.exceptions import DomainError, InvalidTransition
 from procedures.dcc.models import FileIncrement, Submission, SubmissionFile

@@ -1,5 +1,7 @@
 """The DCC page: pending counts and pre-flight findings, Export now (writers only), progress JSON, history and
 downloads — all scoped to the user's centre."""
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -76,7 +78,7 @@ def test_export_now_starts_a_submission_and_the_history_offers_its_files(auth_cl
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     body = b"".join(download.streaming_content)
-    assert body == open(file.path, "rb").read()
+    assert body == Path(file.path).read_bytes()
 
     # Another centre sees none of it.
     assert auth_client(outsider).get(file.get_absolute_url()).status_code == 404

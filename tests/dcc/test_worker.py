@@ -25,8 +25,7 @@ from django.db import connection
 from pghistory.models import Events
 
 from lims.celery import app as celery_app
-from procedures.dcc.models import Submission
-from procedures.dcc.models import SubmissionFile
+from procedures.dcc.models import Submission, SubmissionFile
 from procedures.dcc.packaging import sha256_of
 from procedures.dcc.services import requeue_stale, submission_create
 from procedures.dcc.tasks import submission_build as submission_build_task
@@ -192,7 +191,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
             submission = submission_create(centre=centre, actor=wrangler, out_dir=out, full=True)
             submissions.append(submission.pk)
             submission_build_task.delay(submission_id=submission.pk, actor_id=wrangler.pk)
-            _wait_for(lambda: _status(submission.pk) != Submission.Status.PENDING, timeout=TASK_TIMEOUT,
+            _wait_for(lambda pk=submission.pk: _status(pk) != Submission.Status.PENDING, timeout=TASK_TIMEOUT,
                       what=f"round {round_} to start", log=worker.log)
             time.sleep(rng.uniform(0, 1.2))
             worker.kill()
@@ -202,7 +201,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
             worker.wait_until_ready()
             for pk in requeue_stale(older_than=0):  # the beat job, without waiting for the time limit
                 submission_build_task.delay(submission_id=pk, resume=True)
-            _wait_for(lambda: _status(submission.pk) in Submission.TERMINAL, timeout=TASK_TIMEOUT,
+            _wait_for(lambda pk=submission.pk: _status(pk) in Submission.TERMINAL, timeout=TASK_TIMEOUT,
                       what=f"round {round_} to finish", log=worker.log)
     finally:
         worker.stop()
