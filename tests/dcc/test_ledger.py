@@ -256,3 +256,17 @@ def test_requeue_stale_claims_only_submissions_whose_worker_went_quiet(centre, w
     assert resumed.status == Status.DELIVERED
     assert resumed.attempts == 1
     assert not work_dir_for(resumed).exists()
+
+
+def test_a_different_file_under_the_same_name_is_never_overwritten(centre, wrangler, mutant, record_weight, tmp_path):
+    """Names are never reused: a zip already there with other content (a restored database?) stops the export."""
+    record_weight(mutant)
+    clash = tmp_path / "add" / f"H.{dt.date.today().isoformat()}.1.impc.zip"
+    clash.parent.mkdir(parents=True)
+    clash.write_bytes(b"someone else's zip")
+
+    submission = export(centre, wrangler, tmp_path)
+
+    assert submission.status == Status.FAILED
+    assert "already exists with other content" in submission.errors[0]
+    assert clash.read_bytes() == b"someone else's zip"
