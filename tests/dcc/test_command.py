@@ -106,3 +106,13 @@ def test_command_fails_the_submission_on_an_unexpected_error(centre, mutant, rec
     with pytest.raises(CommandError, match="No route to host"):
         run("--centre", "H", "--out", str(tmp_path))
     assert Submission.objects.get().status == Submission.Status.FAILED
+
+
+def test_command_exits_non_zero_when_there_is_nothing_to_send(centre, mutant, record_weight, tmp_path):
+    record_weight(mutant)
+    run("--centre", "H", "--out", str(tmp_path))
+
+    with pytest.raises(CommandError, match="nothing to send"):
+        run("--centre", "H", "--out", str(tmp_path))
+    assert len(run("--centre", "H", "--out", str(tmp_path), "--full").splitlines()) == 2  # --full resends
+    assert sorted(p.parent.name for p in tmp_path.glob("*/*.zip")) == ["add", "add", "edit", "edit"]
