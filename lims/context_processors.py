@@ -14,7 +14,7 @@ NAVIGATION = [
                 ("Census", "colonies:census"), ("Settings", "colonies:colony_settings")]),
     ("Phenotyping", [("Worklist", "procedures:worklist"), ("Scheduled tests", "procedures:scheduledtest_list"),
                      ("Experiments", "procedures:experiment_list")]),
-    ("DCC", [("Submissions", "dcc:submission_list")]),
+    ("DCC", [("Export", "dcc:overview"), ("Submissions", "dcc:submission_list")]),
 ]
 
 

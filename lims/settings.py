@@ -113,6 +113,8 @@ CELERY_BEAT_SCHEDULE = {
     # Daily at 05:00 UTC: colony reminders (wean, litter check, …) for the day, and the managers' e-mail digests.
     "colonies-reminders-compute": {"task": "colonies.tasks.reminders_compute_all",
                                    "schedule": crontab(hour=5, minute=0)},
+    # Every 5 minutes: DCC submissions whose worker died mid-build are re-queued (they resume where they stopped).
+    "dcc-requeue-stale": {"task": "procedures.dcc.tasks.requeue_stale", "schedule": crontab(minute="*/5")},
 }
 
 if REDIS_URL:
@@ -187,6 +189,14 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _default_xsd = BASE_DIR.parent / "shared" / "dcc" / "xsd"
 LIMS_DCC_XSD_DIR = Path(env_str("LIMS_DCC_XSD_DIR", str(_default_xsd)))
 LIMS_DCC_OUTBOX = Path(env_str("LIMS_DCC_OUTBOX", str(BASE_DIR / "var" / "dcc")))
+# The centre's SFTP file source the DCC crawler polls (sftp://user@host:port/path); empty = deliver to the outbox.
+LIMS_DCC_SFTP_URL = env_str("LIMS_DCC_SFTP_URL", "")
+LIMS_DCC_SFTP_PASSWORD = env_str("LIMS_DCC_SFTP_PASSWORD", "")
+LIMS_DCC_SFTP_KEY_FILE = env_str("LIMS_DCC_SFTP_KEY_FILE", "")
+# A building/validated submission untouched this long (seconds) lost its worker; `requeue_stale` re-enqueues it.
+LIMS_DCC_STALE_AFTER = env_int("LIMS_DCC_STALE_AFTER", CELERY_TASK_TIME_LIMIT + 60)
+# Test only: seconds the build sleeps between phases, so the worker-kill test can land its SIGKILL mid-build.
+LIMS_DCC_TEST_PHASE_DELAY = float(env_str("LIMS_DCC_TEST_PHASE_DELAY", "0"))
 LIMS_DEMO_PASSWORD = env_str("LIMS_DEMO_PASSWORD", "demo")
 # The address people open the LIMS at; e-mails (the reminder digest) link to it. Empty: links are paths only.
 LIMS_SITE_URL = env_str("LIMS_SITE_URL", "")

@@ -13,7 +13,8 @@ from procedures.dcc.tasks import submission_build_task
 class SubmissionFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = SubmissionFile
-        fields = ["kind", "zip_name", "xml_name", "increment", "sha256", "size", "created_at"]
+        fields = ["kind", "folder", "zip_name", "xml_name", "increment", "sha256", "size", "created_at",
+                  "delivered_at"]
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -23,14 +24,15 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Submission
-        fields = ["id", "centre", "created_by", "status", "progress", "specimen_count", "experiment_count",
-                  "errors", "files", "task_id", "created_at", "started_at", "finished_at"]
+        fields = ["id", "centre", "created_by", "status", "full", "progress", "specimen_count", "experiment_count",
+                  "errors", "files", "task_id", "attempts", "created_at", "started_at", "finished_at"]
         read_only_fields = fields
 
 
 class SubmissionViewSet(HistoryMixin, CentreScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """`POST /api/v1/dcc-submissions/` (no body) exports the user's centre; poll the returned submission."""
+    """`POST /api/v1/dcc-submissions/` exports what is new or changed in the user's centre (`{"full": true}` sends
+    everything); poll the returned submission."""
 
     queryset = Submission.objects.select_related("centre", "created_by").prefetch_related("files")
     serializer_class = SubmissionSerializer
@@ -40,7 +42,8 @@ class SubmissionViewSet(HistoryMixin, CentreScopedMixin, mixins.ListModelMixin, 
 
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
-            submission = services.submission_create(centre=request.user.centre, actor=request.user)
+            submission = services.submission_create(centre=request.user.centre, actor=request.user,
+                                                    full=str(request.data.get("full", "")).lower() in {"true", "1"})
             transaction.on_commit(
                 lambda: submission_build_task.delay(submission_id=submission.pk, actor_id=request.user.pk)
             )

@@ -5,20 +5,16 @@
 * The tracker keeps every zip name it has seen and ignores a known name, so a name is never reused: increments
   come from a per-(centre, day) counter row locked with SELECT … FOR UPDATE, in a transaction of their own, so an
   increment stays used even when the build that took it fails later (re-sends included).
-* The crawler polls the outbox and tracks only `*.zip`, so a zip is copied under a hidden `.part` name first and
-  renamed into place: it never sees half a file.
+* Delivery (a hidden `.part` name renamed into place, so the crawler never sees half a file; local directory or
+  SFTP) is `procedures.dcc.delivery`.
 """
 import hashlib
-import os
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import date
 from os import PathLike
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from lims.models import Centre
@@ -91,36 +87,6 @@ def write_zip(*, xml_path: str | PathLike, xml_name: str, zip_path: str | PathLi
         archive.write(xml_path, arcname=xml_name)
 
 
-def default_out_dir(centre: Centre) -> Path:
-    """The `add/` directory of the centre's file source: the crawler reads the action from the directory."""
-    return Path(settings.LIMS_DCC_OUTBOX) / centre.code / "add"
-
-
-def deliver(*, zip_path: str | PathLike, out_dir: str | PathLike) -> Path:
-    """Copy a zip into `out_dir` atomically and return its final path.
-
-    Raises:
-        ExportError: a file of that name is already there; names are never reused, so the ledger and the outbox
-            disagree (a restored database?) and a person has to look.
-        OSError: the copy failed (full disk, unmounted share); the caller may retry.
-    """
-    source = Path(zip_path)
-    target_dir = Path(out_dir)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    final = target_dir / source.name
-    if final.exists():
-        raise ExportError(f"{final} already exists; DCC file names must never be reused.")
-    partial = target_dir / f".{source.name}.part"
-    try:
-        shutil.copyfile(source, partial)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, final)
-    finally:
-        partial.unlink(missing_ok=True)
-    return final
-
-
 __all__ = [
     "MAX_INCREMENT",
     "XML_NAME_RE",
@@ -128,8 +94,6 @@ __all__ = [
     "DccNames",
     "allocate_increments",
     "dcc_names",
-    "default_out_dir",
-    "deliver",
     "sha256_of",
     "write_zip",
 ]

@@ -1,45 +1,48 @@
 """Writes of the DCC export: create a submission, build it (XML → XSD → zip → outbox), fail it.
 
-A submission moves pending → building → validated → delivered, or to failed from any of the first three
+A submission moves pending → building → validated → delivered (or building → nothing when nothing is new or
+changed since the last delivery), or to failed from any of the first three
 (`Submission.TRANSITIONS`). Every move goes through `_transition`, a conditional UPDATE that also names the event in
 the audit trail, so two workers can never both build the same submission and the history reads as the lab's story.
 """
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from colonies.models import Colony
+from colonies.models import Colony, Mouse
 from lims.audit import audit_context, user_context
 from lims.models import Centre, User
+from procedures.dcc.delivery import backend_for
 from procedures.dcc.exceptions import Conflict, DomainError, ExportError, InvalidTransition
-from procedures.dcc.models import Submission, SubmissionFile
-from procedures.dcc.packaging import (
-    allocate_increments,
-    dcc_names,
-    default_out_dir,
-    deliver,
-    sha256_of,
-    write_zip,
-)
-from procedures.dcc.selectors import exportable_experiment_list, exportable_mouse_list
+from procedures.dcc.ledger import FILE_KINDS, plan_export
+from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
+from procedures.dcc.packaging import allocate_increments, dcc_names, sha256_of, write_zip
+from procedures.dcc.preflight import preflight
 from procedures.dcc.validation import validate_xml
 from procedures.dcc.xml import write_experiment_file, write_specimen_file
+from procedures.models import Experiment, LineExperiment, ScheduledTest
 
 Status = Submission.Status
 Kind = SubmissionFile.Kind
+Folder = SubmissionFile.Folder
+RecordKind = SubmissionRecord.Kind
 
 #: The audit verb of each target status: `dcc.submission.<verb>`.
 _VERBS = {
     Status.BUILDING: "started",
     Status.VALIDATED: "validated",
     Status.DELIVERED: "delivered",
+    Status.NOTHING: "nothing_to_send",
     Status.FAILED: "failed",
 }
 
@@ -74,27 +77,31 @@ def _progress(submission: Submission, percent: int) -> None:
     submission.progress = percent
 
 
-def _fail(submission: Submission, errors: list[str]) -> Submission:
+def _fail(submission: Submission, errors: list) -> Submission:
+    """Fail with `errors`: strings, or pre-flight findings {message, where, url}."""
+    first = errors[0] if isinstance(errors[0], str) else f"{errors[0]['where']}: {errors[0]['message']}"
     return _transition(
-        submission, to=Status.FAILED, reason=errors[0], errors=errors, finished_at=timezone.now()
+        submission, to=Status.FAILED, reason=first, errors=errors, finished_at=timezone.now()
     )
 
 
 @transaction.atomic
-def submission_create(*, centre: Centre, actor: User | None, out_dir: str | PathLike = "") -> Submission:
-    """Create a pending submission of everything `centre` can send; the caller enqueues `submission_build_task`.
+def submission_create(*, centre: Centre, actor: User | None, out_dir: str | PathLike = "",
+                      full: bool = False) -> Submission:
+    """Create a pending submission of what `centre` has new or changed; the caller enqueues the build task.
 
-    `out_dir` defaults to the centre's `add/` directory under LIMS_DCC_OUTBOX. It is stored as an absolute path,
-    resolved here, because the worker that delivers runs elsewhere (another directory, maybe another host).
+    `out_dir` is the root of a local file source (files go to its `add/` and `edit/`); empty means the configured
+    destination (LIMS_DCC_SFTP_URL, else LIMS_DCC_OUTBOX/<centre>/), decided at delivery. It is stored as an
+    absolute path because the worker that delivers runs elsewhere. `full` sends every record again.
 
     Raises:
         DomainError: `actor` belongs to another centre.
     """
     if actor is not None and not actor.is_superuser and actor.centre_id != centre.pk:
         raise DomainError("You can only export the data of your own centre.")
-    target = Path(out_dir).resolve() if out_dir else default_out_dir(centre)
+    target = str(Path(out_dir).resolve()) if out_dir else ""
     with audit_context(**user_context(actor), action="dcc.submission.created"):
-        submission = Submission(centre=centre, created_by=actor, out_dir=str(target))
+        submission = Submission(centre=centre, created_by=actor, out_dir=target, full=full)
         submission.full_clean()
         submission.save()
     return submission
@@ -120,6 +127,11 @@ def work_dir_for(submission: Submission) -> Path:
     return Path(settings.LIMS_DCC_OUTBOX) / "work" / str(submission.pk)
 
 
+def archive_path_for(file: SubmissionFile) -> Path:
+    """The copy of a delivered zip kept for download from the DCC page (the file source may be remote)."""
+    return Path(settings.LIMS_DCC_OUTBOX) / "archive" / str(file.submission.centre_id) / file.zip_name
+
+
 @contextmanager
 def _consistent_snapshot() -> Iterator[None]:
     """Read specimens and experiments from one snapshot, so the experiment file never names a mouse the specimen
@@ -137,119 +149,241 @@ def _consistent_snapshot() -> Iterator[None]:
         yield
 
 
-def _build_and_validate(submission: Submission, work_dir: Path) -> Submission:
-    """Write both XML files from the database, validate them, and move to VALIDATED (or FAILED with the reasons).
+def _test_pause() -> None:
+    """Test-only (LIMS_DCC_TEST_PHASE_DELAY): sleep between phases so a test can SIGKILL the worker mid-build."""
+    delay = getattr(settings, "LIMS_DCC_TEST_PHASE_DELAY", 0)
+    if delay:
+        time.sleep(delay)
 
-    A file with no record is not kept: the XSD needs at least one mouse (resp. centre) per document, and the DCC
-    has nothing to do with an empty one.
+
+def _xml_path(work_dir: Path, folder: str, kind: str) -> Path:
+    return work_dir / f"{folder}.{kind}.xml"
+
+
+#: The files of a submission in delivery order: specimens before experiments (the DCC rejects experiments on
+#: specimens it does not know), additions before edits.
+_FILE_ORDER = [(Folder.ADD, Kind.SPECIMEN), (Folder.EDIT, Kind.SPECIMEN),
+               (Folder.ADD, Kind.EXPERIMENT), (Folder.EDIT, Kind.EXPERIMENT)]
+
+
+def _build_and_validate(submission: Submission, work_dir: Path) -> Submission:
+    """Plan (ledger), pre-flight, write the XML files, validate them against the XSD, and move to VALIDATED with
+    the ledger rows — or to NOTHING when there is nothing new, or FAILED with the findings/errors.
+
+    The ledger rows are written in the same transaction as the move to VALIDATED, so a worker killed earlier
+    leaves nothing behind and the rebuild starts clean.
     """
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
     centre = submission.centre
-    paths = {Kind.SPECIMEN: work_dir / "specimen.xml", Kind.EXPERIMENT: work_dir / "experiment.xml"}
+    results: dict[tuple[str, str], int] = {}
+    errors: list = []
+    findings: list = []
     with _consistent_snapshot():
-        results = {
-            Kind.SPECIMEN: write_specimen_file(paths[Kind.SPECIMEN], exportable_mouse_list(centre=centre)),
-            Kind.EXPERIMENT: write_experiment_file(paths[Kind.EXPERIMENT], exportable_experiment_list(centre=centre)),
-        }
+        plan = plan_export(centre=centre, full=submission.full)
+        findings = preflight(centre=centre, plan=plan) if plan else []
+        for folder, kind in _FILE_ORDER if plan and not findings else ():
+            if not plan.count(FILE_KINDS[kind], folder):
+                continue
+            path = _xml_path(work_dir, folder, kind)
+            if kind == Kind.SPECIMEN:
+                result = write_specimen_file(path, Mouse.objects.filter(pk__in=plan.ids(RecordKind.SPECIMEN, folder)))
+            else:
+                result = write_experiment_file(
+                    path,
+                    Experiment.objects.filter(pk__in=plan.ids(RecordKind.EXPERIMENT, folder)),
+                    not_performed=ScheduledTest.objects.filter(pk__in=plan.ids(RecordKind.NOT_PERFORMED, folder)),
+                    lines=LineExperiment.objects.filter(pk__in=plan.ids(RecordKind.LINE, folder)),
+                )
+            errors += result.problems
+            results[(folder, kind)] = result.count
+    if not plan:
+        return _transition(submission, to=Status.NOTHING, progress=100, finished_at=timezone.now())
+    if findings:
+        return _fail(submission, findings)
     _progress(submission, 40)
-    errors: list[str] = []
-    for kind, result in results.items():
-        errors += result.problems
-        if result.count == 0:
-            paths[kind].unlink()
-            continue
-        errors += [f"{kind} file, {error}" for error in validate_xml(paths[kind])]
+    _test_pause()
+    for (folder, kind) in results:
+        errors += [f"{folder}/ {kind} file, {error}" for error in validate_xml(_xml_path(work_dir, folder, kind))]
     if errors:
         return _fail(submission, errors)
-    return _transition(
-        submission,
-        to=Status.VALIDATED,
-        specimen_count=results[Kind.SPECIMEN].count,
-        experiment_count=results[Kind.EXPERIMENT].count,
-        progress=70,
-    )
+    with transaction.atomic():
+        SubmissionRecord.objects.bulk_create(
+            [SubmissionRecord(submission=submission, centre=centre, kind=r.kind, object_id=r.object_id,
+                              sha256=r.sha256, folder=r.folder) for r in plan.records],
+            batch_size=2000,
+        )
+        return _transition(
+            submission,
+            to=Status.VALIDATED,
+            specimen_count=sum(n for (_f, kind), n in results.items() if kind == Kind.SPECIMEN),
+            experiment_count=sum(n for (_f, kind), n in results.items() if kind == Kind.EXPERIMENT),
+            progress=70,
+        )
 
 
-def _lock_submitted_colonies(centre: Centre) -> None:
+def _lock_submitted_colonies(submission: Submission) -> None:
     """Stamp the colonies whose mice have now reached the DCC: their name and background strain lock."""
-    mice = exportable_mouse_list(centre=centre).filter(colony__isnull=False).values("colony_id")
+    mice = Mouse.objects.filter(
+        pk__in=submission.records.filter(kind=RecordKind.SPECIMEN).values("object_id"), colony__isnull=False
+    ).values("colony_id")
     with audit_context(action="colonies.colony.submitted_to_dcc"):
         Colony.objects.filter(pk__in=mice, dcc_submitted_at__isnull=True).update(dcc_submitted_at=timezone.now())
+
+
+def _clear_resubmission_flags(submission: Submission) -> None:
+    """Experiments edited after the QC lock were sent again (edit/): the DCC now has the current values."""
+    sent = submission.records.filter(kind=RecordKind.EXPERIMENT).values("object_id")
+    with audit_context(action="procedures.experiment.resubmitted"):
+        Experiment.objects.filter(pk__in=sent, needs_resubmission=True).update(needs_resubmission=False)
+
+
+def _deliver_file(file: SubmissionFile, zip_path: Path, backend) -> None:
+    """Deliver one recorded file unless the destination already holds it with the same checksum.
+
+    Raises:
+        ExportError: the destination holds a different file of that name (names are never reused).
+        OSError: the transfer failed (ConnectionError for the network); the task retries.
+    """
+    existing = backend.checksum(file.folder, file.zip_name)
+    if existing is None:
+        if not zip_path.exists():
+            raise ExportError(f"The packed {file.zip_name} is no longer in the work directory; create a new "
+                              "submission.")
+        location = backend.put(zip_path, file.folder, file.zip_name)
+    elif existing == file.sha256:
+        location = file.path  # delivered before the worker could record it: not sent twice
+    else:
+        raise ExportError(f"{file.folder}/{file.zip_name} already exists with other content; DCC file names must "
+                          "never be reused.")
+    archive = archive_path_for(file)
+    if zip_path.exists() and not archive.exists():
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(zip_path, archive)
+    SubmissionFile.objects.filter(pk=file.pk, delivered_at__isnull=True).update(
+        delivered_at=timezone.now(), path=location or file.path)
 
 
 def _package_and_deliver(submission: Submission, work_dir: Path) -> Submission:
     """Name, zip and deliver each validated file, specimens first, then move to DELIVERED.
 
-    Specimens get the lower increment because the DCC rejects experiments on specimens it does not know yet.
-    Each file is recorded right after it lands in the outbox, so a retry after a partial delivery sends only what
-    is missing, under new names.
+    Each file is first recorded (name, increment, checksum, `delivered_at` empty), then delivered, then marked
+    delivered. A resumed build therefore re-delivers a recorded file under the same name — or not at all when the
+    destination already has it with the same checksum — and names only the files that were never recorded.
 
     Raises:
         ExportError: a validated XML file is gone (a retry on another host); the submission cannot be resumed.
-        OSError: writing or copying failed; the task retries.
+        OSError: writing or transferring failed; the task retries.
     """
     centre = submission.centre
-    out_dir = Path(submission.out_dir) if submission.out_dir else default_out_dir(centre)
-    delivered = set(submission.files.values_list("kind", flat=True))
-    todo: list[tuple[str, Path]] = []
-    for kind, count in ((Kind.SPECIMEN, submission.specimen_count), (Kind.EXPERIMENT, submission.experiment_count)):
-        if count == 0 or kind in delivered:
-            continue
-        xml_path = work_dir / f"{kind}.xml"
-        if not xml_path.exists():
-            raise ExportError(f"The validated {kind} file is no longer in {work_dir}; create a new submission.")
-        todo.append((kind, xml_path))
-    day = timezone.localdate()
-    increments = allocate_increments(centre=centre, day=day, count=len(todo))
-    for (kind, xml_path), increment in zip(todo, increments, strict=True):
-        names = dcc_names(centre_code=centre.code, day=day, increment=increment, kind=kind)
-        zip_path = work_dir / names.zip
-        write_zip(xml_path=xml_path, xml_name=names.xml, zip_path=zip_path)
-        final = deliver(zip_path=zip_path, out_dir=out_dir)
-        SubmissionFile.objects.create(
-            submission=submission, kind=kind, zip_name=names.zip, xml_name=names.xml, increment=increment,
-            sha256=sha256_of(zip_path), size=zip_path.stat().st_size, path=str(final),
-        )
-    _lock_submitted_colonies(centre)
+    backend = backend_for(centre=centre, out_dir=submission.out_dir)
+    try:
+        recorded = {(f.folder, f.kind): f for f in submission.files.all()}
+        planned = set(submission.records.values_list("folder", "kind").distinct())
+        todo = []
+        for folder, kind in _FILE_ORDER:
+            if (folder, kind) in recorded or not any((folder, k) in planned for k in FILE_KINDS[kind]):
+                continue
+            xml_path = _xml_path(work_dir, folder, kind)
+            if not xml_path.exists():
+                raise ExportError(f"The validated {folder}/ {kind} file is no longer in {work_dir}; create a new "
+                                  "submission.")
+            todo.append((folder, kind, xml_path))
+        day = timezone.localdate()
+        increments = allocate_increments(centre=centre, day=day, count=len(todo))
+        for (folder, kind, xml_path), increment in zip(todo, increments, strict=True):
+            names = dcc_names(centre_code=centre.code, day=day, increment=increment, kind=kind)
+            zip_path = work_dir / names.zip
+            write_zip(xml_path=xml_path, xml_name=names.xml, zip_path=zip_path)
+            with transaction.atomic():
+                file = SubmissionFile.objects.create(
+                    submission=submission, kind=kind, folder=folder, zip_name=names.zip, xml_name=names.xml,
+                    increment=increment, sha256=sha256_of(zip_path), size=zip_path.stat().st_size,
+                    path=f"{backend.describe()}/{folder}/{names.zip}",
+                )
+                submission.records.filter(folder=folder, kind__in=FILE_KINDS[kind]).update(file=file)
+            recorded[(folder, kind)] = file
+        for folder, kind in _FILE_ORDER:
+            file = recorded.get((folder, kind))
+            if file is not None and file.delivered_at is None:
+                _test_pause()
+                _deliver_file(file, work_dir / file.zip_name, backend)
+    finally:
+        backend.close()
+    _lock_submitted_colonies(submission)
+    _clear_resubmission_flags(submission)
     submission = _transition(submission, to=Status.DELIVERED, progress=100, finished_at=timezone.now())
     shutil.rmtree(work_dir, ignore_errors=True)
     return submission
 
 
 def submission_build(*, submission_id: int, task_id: str = "", resume: bool = False) -> Submission:
-    """Build a pending submission: XML for every exportable mouse and experiment, XSD, zips, delivery.
+    """Build a pending submission: ledger plan, pre-flight, XML, XSD, zips, delivery to add/ and edit/.
 
-    Nothing is delivered unless every file is valid against the DCC's XSDs; otherwise the submission ends FAILED
-    with the reasons in `errors`. With nothing to export it ends DELIVERED with no file and zero counts.
+    Nothing is delivered unless pre-flight finds nothing and every file is valid against the DCC's XSDs; otherwise
+    the submission ends FAILED with the reasons in `errors`. With nothing new or changed it ends NOTHING ("nothing
+    to send"): no file, no increment used.
 
     The build is claimed with a conditional UPDATE (pending → building): when another worker has claimed it, or
-    it has finished, this returns quietly. `resume=True` (a retry of the same task after a transient error) picks
-    up a building or validated submission where it stopped. The function is deliberately not one transaction:
-    each status change is committed as it happens, so the UI shows progress and another worker sees the claim.
+    it has finished, this returns quietly. `resume=True` (a retry after a transient error, or `requeue_stale` after
+    a worker died) picks up a building or validated submission where it stopped. The function is deliberately not
+    one transaction: each status change is committed as it happens, so the UI shows progress and another worker
+    sees the claim.
 
     Raises:
         Submission.DoesNotExist: no such submission.
-        OSError: a transient file-system error; retrying may succeed.
+        OSError: a transient file-system or network error; retrying may succeed.
     """
     submission = Submission.objects.select_related("centre").get(pk=submission_id)
     if submission.status == Status.PENDING:
         try:
-            _transition(submission, to=Status.BUILDING, started_at=timezone.now(), task_id=task_id[:50], progress=5)
+            _transition(submission, to=Status.BUILDING, started_at=timezone.now(), task_id=task_id[:50], progress=5,
+                        attempts=F("attempts") + 1)
         except Conflict:
             submission.refresh_from_db()
             return submission
     elif submission.status in Submission.TERMINAL or not resume:
         return submission
+    else:
+        with audit_context(action="dcc.submission.resumed"):
+            Submission.objects.filter(pk=submission.pk).update(
+                attempts=F("attempts") + 1, updated_at=timezone.now(), task_id=task_id[:50] or submission.task_id)
+    _test_pause()
     work_dir = work_dir_for(submission)
     try:
         if submission.status == Status.BUILDING:
             submission = _build_and_validate(submission, work_dir)
-            if submission.status == Status.FAILED:
+            if submission.status != Status.VALIDATED:
                 return submission
         return _package_and_deliver(submission, work_dir)
     except ExportError as exc:
         return _fail(submission, [exc.message])
 
 
-__all__ = ["submission_build", "submission_create", "submission_fail", "work_dir_for"]
+#: Pending too: a message lost with its worker (reserved, never acknowledged) would otherwise wait for Redis's
+#: visibility timeout; re-enqueueing is harmless because the build claims the row with a conditional UPDATE.
+_REQUEUABLE = {Status.PENDING, *Submission.ACTIVE}
+
+
+def requeue_stale(*, older_than: float | None = None) -> list[int]:
+    """Claim the pending/building/validated submissions whose worker stopped reporting and return their ids to re-enqueue.
+
+    A live build touches `updated_at` at every phase; one untouched for longer than the task's hard time limit
+    (LIMS_DCC_STALE_AFTER) had its worker killed. The claim is a conditional UPDATE that bumps `updated_at`, so
+    two beat runs (or two hosts) never re-enqueue the same submission twice in one period.
+    """
+    seconds = settings.LIMS_DCC_STALE_AFTER if older_than is None else older_than
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    claimed = []
+    stale = Submission.objects.filter(status__in=_REQUEUABLE, updated_at__lte=cutoff).values_list("pk",
+                                                                                                        flat=True)
+    for pk in stale:
+        with audit_context(action="dcc.submission.requeued"):
+            if Submission.objects.filter(pk=pk, status__in=_REQUEUABLE, updated_at__lte=cutoff).update(
+                    updated_at=timezone.now()):
+                claimed.append(pk)
+    return claimed
+
+
+__all__ = ["archive_path_for", "requeue_stale", "submission_build", "submission_create", "submission_fail",
+           "work_dir_for"]

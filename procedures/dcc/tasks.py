@@ -1,5 +1,6 @@
 """Celery tasks of the DCC export: thin wrappers that take ids and call one service (style.md B7)."""
 from celery import shared_task
+from django.conf import settings
 
 from lims.audit import audit_context
 from lims.celery import AuditedTask
@@ -24,12 +25,15 @@ class SubmissionBuildTask(AuditedTask):
     base=SubmissionBuildTask,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OSError,),
+    autoretry_for=(OSError,),  # ConnectionError (SFTP) is an OSError
     retry_backoff=True,
+    retry_backoff_max=600,
     retry_jitter=True,
     max_retries=5,
+    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
 )
-def submission_build(self, submission_id: int, *, actor_id: int | None = None) -> dict:
+def submission_build(self, submission_id: int, *, actor_id: int | None = None, resume: bool = False) -> dict:
     """Build, validate and deliver one submission (`services.submission_build`).
 
     Safe to run twice (late acknowledgement, redelivery): the service claims the row with a conditional UPDATE and
@@ -40,7 +44,7 @@ def submission_build(self, submission_id: int, *, actor_id: int | None = None) -
         return {"submission_id": submission_id, "status": "missing"}
     try:
         submission = services.submission_build(
-            submission_id=submission_id, task_id=self.request.id or "", resume=self.request.retries > 0
+            submission_id=submission_id, task_id=self.request.id or "", resume=resume or self.request.retries > 0
         )
     except OSError:
         raise  # transient: retried (autoretry_for); `on_failure` fails the submission when retries run out
@@ -54,4 +58,14 @@ def submission_build(self, submission_id: int, *, actor_id: int | None = None) -
 
 submission_build_task = submission_build
 
-__all__ = ["submission_build", "submission_build_task"]
+
+@shared_task
+def requeue_stale() -> list[int]:
+    """Beat job (every 5 min): re-enqueue submissions whose worker died mid-build; they resume where they stopped."""
+    claimed = services.requeue_stale()
+    for pk in claimed:
+        submission_build.delay(submission_id=pk, resume=True)
+    return claimed
+
+
+__all__ = ["requeue_stale", "submission_build", "submission_build_task"]

@@ -1,18 +1,112 @@
-"""DCC submission pages: what was sent, when, how many records, what the DCC validator or delivery said.
+"""DCC pages: what is pending, what pre-flight says, "Export now", progress, and the history with downloads.
 
-Read-only for now; building and sending submissions is done by `procedures.dcc.services`/`tasks`.
+Reads go through selectors and the ledger, the one write (starting an export) through `services.submission_create`
+and the build task; everything is scoped to the user's centre, so another centre's submission or file is a 404.
 """
-from lims.views import ScopedDetailView, ScopedListView, Section
-from procedures.dcc.models import Submission
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from lims.roles import can_write
+from lims.scoping import scope_for_user
+from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
+from procedures.dcc import services
+from procedures.dcc.ledger import plan_export
+from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
+from procedures.dcc.preflight import preflight
+from procedures.dcc.tasks import submission_build_task
+
+#: Submissions shown in the DCC page's history (the full list is the submissions page).
+HISTORY_SIZE = 20
 
 
 def error_count(submission: Submission) -> int:
     return len(submission.errors or [])
 
 
+def _status_payload(submission: Submission) -> dict:
+    return {"id": submission.pk, "status": submission.status, "status_display": submission.get_status_display(),
+            "progress": submission.progress, "finished": submission.status in Submission.TERMINAL,
+            "specimens": submission.specimen_count, "experiments": submission.experiment_count,
+            "error_count": len(submission.errors or [])}
+
+
+class DccOverviewView(LoginRequiredMixin, TemplateView):
+    """The centre's DCC page: pending new/changed records, pre-flight findings with links, the export button, the
+    progress of running exports and the latest submissions with their files."""
+
+    template_name = "dcc/overview.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        centre = user.centre
+        if centre is None:
+            raise Http404("You belong to no centre.")
+        plan = plan_export(centre=centre)
+        kinds = SubmissionRecord.Kind
+        Folder = SubmissionFile.Folder
+        pending = [(label, plan.count([kind], Folder.ADD), plan.count([kind], Folder.EDIT))
+                   for kind, label in kinds.choices]
+        submissions = list(
+            scope_for_user(Submission.objects.select_related("created_by").prefetch_related("files"), user)
+            .filter(centre=centre)[:HISTORY_SIZE]
+        )
+        context.update(
+            centre=centre, pending=pending, pending_total=len(plan.records),
+            findings=preflight(centre=centre, plan=plan) if plan else [],
+            can_export=can_write(user, "dcc"), submissions=submissions,
+            active=[s for s in submissions if s.status not in Submission.TERMINAL],
+        )
+        return context
+
+
+class SubmissionExportView(LoginRequiredMixin, WriteAccessMixin, View):
+    """POST: start an export of the user's centre (data wranglers and centre admins); the worker builds it."""
+
+    area = "dcc"
+
+    def post(self, request):
+        if request.user.centre is None:
+            raise Http404("You belong to no centre.")
+        with transaction.atomic():
+            submission = services.submission_create(centre=request.user.centre, actor=request.user,
+                                                    full=request.POST.get("full") == "on")
+            transaction.on_commit(
+                lambda: submission_build_task.delay(submission_id=submission.pk, actor_id=request.user.pk)
+            )
+        return redirect(reverse("dcc:overview") + f"#submission-{submission.pk}")
+
+
+class SubmissionStatusView(LoginRequiredMixin, View):
+    """A submission's status and progress as JSON, polled by the DCC page every second while it builds."""
+
+    def get(self, request, pk):
+        submission = get_object_or_404(scope_for_user(Submission.objects.all(), request.user), pk=pk)
+        return JsonResponse(_status_payload(submission))
+
+
+class SubmissionFileDownloadView(LoginRequiredMixin, View):
+    """Stream a delivered zip: the archived copy (the file source may be remote), else the delivered file."""
+
+    def get(self, request, pk):
+        files = scope_for_user(SubmissionFile.objects.select_related("submission"), request.user)
+        file = get_object_or_404(files, pk=pk, delivered_at__isnull=False)
+        for candidate in (services.archive_path_for(file), file.path):
+            try:
+                handle = open(candidate, "rb")  # noqa: SIM115 - FileResponse closes it
+            except OSError:
+                continue
+            return FileResponse(handle, as_attachment=True, filename=file.zip_name, content_type="application/zip")
+        raise Http404("The zip is no longer on this server.")
+
+
 class SubmissionListView(ScopedListView):
-    """Submissions of the user's centre, newest first, filtered by status (a FilterSet of the DCC app can replace
-    `filterset_fields` when the API gets one)."""
+    """Submissions of the user's centre, newest first, filtered by status."""
 
     model = Submission
     select_related = ["centre", "created_by"]
@@ -29,25 +123,30 @@ class SubmissionDetailView(ScopedDetailView):
     select_related = ["centre", "created_by"]
     area = "dcc"
     fields = [("Status", "status", True), ("Centre", "centre"), ("Created", "created_at"), ("By", "created_by"),
-              ("Progress %", "progress"), ("Specimens", "specimen_count"), ("Experiments", "experiment_count"),
-              ("Started", "started_at"), ("Finished", "finished_at"), ("Delivered to", "out_dir"),
-              ("Task id", "task_id")]
+              ("Full export", "full"), ("Progress %", "progress"), ("Specimens", "specimen_count"),
+              ("Experiments", "experiment_count"), ("Started", "started_at"), ("Finished", "finished_at"),
+              ("Delivered to", "out_dir"), ("Attempts", "attempts"), ("Task id", "task_id")]
 
     def get_sections(self):
         errors = [{"message": e if isinstance(e, str) else e.get("message", str(e)),
-                   "where": "" if isinstance(e, str) else e.get("file") or e.get("path") or e.get("where", "")}
+                   "where": "" if isinstance(e, str) else e.get("where") or e.get("file") or e.get("path", ""),
+                   "url": "" if isinstance(e, str) else e.get("url", "")}
                   for e in self.object.errors or []]
         return [
             Section("Errors", [("Message", "message"), ("Where", "where")], [_Row(e) for e in errors],
                     empty="No errors."),
-            Section("Files", [("Zip", "zip_name"), ("Kind", "kind"), ("XML", "xml_name"), ("Increment", "increment"),
-                              ("Size (bytes)", "size"), ("SHA-256", "sha256")], self.object.files.all(),
-                    empty="No files written yet."),
+            Section("Files", [("Zip", "zip_name"), ("Folder", "folder"), ("Kind", "kind"), ("XML", "xml_name"),
+                              ("Increment", "increment"), ("Size (bytes)", "size"), ("SHA-256", "sha256"),
+                              ("Delivered", "delivered_at")],
+                    self.object.files.all(), empty="No files written yet."),
         ]
 
 
 class _Row:
-    """Lets a dict of a JSON error list be shown with the same columns as model rows."""
+    """Lets a dict of a JSON error list be shown with the same columns as model rows (linked when it has a url)."""
 
     def __init__(self, data: dict):
         self.__dict__.update(data)
+
+    def get_absolute_url(self) -> str:
+        return self.__dict__.get("url", "")

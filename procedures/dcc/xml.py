@@ -17,7 +17,14 @@ from django.db.models.functions import Coalesce, NullIf
 from lxml import etree
 
 from colonies.models import Mouse, PhenotypingAttempt
-from procedures.models import Experiment, Parameter, ParameterValue
+from procedures.models import (
+    Experiment,
+    LineExperiment,
+    LineParameterValue,
+    Parameter,
+    ParameterValue,
+    ScheduledTest,
+)
 
 SPECIMEN_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/specimen"
 PROCEDURE_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/procedure"
@@ -123,28 +130,67 @@ def _mouse_attributes(mouse: Mouse) -> dict[str, str]:
     return attrib
 
 
+def _cohorts(colony_ref: str, centre_ref: str):
+    return PhenotypingAttempt.objects.filter(
+        parent_colony_id=OuterRef(colony_ref), centre_id=OuterRef(centre_ref), voided_at__isnull=True,
+        is_active=True,
+    ).order_by("pk")
+
+
+def mouse_rows(mice: QuerySet[Mouse]) -> QuerySet[Mouse]:
+    """The mice as the specimen writer (and the ledger's hashing) reads them: parents and littermates joined."""
+    pups = Mouse.objects.filter(voided_at__isnull=True).only("pk", "specimen_id", "litter_id").order_by("specimen_id")
+    return (
+        mice.filter(voided_at__isnull=True)
+        .select_related("centre", "colony", "strain", "litter__dam", "litter__mating__male")
+        .prefetch_related(Prefetch("litter__pups", queryset=pups, to_attr="live_pups"))
+        .annotate(cohort_name=Subquery(_cohorts("colony_id", "centre_id").values("colony_name")[:1]))
+        .order_by("centre__code", "specimen_id", "pk")
+    )
+
+
+def _related_specimens(mouse: Mouse) -> list[tuple[str, str]]:
+    """(specimenID, relationship) of the mouse's dam, sire and littermates, as far as its litter tells them."""
+    litter = mouse.litter if mouse.litter_id else None
+    if litter is None:
+        return []
+    related = []
+    if litter.dam_id and not litter.dam.voided_at:
+        related.append((litter.dam.specimen_id, "mother"))
+    male = litter.mating.male if litter.mating_id else None
+    if male is not None and not male.voided_at:
+        related.append((male.specimen_id, "father"))
+    related += [(pup.specimen_id, "littermate") for pup in getattr(litter, "live_pups", []) if pup.pk != mouse.pk]
+    return related
+
+
+def mouse_content(mouse: Mouse) -> dict:
+    """Everything the specimen file says about one mouse; the ledger hashes exactly this."""
+    return {"attrib": _mouse_attributes(mouse), "related": _related_specimens(mouse)}
+
+
 def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> WriteResult:
     """Write a `centreSpecimenSet` with one `<centre>` per centre and one `<mouse>` per non-voided mouse.
 
+    Each mouse carries `relatedSpecimen` elements for its mother, father and littermates where its litter is known.
     The XSD needs at least one mouse per document, so callers do not write a specimen file for an empty queryset.
     """
-    cohorts = PhenotypingAttempt.objects.filter(
-        parent_colony_id=OuterRef("colony_id"), centre_id=OuterRef("centre_id"), voided_at__isnull=True,
-        is_active=True,
-    ).order_by("pk")
-    rows = (
-        mice.filter(voided_at__isnull=True)
-        .select_related("centre", "colony", "strain")
-        .annotate(cohort_name=Subquery(cohorts.values("colony_name")[:1]))
-        .order_by("centre__code", "specimen_id", "pk")
-    )
     result = WriteResult()
     with _root(destination, SPECIMEN_NS, "centreSpecimenSet") as doc:
-        for centre_code, group in groupby(rows.iterator(chunk_size=CHUNK_SIZE), key=lambda m: m.centre.code):
+        rows = mouse_rows(mice).iterator(chunk_size=CHUNK_SIZE)
+        for centre_code, group in groupby(rows, key=lambda m: m.centre.code):
             with doc.block("centre", {"centreID": centre_code}, depth=1):
                 for mouse in group:
-                    with doc.line("mouse", _mouse_attributes(mouse), depth=2):
-                        pass
+                    content = mouse_content(mouse)
+                    if content["related"]:
+                        with doc.block("mouse", content["attrib"], depth=2):
+                            for specimen_id, relationship in content["related"]:
+                                with doc.line("relatedSpecimen", {"specimenID": specimen_id,
+                                                                  "relationship": relationship}, depth=3):
+                                    pass
+                    else:
+                        with doc.line("mouse", content["attrib"], depth=2):
+                            pass
                     result.count += 1
     return result
 
@@ -152,7 +198,7 @@ def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> W
 # --- Experiments -----------------------------------------------------------------------------------------------
 
 
-def _experiment_rows(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
+def experiment_rows(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
     """Join what the XML needs and order by centre block (centre, pipeline, project), then date.
 
     The DCC project is the colony's, else the centre's default (same rule as the specimen file); computing it in
@@ -170,6 +216,72 @@ def _experiment_rows(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
         .prefetch_related(Prefetch("values", queryset=values))
         .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "date_of_experiment", "pk")
     )
+
+
+_experiment_rows = experiment_rows
+
+
+def not_performed_rows(tests: QuerySet[ScheduledTest]) -> QuerySet[ScheduledTest]:
+    """Not-performed scheduled tests as the writer reads them (one `<experiment>` with a statusCode each)."""
+    return (
+        tests.filter(status=ScheduledTest.Status.NOT_PERFORMED, mouse__voided_at__isnull=True)
+        .select_related("centre", "mouse", "procedure__pipeline")
+        .annotate(
+            dcc_project=Coalesce(NullIf(F("mouse__colony__project"), Value("")), F("centre__default_project"))
+        )
+        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "due_date", "pk")
+    )
+
+
+def line_rows(lines: QuerySet[LineExperiment]) -> QuerySet[LineExperiment]:
+    """Line-level experiments as the writer reads them (one `<line colonyID>` each)."""
+    values = LineParameterValue.objects.select_related("parameter").order_by(
+        "parameter__order", "parameter__key", "increment", "pk"
+    )
+    return (
+        lines.filter(voided_at__isnull=True)
+        .select_related("centre", "colony", "procedure__pipeline")
+        .annotate(
+            dcc_project=Coalesce(NullIf(F("colony__project"), Value("")), F("centre__default_project")),
+            cohort_name=Subquery(_cohorts("colony_id", "centre_id").values("colony_name")[:1]),
+        )
+        .prefetch_related(Prefetch("values", queryset=values))
+        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "date_of_experiment", "pk")
+    )
+
+
+def _values_content(rows) -> list[tuple]:
+    return [(r.parameter.key, r.parameter.type, r.parameter.unit, r.increment, r.value, r.status_code)
+            for r in rows]
+
+
+def experiment_content(experiment: Experiment) -> dict:
+    """Everything the experiment file says about one experiment; the ledger hashes exactly this."""
+    attrib = {"experimentID": experiment.experiment_id,
+              "dateOfExperiment": experiment.date_of_experiment.isoformat()}
+    if experiment.sequence_id:
+        attrib["sequenceID"] = experiment.sequence_id
+    return {"block": list(_block_key(experiment)), "attrib": attrib, "specimen": experiment.mouse.specimen_id,
+            "procedure": experiment.procedure.key, "values": _values_content(experiment.values.all())}
+
+
+def not_performed_date(test: ScheduledTest):
+    return test.status_changed_at.date() if test.status_changed_at else test.due_date
+
+
+def not_performed_content(test: ScheduledTest) -> dict:
+    """A scheduled test that was not performed: an experiment with only a procedure status code (§3.2)."""
+    return {"block": list(_block_key(test)),
+            "attrib": {"experimentID": f"{test.centre.code}-NP-{test.pk}",
+                       "dateOfExperiment": not_performed_date(test).isoformat()},
+            "specimen": test.mouse.specimen_id, "status_code": test.status_code}
+
+
+def line_content(line: LineExperiment) -> dict:
+    return {"block": list(_block_key(line)),
+            "attrib": {"colonyID": getattr(line, "cohort_name", None) or line.colony.name},
+            "procedure": line.procedure.key, "values": _values_content(line.values.all()),
+            "status_code": line.status_code}
 
 
 def _block_key(experiment: Experiment) -> tuple[str, str, str]:
@@ -236,11 +348,11 @@ def _write_metadata(doc: _Document, parameter: Parameter, rows: list[ParameterVa
                 doc.leaf("value", row.value)
 
 
-def _write_procedure(doc: _Document, experiment: Experiment, depth: int, problems: list[str]) -> None:
+def _write_procedure(doc: _Document, procedure_key: str, values, label: str, depth: int,
+                     problems: list[str]) -> None:
     """Write `<procedure>` with its parameters grouped by type in XSD order, each group in IMPReSS order."""
-    label = f"{experiment.experiment_id} ({experiment.procedure.key}, specimen {experiment.mouse.specimen_id})"
     by_parameter: dict[int, tuple[Parameter, list[ParameterValue]]] = {}
-    for row in experiment.values.all():
+    for row in values:
         by_parameter.setdefault(row.parameter_id, (row.parameter, []))[1].append(row)
     for parameter, _rows in by_parameter.values():
         if parameter.type not in _SECTION_ORDER:
@@ -248,7 +360,7 @@ def _write_procedure(doc: _Document, experiment: Experiment, depth: int, problem
                 f"{label}: {parameter.key} is a {parameter.get_type_display().lower()} parameter, "
                 "which the export does not support yet."
             )
-    with doc.block("procedure", {"procedureID": experiment.procedure.key}, depth):
+    with doc.block("procedure", {"procedureID": procedure_key}, depth):
         for section in _SECTION_ORDER:
             for parameter, rows in by_parameter.values():
                 if parameter.type != section:
@@ -261,30 +373,70 @@ def _write_procedure(doc: _Document, experiment: Experiment, depth: int, problem
                     _write_metadata(doc, parameter, rows, depth + 1)
 
 
-def write_experiment_file(destination: str | PathLike, experiments: QuerySet[Experiment]) -> WriteResult:
-    """Write a `centreProcedureSet`: one `<centre centreID pipeline project>` block per combination, experiments in it.
+def _write_line(doc: _Document, line: LineExperiment, depth: int, problems: list[str]) -> None:
+    content = line_content(line)
+    with doc.block("line", content["attrib"], depth):
+        label = f"line {content['attrib']['colonyID']} ({line.procedure.key}, {line.date_of_experiment})"
+        _write_procedure(doc, line.procedure.key, line.values.all(), label, depth + 1, problems)
+        if line.status_code:
+            doc.text_line("statusCode", line.status_code, depth + 1)
+
+
+def _write_experiment(doc: _Document, experiment: Experiment, depth: int, problems: list[str]) -> None:
+    content = experiment_content(experiment)
+    with doc.block("experiment", content["attrib"], depth):
+        doc.text_line("specimenID", content["specimen"], depth + 1)
+        label = f"{experiment.experiment_id} ({experiment.procedure.key}, specimen {content['specimen']})"
+        _write_procedure(doc, experiment.procedure.key, experiment.values.all(), label, depth + 1, problems)
+
+
+def _write_not_performed(doc: _Document, test: ScheduledTest, depth: int) -> None:
+    content = not_performed_content(test)
+    with doc.block("experiment", content["attrib"], depth):
+        doc.text_line("specimenID", content["specimen"], depth + 1)
+        doc.text_line("statusCode", content["status_code"], depth + 1)
+
+
+def write_experiment_file(destination: str | PathLike, experiments: QuerySet[Experiment],
+                          not_performed: QuerySet[ScheduledTest] | None = None,
+                          lines: QuerySet[LineExperiment] | None = None) -> WriteResult:
+    """Write a `centreProcedureSet`: one `<centre centreID pipeline project>` block per combination.
 
     The XSD puts pipeline and project on `<centre>`, so experiments of different pipelines or projects (a colony
-    of another project, a baseline under the centre's default) go to separate blocks. Data the format cannot hold
-    yet (media, ontology parameters) is reported in `WriteResult.problems` rather than silently dropped. The XSD
-    needs at least one `<centre>`, so callers do not write an experiment file for an empty queryset.
+    of another project, a baseline under the centre's default) go to separate blocks. Inside a block the XSD order
+    is line*, experiment*: line experiments first, then the experiments, then the not-performed tests (experiments
+    carrying only a statusCode). Experiments stream; lines and not-performed tests are few and are held per block
+    until their block is written, so each block appears once whatever the database's collation. Data the format
+    cannot hold yet (media, ontology parameters) is reported in `WriteResult.problems` rather than silently
+    dropped. The XSD needs at least one `<centre>`, so callers do not write an experiment file with no record.
     """
     result = WriteResult()
+    pending: dict[tuple, tuple[list, list]] = {}
+    for line in line_rows(lines).iterator(chunk_size=CHUNK_SIZE) if lines is not None else ():
+        pending.setdefault(_block_key(line), ([], []))[0].append(line)
+    for test in not_performed_rows(not_performed).iterator(chunk_size=CHUNK_SIZE) if not_performed is not None else ():
+        pending.setdefault(_block_key(test), ([], []))[1].append(test)
+
+    def write_block(key, experiment_group) -> None:
+        centre_code, pipeline, project = key
+        block_lines, block_tests = pending.pop(key, ([], []))
+        with doc.block("centre", {"centreID": centre_code, "pipeline": pipeline, "project": project}, depth=1):
+            for line in block_lines:
+                _write_line(doc, line, 2, result.problems)
+                result.count += 1
+            for experiment in experiment_group:
+                _write_experiment(doc, experiment, 2, result.problems)
+                result.count += 1
+            for test in block_tests:
+                _write_not_performed(doc, test, 2)
+                result.count += 1
+
     with _root(destination, PROCEDURE_NS, "centreProcedureSet") as doc:
-        rows = _experiment_rows(experiments).iterator(chunk_size=CHUNK_SIZE)
-        for (centre_code, pipeline, project), group in groupby(rows, key=_block_key):
-            with doc.block("centre", {"centreID": centre_code, "pipeline": pipeline, "project": project}, depth=1):
-                for experiment in group:
-                    attrib = {
-                        "experimentID": experiment.experiment_id,
-                        "dateOfExperiment": experiment.date_of_experiment.isoformat(),
-                    }
-                    if experiment.sequence_id:
-                        attrib["sequenceID"] = experiment.sequence_id
-                    with doc.block("experiment", attrib, depth=2):
-                        doc.text_line("specimenID", experiment.mouse.specimen_id, depth=3)
-                        _write_procedure(doc, experiment, depth=3, problems=result.problems)
-                    result.count += 1
+        rows = experiment_rows(experiments).iterator(chunk_size=CHUNK_SIZE)
+        for key, group in groupby(rows, key=_block_key):
+            write_block(key, group)
+        for key in list(pending):
+            write_block(key, ())
     return result
 
 
@@ -293,6 +445,14 @@ __all__ = [
     "PROCEDURE_NS",
     "SPECIMEN_NS",
     "WriteResult",
+    "experiment_content",
+    "experiment_rows",
+    "line_content",
+    "line_rows",
+    "mouse_content",
+    "mouse_rows",
+    "not_performed_content",
+    "not_performed_rows",
     "write_experiment_file",
     "write_specimen_file",
 ]

@@ -13,8 +13,8 @@ def test_wrangler_starts_an_export_and_outsider_cannot_see_it(auth_client, wrang
         response = auth_client(wrangler).post("/api/v1/dcc-submissions/")
     assert response.status_code == 202, response.content
     submission = Submission.objects.get(pk=response.json()["id"])
-    assert submission.status == Submission.Status.DELIVERED
-    assert auth_client(wrangler).get(f"/api/v1/dcc-submissions/{submission.pk}/").json()["status"] == "delivered"
+    assert submission.status == Submission.Status.NOTHING  # no data yet: nothing to send
+    assert auth_client(wrangler).get(f"/api/v1/dcc-submissions/{submission.pk}/").json()["status"] == "nothing"
     assert auth_client(outsider).get(f"/api/v1/dcc-submissions/{submission.pk}/").status_code == 404
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from colonies.models import Mouse
-from procedures.dcc import services
+from procedures.dcc.delivery import LocalBackend
 from procedures.dcc.management.commands.dcc_export import Command
 from procedures.dcc.models import Submission
 from tests.dcc.helpers import CRAWLER_ZIP_RE, read_zip
@@ -28,7 +28,7 @@ def test_command_prints_the_path_of_each_zip(centre, mutant, baseline, record_we
     record_weight(mutant)
     record_weight(baseline)
 
-    output = run("--centre", "H", "--out", str(tmp_path / "add"))
+    output = run("--centre", "H", "--out", str(tmp_path))
 
     paths = [Path(line) for line in output.splitlines()]
     assert len(paths) == 2
@@ -50,7 +50,7 @@ def test_command_accepts_full_and_a_relative_out_dir(centre, mutant, record_weig
 
     output = run("--centre", "H", "--out", "dcc-out", "--full")
 
-    assert [Path(line).parent for line in output.splitlines()] == [tmp_path / "dcc-out"] * 2
+    assert [Path(line).parent for line in output.splitlines()] == [tmp_path / "dcc-out" / "add"] * 2
 
 
 def test_command_refuses_an_unknown_centre(centre):
@@ -98,11 +98,21 @@ def test_command_fails_the_submission_on_an_unexpected_error(centre, mutant, rec
     """In-process a transient error propagates at once; the submission must not be left half-built."""
     record_weight(mutant)
 
-    def share_down(**kwargs):
+    def share_down(self, *args):
         raise OSError("No route to host")
 
-    monkeypatch.setattr(services, "deliver", share_down)
+    monkeypatch.setattr(LocalBackend, "put", share_down)
 
     with pytest.raises(CommandError, match="No route to host"):
         run("--centre", "H", "--out", str(tmp_path))
     assert Submission.objects.get().status == Submission.Status.FAILED
+
+
+def test_command_exits_non_zero_when_there_is_nothing_to_send(centre, mutant, record_weight, tmp_path):
+    record_weight(mutant)
+    run("--centre", "H", "--out", str(tmp_path))
+
+    with pytest.raises(CommandError, match="nothing to send"):
+        run("--centre", "H", "--out", str(tmp_path))
+    assert len(run("--centre", "H", "--out", str(tmp_path), "--full").splitlines()) == 2  # --full resends
+    assert sorted(p.parent.name for p in tmp_path.glob("*/*.zip")) == ["add", "add", "edit", "edit"]

@@ -3,9 +3,10 @@ import datetime as dt
 
 import pytest
 
+from procedures.dcc.delivery import LocalBackend
 from procedures.dcc.exceptions import ExportError
 from procedures.dcc.models import FileIncrement
-from procedures.dcc.packaging import MAX_INCREMENT, allocate_increments, dcc_names, deliver, write_zip
+from procedures.dcc.packaging import MAX_INCREMENT, allocate_increments, dcc_names, sha256_of, write_zip
 from tests.dcc.helpers import CRAWLER_XML_RE, CRAWLER_ZIP_RE, read_zip
 
 DAY = dt.date(2026, 3, 2)
@@ -56,15 +57,16 @@ def test_zip_holds_the_xml_at_its_root_under_its_dcc_name(tmp_path):
     assert read_zip(tmp_path / names.zip) == (names.xml, b"<x/>")
 
 
-def test_deliver_copies_under_the_final_name_and_never_overwrites(tmp_path):
+def test_local_delivery_copies_under_the_final_name_and_knows_its_checksum(tmp_path):
     source = tmp_path / "H.2026-03-02.1.impc.zip"
     source.write_bytes(b"zip")
+    backend = LocalBackend(tmp_path / "outbox" / "H")
+    assert backend.checksum("add", source.name) is None
+
+    final = backend.put(source, "add", source.name)
+
     out = tmp_path / "outbox" / "H" / "add"
-
-    final = deliver(zip_path=source, out_dir=out)
-
-    assert final == out / source.name
-    assert final.read_bytes() == b"zip"
+    assert final == str(out / source.name)
+    assert (out / source.name).read_bytes() == b"zip"
     assert sorted(p.name for p in out.iterdir()) == [source.name]  # no .part left behind
-    with pytest.raises(ExportError):
-        deliver(zip_path=source, out_dir=out)
+    assert backend.checksum("add", source.name) == sha256_of(source)

@@ -10,7 +10,7 @@ from pghistory.models import Events
 
 from colonies.models import Mouse
 from lims.services import record_void
-from procedures.dcc import services
+from procedures.dcc.delivery import LocalBackend
 from procedures.dcc.exceptions import DomainError, InvalidTransition
 from procedures.dcc.models import FileIncrement, Submission, SubmissionFile
 from procedures.dcc.services import _transition, submission_build, submission_create, work_dir_for
@@ -33,7 +33,7 @@ def test_export_of_mutant_and_baseline_validates_against_the_official_xsds(
     record_weight(mutant)
     record_weight(baseline)
 
-    submission = export(centre, wrangler, tmp_path / "add")
+    submission = export(centre, wrangler, tmp_path)
 
     assert submission.status == Status.DELIVERED, submission.errors
     assert (submission.specimen_count, submission.experiment_count, submission.progress) == (2, 2, 100)
@@ -172,47 +172,49 @@ def test_invalid_xml_fails_the_submission_with_the_reason_and_delivers_nothing(
     record_weight(mutant)
     Mouse.objects.filter(pk=mutant.pk).update(sex="unknown")
 
-    submission = export(centre, wrangler, tmp_path / "add")
+    submission = export(centre, wrangler, tmp_path)
 
     assert submission.status == Status.FAILED
     assert submission.finished_at is not None
     assert len(submission.errors) == 1
-    assert submission.errors[0].startswith("specimen file, line ")
+    assert submission.errors[0].startswith("add/ specimen file, line ")
     assert "gender" in submission.errors[0]
     assert "'unknown'" in submission.errors[0]
     assert not submission.files.exists()
     assert not (tmp_path / "add").exists() or not any((tmp_path / "add").iterdir())
     assert not FileIncrement.objects.exists()  # no name was used up by a build that delivered nothing
-    assert (work_dir_for(submission) / "specimen.xml").exists()  # kept for inspection
+    assert (work_dir_for(submission) / "add.specimen.xml").exists()  # kept for inspection
 
 
-def test_nothing_to_export_is_delivered_with_no_file(centre, wrangler, mutant, tmp_path):
-    submission = export(centre, wrangler, tmp_path / "add")
+def test_nothing_to_export_ends_nothing_to_send_with_no_file(centre, wrangler, mutant, tmp_path):
+    submission = export(centre, wrangler, tmp_path)
 
-    assert submission.status == Status.DELIVERED
+    assert submission.status == Status.NOTHING
     assert (submission.specimen_count, submission.experiment_count, submission.progress) == (0, 0, 100)
     assert not submission.files.exists()
+    assert not FileIncrement.objects.exists()
 
 
 def test_increments_are_never_reused_across_exports(centre, wrangler, mutant, record_weight, tmp_path):
     record_weight(mutant)
 
     first = export(centre, wrangler, tmp_path / "one")
-    second = export(centre, wrangler, tmp_path / "two")  # a re-send of the same data
+    second = submission_build(  # a full re-send of the same data
+        submission_id=submission_create(centre=centre, actor=wrangler, out_dir=tmp_path / "two", full=True).pk)
 
     increments = list(SubmissionFile.objects.order_by("increment").values_list("increment", flat=True))
     assert increments == [1, 2, 3, 4]
     names = set(SubmissionFile.objects.values_list("zip_name", flat=True))
     assert len(names) == 4
     assert [f.kind for f in first.files.all()] == ["specimen", "experiment"]
-    assert [f.kind for f in second.files.all()] == ["specimen", "experiment"]
+    assert [(f.folder, f.kind) for f in second.files.all()] == [("edit", "specimen"), ("edit", "experiment")]
     assert FileIncrement.objects.get(centre=centre, day=timezone.localdate()).last == 4
 
 
 def test_default_out_dir_is_the_centres_add_directory_in_the_outbox(centre, wrangler, mutant, record_weight, outbox):
     record_weight(mutant)
     submission = submission_create(centre=centre, actor=wrangler)
-    assert submission.out_dir == str(outbox / "H" / "add")
+    assert submission.out_dir == ""  # the configured destination, decided at delivery
 
     submission = submission_build(submission_id=submission.pk)
 
@@ -240,22 +242,26 @@ def test_a_retry_resumes_a_validated_build_without_rebuilding(centre, wrangler, 
                                                              monkeypatch):
     """GIVEN the outbox share is down during delivery WHEN the task retries THEN the validated files are sent."""
     record_weight(mutant)
-    submission = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path / "add")
-    real_deliver = services.deliver
+    submission = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path)
+    real_put = LocalBackend.put
 
-    def share_down(**kwargs):
+    def share_down(self, *args):
         raise OSError("No route to host")
 
-    monkeypatch.setattr(services, "deliver", share_down)
+    monkeypatch.setattr(LocalBackend, "put", share_down)
     with pytest.raises(OSError, match="No route to host"):
         submission_build(submission_id=submission.pk)
     assert Submission.objects.get(pk=submission.pk).status == Status.VALIDATED
+    assert not SubmissionFile.objects.filter(delivered_at__isnull=False).exists()
 
-    monkeypatch.setattr(services, "deliver", real_deliver)
+    monkeypatch.setattr(LocalBackend, "put", real_put)
     resumed = submission_build(submission_id=submission.pk, resume=True)
 
     assert resumed.status == Status.DELIVERED
-    assert [f.increment for f in resumed.files.all()] == [3, 4]  # the failed attempt's names stay used
+    # The names recorded before the failed transfer are delivered now: no increment wasted, none sent twice.
+    assert [f.increment for f in resumed.files.all()] == [1, 2]
+    assert all(f.delivered_at for f in resumed.files.all())
+    assert sorted(p.name for p in (tmp_path / "add").iterdir()) == sorted(f.zip_name for f in resumed.files.all())
 
 
 def test_submission_create_refuses_another_centres_user(centre, outsider):
@@ -299,7 +305,7 @@ def test_status_changes_are_named_in_the_audit_trail(centre, wrangler, mutant, r
 def test_query_count_does_not_grow_with_the_number_of_experiments(
     centre, wrangler, mutant, record_weight, tmp_path, django_assert_max_num_queries
 ):
-    """Building 1 experiment and building 12 (on 12 mice, with 5 values each) take the same number of queries."""
+    """Building 1 experiment and building 11 (on 11 mice, with 5 values each) take the same number of queries."""
     record_weight(mutant)
     small = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path / "small")
     with CaptureQueriesContext(connection) as baseline_queries:
@@ -307,12 +313,12 @@ def test_query_count_does_not_grow_with_the_number_of_experiments(
 
     for n in range(11):
         record_weight(MouseFactory(centre=centre, colony=mutant.colony, specimen_id=f"H-N-{n}", date_of_birth=BORN))
-    large = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path / "large")
+    large = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path / "large")  # the 11 new ones
     with django_assert_max_num_queries(len(baseline_queries)):
         large = submission_build(submission_id=large.pk)
 
     assert large.status == Status.DELIVERED
-    assert large.experiment_count == 12
+    assert large.experiment_count == 11
 
 
 def test_repeated_weights_keep_distinct_sequence_ids(centre, wrangler, mutant, record_weight, tmp_path):

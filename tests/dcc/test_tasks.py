@@ -3,6 +3,7 @@ import pytest
 
 from lims.celery import app as celery_app
 from procedures.dcc import services
+from procedures.dcc.delivery import LocalBackend
 from procedures.dcc.models import Submission
 from procedures.dcc.services import submission_create
 from procedures.dcc.tasks import submission_build as submission_build_task
@@ -10,6 +11,28 @@ from procedures.dcc.tasks import submission_build as submission_build_task
 Status = Submission.Status
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
+
+
+_local_put = LocalBackend.put
+
+
+class FlakyBackend(LocalBackend):
+    """A local file source whose first transfer fails with a connection error, like an SFTP server restarting."""
+
+    calls = 0
+
+    def put(self, local, folder, name):
+        FlakyBackend.calls += 1
+        if FlakyBackend.calls == 1:
+            raise ConnectionError("Connection reset by peer")
+        return _local_put(self, local, folder, name)
+
+
+def test_connection_errors_are_retried_with_backoff():
+    assert issubclass(ConnectionError, submission_build_task.autoretry_for)
+    assert submission_build_task.retry_backoff and submission_build_task.retry_jitter
+    assert submission_build_task.acks_late and submission_build_task.reject_on_worker_lost
+    assert submission_build_task.time_limit and submission_build_task.soft_time_limit
 
 
 def test_task_delivers_the_submission(centre, wrangler, mutant, record_weight, tmp_path):
@@ -33,22 +56,16 @@ def test_task_retries_a_transient_error_and_resumes(centre, wrangler, mutant, re
     celery_app.conf.task_eager_propagates = False
     record_weight(mutant)
     submission = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path)
-    real_deliver = services.deliver
-    calls = []
-
-    def flaky_deliver(**kwargs):
-        calls.append(kwargs)
-        if len(calls) == 1:
-            raise OSError("Stale file handle")
-        return real_deliver(**kwargs)
-
-    monkeypatch.setattr(services, "deliver", flaky_deliver)
+    FlakyBackend.calls = 0
+    monkeypatch.setattr(LocalBackend, "put", FlakyBackend.put)
 
     submission_build_task.delay(submission_id=submission.pk).get(timeout=60)
 
     submission.refresh_from_db()
     assert submission.status == Status.DELIVERED
     assert submission.files.count() == 2
+    assert FlakyBackend.calls == 3  # one refused, then the two files, each once
+    assert len(list((tmp_path / "add").iterdir())) == 2
 
 
 def test_task_marks_the_submission_failed_when_it_gives_up(centre, wrangler, tmp_path, monkeypatch):
@@ -74,17 +91,17 @@ def test_task_fails_the_submission_when_retries_run_out(centre, wrangler, mutant
     submission = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path)
     attempts = []
 
-    def share_down(**kwargs):
+    def share_down(self, *args):
         attempts.append(1)
-        raise OSError("No route to host")
+        raise ConnectionError("No route to host")
 
-    monkeypatch.setattr(services, "deliver", share_down)
+    monkeypatch.setattr(LocalBackend, "put", share_down)
 
-    with pytest.raises(OSError, match="No route to host"):
+    with pytest.raises(ConnectionError, match="No route to host"):
         submission_build_task.delay(submission_id=submission.pk).get(timeout=60)
 
     submission.refresh_from_db()
     assert len(attempts) == 1 + submission_build_task.max_retries
     assert submission.status == Status.FAILED
-    assert submission.errors == ["OSError: No route to host"]
-    assert not submission.files.exists()
+    assert submission.errors == ["ConnectionError: No route to host"]
+    assert not submission.files.filter(delivered_at__isnull=False).exists()

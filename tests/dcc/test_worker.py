@@ -7,6 +7,8 @@ SIGTERM (warm shutdown) before the test database is flushed. Without REDIS_URL t
 in CI (`redis_url` fixture).
 """
 import os
+import random
+import signal
 import socket
 import subprocess
 import sys
@@ -23,8 +25,9 @@ from django.db import connection
 from pghistory.models import Events
 
 from lims.celery import app as celery_app
-from procedures.dcc.models import Submission
-from procedures.dcc.services import submission_create
+from procedures.dcc.models import Submission, SubmissionFile
+from procedures.dcc.packaging import sha256_of
+from procedures.dcc.services import requeue_stale, submission_create
 from procedures.dcc.tasks import submission_build as submission_build_task
 from tests.dcc.helpers import read_zip
 
@@ -48,7 +51,7 @@ def _test_database_url() -> str:
 class WorkerProcess:
     """A `celery worker` subprocess with its log, started and stopped by the `worker` fixture."""
 
-    def __init__(self, *, redis_url: str, log_path: Path):
+    def __init__(self, *, redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None):
         self.hostname = f"dcc-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         self.log_path = log_path
         env = {
@@ -59,13 +62,14 @@ class WorkerProcess:
             "REDIS_URL": redis_url,
             "LIMS_DCC_OUTBOX": str(settings.LIMS_DCC_OUTBOX),
             "LIMS_DCC_XSD_DIR": str(settings.LIMS_DCC_XSD_DIR),
+            **(extra_env or {}),
         }
         command = [
             str(Path(sys.executable).parent / "celery"), "-A", "lims", "worker",
             "--pool=solo", "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
             "--without-mingle", "--without-gossip",
         ]
-        self._log = open(log_path, "wb")  # noqa: SIM115 - the worker writes to it until stop() closes it
+        self._log = open(log_path, "ab")  # noqa: SIM115 - the worker writes to it until stop() closes it
         self.process = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -82,6 +86,12 @@ class WorkerProcess:
             if celery_app.control.ping(destination=[self.hostname], timeout=1.0):
                 return
         pytest.fail(f"The Celery worker did not answer within {READY_TIMEOUT}s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, no acknowledgement, no on_failure — as when the OOM killer strikes."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._log.close()
 
     def stop(self) -> None:
         self.process.terminate()  # warm shutdown: a running task finishes first
@@ -108,7 +118,7 @@ def test_worker_builds_and_delivers_a_submission(worker, centre, wrangler, mutan
                                                  official_schemas):
     record_weight(mutant)
     record_weight(baseline)
-    submission = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path / "add")
+    submission = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path)
 
     result = submission_build_task.delay(submission_id=submission.pk, actor_id=wrangler.pk)
 
@@ -132,10 +142,81 @@ def test_command_waits_for_the_worker_and_prints_the_zips(worker, centre, mutant
     record_weight(mutant)
     out = StringIO()
 
-    call_command("dcc_export", "--centre", "H", "--out", str(tmp_path / "add"), "--timeout", str(TASK_TIMEOUT),
+    call_command("dcc_export", "--centre", "H", "--out", str(tmp_path), "--timeout", str(TASK_TIMEOUT),
                  stdout=out)
 
     paths = [Path(line) for line in out.getvalue().splitlines()]
     assert [p.parent for p in paths] == [tmp_path / "add"] * 2, worker.log()
     assert all(p.exists() for p in paths)
     assert Submission.objects.get().status == Submission.Status.DELIVERED
+
+
+KILLED_EXPORTS = 20
+
+
+def _wait_for(predicate, *, timeout: float, what: str, log=lambda: "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"Timed out waiting for {what}:\n{log()}")
+
+
+def _status(pk: int) -> str:
+    return Submission.objects.values_list("status", flat=True).get(pk=pk)
+
+
+def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url, transactional_db, centre, wrangler,
+                                                                      mutant, baseline, record_weight, tmp_path):
+    """Acceptance (issue 6): killing the worker with SIGKILL during each of 20 exports still ends with every
+    submission delivered exactly once.
+
+    The worker sleeps between phases (LIMS_DCC_TEST_PHASE_DELAY) so the kill, after a random wait, lands in any
+    phase: building, validated, between two deliveries. A new worker is started, the beat job's claim
+    (`requeue_stale`) re-enqueues what the dead one left, and the build resumes from the row's status.
+    """
+    record_weight(mutant)
+    record_weight(baseline)
+    out = tmp_path / "source"
+    rng = random.Random(6)
+    log_path = tmp_path / "worker.log"
+    env = {"LIMS_DCC_TEST_PHASE_DELAY": "0.25"}
+    submissions = []
+    interrupted = 0
+    worker = WorkerProcess(redis_url=redis_url, log_path=log_path, extra_env=env)
+    try:
+        worker.wait_until_ready()
+        for round_ in range(KILLED_EXPORTS):
+            submission = submission_create(centre=centre, actor=wrangler, out_dir=out, full=True)
+            submissions.append(submission.pk)
+            submission_build_task.delay(submission_id=submission.pk, actor_id=wrangler.pk)
+            _wait_for(lambda pk=submission.pk: _status(pk) != Submission.Status.PENDING, timeout=TASK_TIMEOUT,
+                      what=f"round {round_} to start", log=worker.log)
+            time.sleep(rng.uniform(0, 1.2))
+            worker.kill()
+            interrupted += _status(submission.pk) not in Submission.TERMINAL
+            # The replacement worker resumes this round's submission, then takes (and dies in) the next round.
+            worker = WorkerProcess(redis_url=redis_url, log_path=log_path, extra_env=env)
+            worker.wait_until_ready()
+            for pk in requeue_stale(older_than=0):  # the beat job, without waiting for the time limit
+                submission_build_task.delay(submission_id=pk, resume=True)
+            _wait_for(lambda pk=submission.pk: _status(pk) in Submission.TERMINAL, timeout=TASK_TIMEOUT,
+                      what=f"round {round_} to finish", log=worker.log)
+    finally:
+        worker.stop()
+
+    assert interrupted >= KILLED_EXPORTS // 2, f"only {interrupted} kills landed mid-export"
+    statuses = dict(Submission.objects.filter(pk__in=submissions).values_list("pk", "status"))
+    assert set(statuses.values()) == {Submission.Status.DELIVERED}, (statuses, Path(log_path).read_text()[-5000:])
+    files = list(SubmissionFile.objects.filter(submission__in=submissions))
+    per_submission = {}
+    for file in files:
+        per_submission.setdefault(file.submission_id, []).append((file.folder, file.kind))
+        assert file.delivered_at is not None
+        assert sha256_of(file.path) == file.sha256
+    assert all(sorted(kinds) == [("edit", "experiment"), ("edit", "specimen")]
+               for pk, kinds in per_submission.items() if pk != submissions[0])
+    assert len(per_submission) == KILLED_EXPORTS
+    on_disk = sorted(p.name for folder in ("add", "edit") for p in (out / folder).iterdir())
+    assert on_disk == sorted(f.zip_name for f in files)  # every file once, nothing half-written or doubled

@@ -1,0 +1,110 @@
+"""The export ledger: which records go into the next submission, and to which DCC folder.
+
+Every record a submission carries is stored as a `SubmissionRecord` with the SHA-256 of its content — the very
+dict the XML writer writes (`procedures.dcc.xml.*_content`), so a change that would alter the XML changes the hash
+and nothing else does. The next export compares each exportable record with the hash of its last *delivered*
+submission: never delivered → `add/`; hash changed, or an experiment flagged `needs_resubmission` (edited after
+the QC lock) → `edit/`; otherwise it is not sent. A full export sends everything (known records to `edit/`).
+"""
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from lims.models import Centre
+from procedures.dcc import selectors
+from procedures.dcc import xml as dcc_xml
+from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
+
+Kind = SubmissionRecord.Kind
+Folder = SubmissionFile.Folder
+
+#: The record kinds of each file kind.
+FILE_KINDS = {
+    SubmissionFile.Kind.SPECIMEN: (Kind.SPECIMEN,),
+    SubmissionFile.Kind.EXPERIMENT: (Kind.EXPERIMENT, Kind.NOT_PERFORMED, Kind.LINE),
+}
+
+
+@dataclass(frozen=True)
+class PlannedRecord:
+    kind: str
+    object_id: int
+    sha256: str
+    folder: str
+
+
+@dataclass
+class Plan:
+    """What the next submission of a centre sends: the records per folder, with their hashes."""
+
+    records: list[PlannedRecord] = field(default_factory=list)
+
+    def ids(self, kind: str, folder: str | None = None) -> list[int]:
+        return [r.object_id for r in self.records if r.kind == kind and (folder is None or r.folder == folder)]
+
+    def count(self, kinds: Iterable[str], folder: str) -> int:
+        return sum(1 for r in self.records if r.kind in kinds and r.folder == folder)
+
+    def __bool__(self) -> bool:
+        return bool(self.records)
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def last_delivered_hashes(*, centre: Centre) -> dict[tuple[str, int], str]:
+    """(kind, object id) → hash of the record in its latest delivered submission (DISTINCT ON, one query)."""
+    rows = (
+        SubmissionRecord.objects.filter(centre=centre, submission__status=Submission.Status.DELIVERED)
+        .order_by("kind", "object_id", "-submission_id")
+        .distinct("kind", "object_id")
+        .values_list("kind", "object_id", "sha256")
+    )
+    return {(kind, object_id): sha for kind, object_id, sha in rows.iterator(chunk_size=5000)}
+
+
+def _sources(centre: Centre) -> list[tuple[str, QuerySet, Callable[[object], dict]]]:
+    return [
+        (Kind.SPECIMEN, dcc_xml.mouse_rows(selectors.exportable_specimen_list(centre=centre)), dcc_xml.mouse_content),
+        (Kind.EXPERIMENT, dcc_xml.experiment_rows(selectors.exportable_experiment_list(centre=centre)),
+         dcc_xml.experiment_content),
+        (Kind.NOT_PERFORMED, dcc_xml.not_performed_rows(selectors.exportable_not_performed_list(centre=centre)),
+         dcc_xml.not_performed_content),
+        (Kind.LINE, dcc_xml.line_rows(selectors.exportable_line_list(centre=centre)), dcc_xml.line_content),
+    ]
+
+
+def plan_export(*, centre: Centre, full: bool = False) -> Plan:
+    """Compare every exportable record of `centre` with the ledger and return what to send where.
+
+    Streams each source in chunks (a few queries per chunk); memory holds one (kind, id, hash) per record.
+    """
+    last = last_delivered_hashes(centre=centre)
+    plan = Plan()
+    for kind, rows, content in _sources(centre):
+        for obj in rows.iterator(chunk_size=dcc_xml.CHUNK_SIZE):
+            sha = content_hash(content(obj))
+            previous = last.get((kind, obj.pk))
+            if previous is None:
+                folder = Folder.ADD
+            elif full or previous != sha or getattr(obj, "needs_resubmission", False):
+                folder = Folder.EDIT
+            else:
+                continue
+            plan.records.append(PlannedRecord(kind, obj.pk, sha, folder))
+    return plan
+
+
+def pending_counts(*, centre: Centre) -> dict[str, dict[str, int]]:
+    """{kind: {"new": n, "changed": n}} of what the next export would send (the DCC page's summary)."""
+    plan = plan_export(centre=centre)
+    return {kind: {"new": plan.count([kind], Folder.ADD), "changed": plan.count([kind], Folder.EDIT)}
+            for kind in Kind.values}
+
+
+__all__ = ["FILE_KINDS", "Plan", "PlannedRecord", "content_hash", "last_delivered_hashes", "pending_counts",
+           "plan_export"]

@@ -1,0 +1,125 @@
+"""Pre-flight: the DCC's semantic rules (dcc-format.md §5.2) that need the database, checked before packaging.
+
+The XSD catches shape; the DCC's validator then rejects, after the crawl, what these rules catch here first:
+required parameters missing, values that do not cast to the IMPReSS type or are not one of its options, repeated
+experiments without a distinct sequenceID, baselines without an MGI strain and mutants without a colony,
+experiments on specimens the DCC will not know (not genotyped), and not-performed tests without a procedure
+status code. Each finding names the record and links to the page where it is fixed.
+"""
+from collections import defaultdict
+from datetime import date, datetime
+
+from django.db.models import Count
+
+from lims.models import Centre
+from procedures.dcc import selectors
+from procedures.dcc.ledger import Plan
+from procedures.dcc.models import SubmissionRecord
+from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest
+
+Kind = SubmissionRecord.Kind
+
+
+def _finding(obj, message: str) -> dict[str, str]:
+    return {"message": message, "where": str(obj), "url": obj.get_absolute_url()}
+
+
+def _casts(value: str, value_type: str) -> bool:
+    """Whether `value` reads as the IMPReSS value type, as the DCC's Caster reads it."""
+    kind = (value_type or "").upper()
+    try:
+        if kind == "FLOAT":
+            float(value.replace(",", ""))
+        elif kind == "INT":
+            int(value.replace(",", ""))
+        elif kind == "DATE":
+            date.fromisoformat(value)
+        elif kind == "DATETIME":
+            datetime.fromisoformat(value)
+        elif kind == "BOOL":
+            return value.lower() in {"true", "false"}
+    except ValueError:
+        return False
+    return True
+
+
+def _check_experiments(ids: list[int], findings: list[dict]) -> None:
+    if not ids:
+        return
+    experiments = {e.pk: e for e in Experiment.objects.filter(pk__in=ids).select_related("mouse", "procedure",
+                                                                                            "centre")}
+    required: dict[int, list[Parameter]] = defaultdict(list)
+    for parameter in Parameter.objects.filter(procedure__in={e.procedure_id for e in experiments.values()},
+                                              required=True, derived=False):
+        required[parameter.procedure_id].append(parameter)
+    present: dict[int, set[int]] = defaultdict(set)
+    values = ParameterValue.objects.filter(experiment_id__in=ids).select_related("parameter")
+    for row in values.iterator(chunk_size=5000):
+        present[row.experiment_id].add(row.parameter_id)
+        if row.status_code:
+            continue
+        experiment = experiments[row.experiment_id]
+        parameter = row.parameter
+        if not row.value:
+            findings.append(_finding(experiment, f"{parameter.key} has neither a value nor a status code."))
+        elif not _casts(row.value, parameter.value_type):
+            findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not a valid "
+                                                 f"{parameter.value_type or 'value'}."))
+        elif parameter.options and row.value not in parameter.options:
+            findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not one of its IMPReSS "
+                                                 "options."))
+    for pk, experiment in sorted(experiments.items()):
+        missing = [p.key for p in required[experiment.procedure_id] if p.pk not in present[pk]]
+        if missing:
+            findings.append(_finding(experiment, f"Required parameters missing: {', '.join(missing)}."))
+        if not experiment.mouse.zygosity:
+            findings.append(_finding(experiment, f"Specimen {experiment.mouse.specimen_id} has no zygosity yet, so "
+                                                 "it cannot be sent before its experiment."))
+
+
+def _check_duplicates(centre: Centre, ids: list[int], findings: list[dict]) -> None:
+    """Two experiments of one procedure on one mouse need distinct sequenceIDs (§3.2), or the DCC keeps one."""
+    repeated = (
+        selectors.exportable_experiment_list(centre=centre)
+        .values("mouse_id", "procedure_id", "sequence_id").annotate(n=Count("pk")).filter(n__gt=1)
+    )
+    keys = {(r["mouse_id"], r["procedure_id"], r["sequence_id"]) for r in repeated}
+    if not keys:
+        return
+    for experiment in Experiment.objects.filter(pk__in=ids).select_related("mouse", "procedure", "centre"):
+        if (experiment.mouse_id, experiment.procedure_id, experiment.sequence_id) in keys:
+            findings.append(_finding(experiment, f"{experiment.procedure.key} is recorded more than once for "
+                                                 f"{experiment.mouse.specimen_id} with the same sequence ID "
+                                                 f"({experiment.sequence_id or 'none'})."))
+
+
+def _check_specimens(ids: list[int], findings: list[dict]) -> None:
+    from colonies.models import Mouse
+
+    for mouse in Mouse.objects.filter(pk__in=ids).select_related("strain", "colony"):
+        if mouse.is_baseline and not mouse.strain.mgi_id:
+            findings.append(_finding(mouse, f"Baseline {mouse.specimen_id}: strain {mouse.strain} has no MGI id."))
+        if not mouse.is_baseline and mouse.colony_id is None:
+            findings.append(_finding(mouse, f"Mutant {mouse.specimen_id} belongs to no colony (colonyID)."))
+
+
+def _check_not_performed(ids: list[int], findings: list[dict]) -> None:
+    for test in ScheduledTest.objects.filter(pk__in=ids).select_related("mouse", "procedure"):
+        if not test.status_code.startswith("IMPC_PSC_"):
+            findings.append(_finding(test, "Not performed without an IMPC_PSC_* procedure status code."))
+        if not test.mouse.zygosity:
+            findings.append(_finding(test, f"Specimen {test.mouse.specimen_id} has no zygosity yet."))
+
+
+def preflight(*, centre: Centre, plan: Plan) -> list[dict[str, str]]:
+    """Return the findings ({message, where, url}) on the records `plan` would send; empty when all is well."""
+    findings: list[dict[str, str]] = []
+    _check_specimens(plan.ids(Kind.SPECIMEN), findings)
+    experiment_ids = plan.ids(Kind.EXPERIMENT)
+    _check_experiments(experiment_ids, findings)
+    _check_duplicates(centre, experiment_ids, findings)
+    _check_not_performed(plan.ids(Kind.NOT_PERFORMED), findings)
+    return findings
+
+
+__all__ = ["preflight"]
