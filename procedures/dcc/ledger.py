@@ -56,10 +56,16 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: Submissions whose records count as sent: delivered, or validated (their ledger rows are committed and the
+#: delivery will finish, resumed by `requeue_stale` if a worker dies). A second export planned meanwhile must not
+#: send the same records again.
+SENT_STATUSES = (Submission.Status.VALIDATED, Submission.Status.DELIVERED)
+
+
 def last_delivered_hashes(*, centre: Centre) -> dict[tuple[str, int], str]:
-    """(kind, object id) → hash of the record in its latest delivered submission (DISTINCT ON, one query)."""
+    """(kind, object id) → hash of the record in its latest sent submission (DISTINCT ON, one query)."""
     rows = (
-        SubmissionRecord.objects.filter(centre=centre, submission__status=Submission.Status.DELIVERED)
+        SubmissionRecord.objects.filter(centre=centre, submission__status__in=SENT_STATUSES)
         .order_by("kind", "object_id", "-submission_id")
         .distinct("kind", "object_id")
         .values_list("kind", "object_id", "sha256")

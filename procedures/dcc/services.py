@@ -166,7 +166,33 @@ _FILE_ORDER = [(Folder.ADD, Kind.SPECIMEN), (Folder.EDIT, Kind.SPECIMEN),
                (Folder.ADD, Kind.EXPERIMENT), (Folder.EDIT, Kind.EXPERIMENT)]
 
 
+#: First key of the PostgreSQL advisory lock that serialises the builds of one centre (the second is the centre id).
+_BUILD_LOCK = 6_0001
+
+
+@contextmanager
+def _one_build_per_centre(centre: Centre) -> Iterator[None]:
+    """Hold a session-level advisory lock on the centre while one export plans and commits its ledger rows.
+
+    Two exports started together would otherwise plan the same new records and both send them. The second waits
+    here, then plans against the first's committed ledger rows. A worker that dies drops its connection, and
+    PostgreSQL releases the lock with it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_BUILD_LOCK, centre.pk])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_BUILD_LOCK, centre.pk])
+
+
 def _build_and_validate(submission: Submission, work_dir: Path) -> Submission:
+    with _one_build_per_centre(submission.centre):
+        return _build_and_validate_locked(submission, work_dir)
+
+
+def _build_and_validate_locked(submission: Submission, work_dir: Path) -> Submission:
     """Plan (ledger), pre-flight, write the XML files, validate them against the XSD, and move to VALIDATED with
     the ledger rows — or to NOTHING when there is nothing new, or FAILED with the findings/errors.
 

@@ -270,3 +270,23 @@ def test_a_different_file_under_the_same_name_is_never_overwritten(centre, wrang
     assert submission.status == Status.FAILED
     assert "already exists with other content" in submission.errors[0]
     assert clash.read_bytes() == b"someone else's zip"
+
+
+def test_an_export_planned_while_another_is_not_yet_delivered_does_not_send_its_records(centre, wrangler, mutant,
+                                                                                       record_weight, tmp_path):
+    """Two exports at once: the first is validated (ledger committed) but not delivered when the second plans; the
+    second sends nothing, and the first, resumed, delivers every record exactly once."""
+    from procedures.dcc.services import _build_and_validate
+
+    record_weight(mutant)
+    first = submission_create(centre=centre, actor=wrangler, out_dir=tmp_path)
+    Submission.objects.filter(pk=first.pk).update(status=Status.BUILDING)  # as a worker's claim leaves it
+    first.refresh_from_db()
+    first = _build_and_validate(first, work_dir_for(first))
+    assert first.status == Status.VALIDATED
+    second = export(centre, wrangler, tmp_path)
+    assert second.status == Status.NOTHING and not second.files.exists()
+    first = submission_build(submission_id=first.pk, resume=True)
+    assert first.status == Status.DELIVERED
+    assert SubmissionRecord.objects.filter(submission__status=Status.DELIVERED).count() == \
+        SubmissionRecord.objects.count()
