@@ -73,7 +73,8 @@ def build(user, params: dict | None = None) -> Report:
                 .order_by("-count", "reason"))
     failed = Table("failures", "Failures by reason", ["Reason", "Failed submissions", "Last failure", "Submissions"])
     for r in failures:
-        failed.add([r["reason"] or "(no reason recorded)", r["count"], r["last"], r["ids"]])
+        failed.add([r["reason"] or "(no reason recorded)", r["count"], r["last"],
+                    ", ".join(f"#{pk}" for pk in r["ids"].split(", "))])
     totals["failures"] = sum(row[1] for row in failed.rows)
 
     chart = charts.bars("Experiments submitted and pending per procedure", "dcc",
