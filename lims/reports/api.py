@@ -11,7 +11,7 @@ from lims.reports.registry import REPORTS, build_report
 class ReportApi(APIView):
     """A report of the user's centre; `start`, `end`, `colony`, `parameter` as on the page."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = (IsAuthenticated,)
 
     def get(self, request, name: str):
         if name not in REPORTS:
@@ -20,7 +20,7 @@ class ReportApi(APIView):
 
 
 class ReportIndexApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = (IsAuthenticated,)
 
     def get(self, request):
         return Response([{"name": name, "title": title, "description": about}

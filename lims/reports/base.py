@@ -58,7 +58,12 @@ class Report:
     tables: list[Table]
     charts: list[str] = field(default_factory=list)  # inline SVG markup (lims.reports.charts)
     params: dict = field(default_factory=dict)  # the filters it was built with (shown, echoed in JSON)
-    summary: dict = field(default_factory=dict)  # headline figures
+    summary: dict = field(default_factory=dict)  # headline figures (JSON keys)
+    labels: dict = field(default_factory=dict)  # summary key → label shown on the page (keys without one are hidden)
+
+    @property
+    def headlines(self) -> list[tuple[str, object]]:
+        return [(label, self.summary[key]) for key, label in self.labels.items() if key in self.summary]
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)

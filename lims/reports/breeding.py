@@ -59,7 +59,7 @@ def build(user, params: dict | None = None) -> Report:
     today = timezone.localdate()
     gestation = _setting(user, "gestation_min_days")
     wean_target = _setting(user, "wean_target_days")
-    d = lambda value: Value(value, output_field=DateField())  # noqa: E731
+    d = lambda value: Value(value, output_field=DateField())
 
     matings = scope_for_user(Mating.objects.filter(voided_at__isnull=True), user)
     has_litter = Litter.objects.filter(mating=OuterRef("pk"), voided_at__isnull=True)
@@ -140,7 +140,9 @@ def build(user, params: dict | None = None) -> Report:
                "weanings_due": totals["wean_due"], "mice": on_day.total.mice, "cages": on_day.total.cages,
                "cage_days": days.total.cage_days}
     return Report(name="breeding", title="Breeding", tables=[table, weeks, census_table, days_table], charts=[chart],
-                  params={"start": start, "end": end}, summary=summary)
+                  params={"start": start, "end": end}, summary=summary, labels={
+                      "active_matings": "Active matings", "litters_due": "Litters due", "weanings_due": "Weanings due",
+                      "mice": f"Mice on {end}", "cages": f"Open cages on {end}", "cage_days": "Cage-days"})
 
 
 __all__ = ["build", "period"]

@@ -97,7 +97,7 @@ def heatmap(title: str, rows: list[str], columns: list[str], values: list[list[f
     if not rows or not columns:
         return _empty("heatmap", title)
     cell, left, top = 34, 150, 110
-    width, height = left + cell * len(columns) + 10, top + cell * len(rows) + 10
+    width, height = left + cell * len(columns) + 100, top + cell * len(rows) + 10  # room for the slanted labels
     body = []
     for j, column in enumerate(columns):
         x = left + j * cell + cell / 2
@@ -159,9 +159,9 @@ def dotplot(title: str, points: list[dict], *, low: float | None = None, high: f
     for value in (v0 + pad, v1 - pad):
         body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>', left - 4,
                                 f"{py(value) + 3:.1f}", _num(value)))
-    for day in (d0, d1):
-        body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
-                                f"{px(day):.1f}", height - bottom + 14, dt.date.fromordinal(day).isoformat()))
+    for day, anchor in ((d0, "start"), (d1, "end")):
+        body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="{}">{}</text>',
+                                f"{px(day):.1f}", height - bottom + 14, anchor, dt.date.fromordinal(day).isoformat()))
     for bound in (low, high):
         if bound is not None:
             body.append(format_html('<line class="chart__limit" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#cb4335" '

@@ -81,7 +81,9 @@ def build(user, params: dict | None = None) -> Report:
                         [row[0].rsplit(" (", 1)[-1].rstrip(")") for row in table.rows],
                         [("Submitted", [row[2] for row in table.rows]), ("Pending", [row[3] for row in table.rows])])
     return Report(name="dcc", title="DCC", tables=[table, delivered, failed], charts=[chart],
-                  params={"today": timezone.localdate()}, summary=totals)
+                  params={"today": timezone.localdate()}, summary=totals, labels={
+                      "exportable": "Exportable experiments", "submitted": "Submitted", "pending": "Pending",
+                      "failures": "Failed submissions"})
 
 
 __all__ = ["build", "exportable"]

@@ -104,7 +104,9 @@ def build(user, params: dict | None = None) -> Report:
     heatmap = charts.heatmap("Completeness of the mandatory procedures per colony",
                              [row[0] for row in completeness.rows], columns, [row[1:] for row in completeness.rows])
     return Report(name="phenotyping", title="Phenotyping", tables=[table, completeness, throughput],
-                  charts=[heatmap, bars], params={"start": start, "end": end, "today": today}, summary=totals)
+                  charts=[heatmap, bars], params={"start": start, "end": end, "today": today}, summary=totals, labels={
+                      "scheduled": "Scheduled", "done": "Done", "missed": "Missed", "not_performed": "Not performed",
+                      "overdue": "Overdue"})
 
 
 __all__ = ["build"]

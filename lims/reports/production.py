@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from colonies.models import AlleleModification, MicroInjection, PhenotypingAttempt, Plan, StatusStamp
-from colonies.reports import LINE_CONSORTIUM, production_summary
+from colonies.reports import production_summary
 from lims.reports import charts
 from lims.reports.base import Report, Table, ratio
 from lims.scoping import scope_for_user
@@ -202,7 +202,8 @@ def build(user, params: dict | None = None) -> Report:
                            [("Plans", totals["plans"], reverse("colonies:plan_list"))]
                            + [(label, totals[key], "") for key, label, *_ in STAGES])
     return Report(name="production", title="Production", tables=[status, by_month, efficiency, languishing],
-                  charts=[funnel], params={"today": today}, summary=totals)
+                  charts=[funnel], params={"today": today}, summary=totals,
+                  labels={"plans": "Genes with a plan", **{key: label for key, label, *_ in STAGES}})
 
 
 __all__ = ["STAGES", "build", "filter_idle", "filter_reached", "last_activity", "months_ago"]

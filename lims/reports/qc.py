@@ -9,7 +9,7 @@ Only numeric values count: status codes and text are left out.
 """
 from __future__ import annotations
 
-from django.db.models import Avg, Count, FloatField, Max, Min, Q, StdDev
+from django.db.models import Avg, Count, FloatField, Max, Min, StdDev
 from django.db.models.functions import Cast
 from django.urls import reverse
 

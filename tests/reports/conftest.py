@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from colonies.models import AlleleModification, Colony, MicroInjection, Mouse, PhenotypingAttempt, StatusStamp
+from colonies.models import AlleleModification, MicroInjection, Mouse, PhenotypingAttempt, StatusStamp
 from procedures.dcc.models import Submission
 from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest
 from tests.factories import (
@@ -63,7 +63,7 @@ def build_centre(centre, *, prefix: str, today: dt.date):
     bash = ConsortiumFactory(name="BaSH")
     dtcc = ConsortiumFactory(name="DTCC", funding="KOMP2")
     g = {name: GeneFactory(symbol=f"{prefix}{name}") for name in ("Alpha", "Beta", "Gamma", "Delta", "Eps")}
-    d = lambda days: today - dt.timedelta(days=days)  # noqa: E731
+    d = lambda days: today - dt.timedelta(days=days)
     # Alpha: two attempts, both genotype confirmed, injected long ago (efficiency 2/2 for their cell).
     a1 = _attempt(centre, g["Alpha"], bash, MI.GENOTYPE_CONFIRMED, d(400),
                   [(MI.IN_PROGRESS, d(400)), (MI.CHIMERAS_OBTAINED, d(330)), (MI.GENOTYPE_CONFIRMED, d(300))],
