@@ -1,6 +1,8 @@
 """`GET /api/v1/reports/<name>/`: a report's tables as JSON (the figures of the page and the spreadsheets)."""
 from django.http import Http404
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +15,7 @@ class ReportApi(APIView):
 
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, name: str):
         if name not in REPORTS:
             raise Http404(f"No report {name!r}.")
@@ -22,6 +25,7 @@ class ReportApi(APIView):
 class ReportIndexApi(APIView):
     permission_classes = (IsAuthenticated,)
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_reports_list")
     def get(self, request):
         return Response([{"name": name, "title": title, "description": about}
                          for name, (_, title, about) in REPORTS.items()])

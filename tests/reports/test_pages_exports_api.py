@@ -169,3 +169,22 @@ def test_the_list_page_accepts_the_report_filters(client, generated, manager):
     response = client.get(reverse("colonies:microinjection_list"), {"idle": "12-"})
     assert response.status_code == 200
     assert "H-G1" in response.content.decode() and "H-B1" not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_query_count_does_not_grow_with_the_data(client, generated, manager, centre, name):
+    """GIVEN a second batch of lines, mice and tests at Harwell, THEN the page costs the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tests.reports.conftest import build_centre
+
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse(f"reports:{name}"))
+    build_centre(centre, prefix="K", today=timezone.localdate())
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(reverse(f"reports:{name}"))
+    assert response.status_code == 200
+    assert len(after) == len(before)
