@@ -1,5 +1,7 @@
 """FilterSets shared by the HTML lists and the API."""
 import django_filters as df
+from django.db.models import Q
+from django.utils import timezone
 
 from colonies.filters import SearchFilterSet
 from procedures.models import Experiment, LineExperiment, ScheduledTest
@@ -13,10 +15,18 @@ class ScheduledTestFilterSet(SearchFilterSet):
     # Rooms and cages do not exist yet; `cage` and `room` filters come with them.
     due_after = df.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
     due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
+    overdue = df.BooleanFilter(method="filter_overdue", label="Overdue (open, window closed)")
 
     class Meta:
         model = ScheduledTest
         fields = ["procedure", "status", "colony", "mouse"]
+
+    def filter_overdue(self, queryset, name, value):
+        """Scheduled or missed tests whose window closed before today (the phenotyping report's "overdue")."""
+        if value is None:
+            return queryset
+        condition = Q(status__in=list(ScheduledTest.OPEN), window_end__lt=timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 class ExperimentFilterSet(SearchFilterSet):

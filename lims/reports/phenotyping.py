@@ -69,8 +69,8 @@ def build(user, params: dict | None = None) -> Report:
         for status in ("scheduled", "done", "missed", "not_performed"):
             links.append(_url("procedures:scheduledtest_list", colony=colony_filter, procedure=key, status=status)
                          if r[status] and colony_filter else "")
-        links += [_url("procedures:scheduledtest_list", colony=colony_filter, procedure=key,
-                       due_before=today.isoformat()) if r["overdue"] and colony_filter else "", ""]
+        links += [_url("procedures:scheduledtest_list", colony=colony_filter, procedure=key, overdue="true")
+                  if r["overdue"] and colony_filter else "", ""]
         table.add(values, links)
         for k in totals:
             totals[k] += r[k]

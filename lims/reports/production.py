@@ -200,7 +200,8 @@ def build(user, params: dict | None = None) -> Report:
 
     funnel = charts.funnel("Production funnel: distinct genes at each status",
                            [("Plans", totals["plans"], reverse("colonies:plan_list"))]
-                           + [(label, totals[key], "") for key, label, *_ in STAGES])
+                           + [(label, totals[key], _url(url_name, status=code))
+                              for key, label, _, code, url_name in STAGES])
     return Report(name="production", title="Production", tables=[status, by_month, efficiency, languishing],
                   charts=[funnel], params={"today": today}, summary=totals,
                   labels={"plans": "Genes with a plan", **{key: label for key, label, *_ in STAGES}})

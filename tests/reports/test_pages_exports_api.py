@@ -188,3 +188,27 @@ def test_query_count_does_not_grow_with_the_data(client, generated, manager, cen
         response = client.get(reverse(f"reports:{name}"))
     assert response.status_code == 200
     assert len(after) == len(before)
+
+
+def test_every_phenotyping_figure_links_to_its_tests_or_experiments(generated, manager):
+    from procedures.filters import ExperimentFilterSet, ScheduledTestFilterSet
+    from procedures.models import Experiment, ScheduledTest
+
+    lists = {"scheduledtest_list": (ScheduledTest, ScheduledTestFilterSet),
+             "experiment_list": (Experiment, ExperimentFilterSet)}
+    report = _built("phenotyping", manager)
+    checked = 0
+    for table in report.tables:
+        for row, links in zip(table.rows, table.links, strict=True):
+            for value, url in zip(row, links, strict=True):
+                if not url:
+                    continue
+                parts = urlsplit(url)
+                model, filterset = lists[resolve(parts.path).url_name]
+                data = QueryDict(parts.query)
+                queryset = scope_for_user(model.objects.all(), manager)
+                if model is Experiment:
+                    queryset = queryset.filter(voided_at__isnull=True)
+                assert filterset(data=data, queryset=queryset).qs.count() == value, url
+                checked += 1
+    assert checked >= 8
