@@ -18,6 +18,13 @@ from colonies.models import (
 from lims.models import Gene
 
 
+def _reports_production():
+    """The production report's line filters (`reached`, `idle`), imported late: the report imports colonies."""
+    from lims.reports import production
+
+    return production
+
+
 class SearchFilterSet(df.FilterSet):
     """Adds `q`, a free-text search over `search_fields`, and `centre` (an ILAR code; superusers see every centre,
     everyone else only their own, so for them it narrows nothing)."""
@@ -69,10 +76,18 @@ class MicroInjectionFilterSet(SearchFilterSet):
     consortium = df.CharFilter(field_name="plan__consortium__name", lookup_expr="iexact")
     mi_date_after = df.DateFilter(field_name="mi_date", lookup_expr="gte", label="MI date from")
     mi_date_before = df.DateFilter(field_name="mi_date", lookup_expr="lte", label="MI date to")
+    reached = df.CharFilter(method="filter_reached", label="Reached status in month (status:YYYY-MM)")
+    idle = df.CharFilter(method="filter_idle", label="Months since the last status (from-to)")
 
     class Meta:
         model = MicroInjection
         fields = ["gene", "consortium", "kind", "status", "is_active"]
+
+    def filter_reached(self, queryset, name, value):
+        return _reports_production().filter_reached(queryset, value)
+
+    def filter_idle(self, queryset, name, value):
+        return _reports_production().filter_idle(queryset, value)
 
 
 class ColonyFilterSet(SearchFilterSet):
@@ -160,6 +175,10 @@ class LitterFilterSet(SearchFilterSet):
 
 class AlleleModificationFilterSet(SearchFilterSet):
     search_fields = ("external_ref", "parent_colony__name", "parent_colony__gene__symbol")
+    reached = df.CharFilter(method="filter_reached", label="Reached status in month (status:YYYY-MM)")
+
+    def filter_reached(self, queryset, name, value):
+        return _reports_production().filter_reached(queryset, value)
     gene = df.CharFilter(field_name="parent_colony__gene__symbol", lookup_expr="iexact")
     parent_colony = df.CharFilter(field_name="parent_colony__name", lookup_expr="iexact")
     created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
@@ -172,6 +191,10 @@ class AlleleModificationFilterSet(SearchFilterSet):
 
 class PhenotypingAttemptFilterSet(SearchFilterSet):
     search_fields = ("colony_name", "parent_colony__name", "parent_colony__gene__symbol")
+    reached = df.CharFilter(method="filter_reached", label="Reached status in month (status:YYYY-MM)")
+
+    def filter_reached(self, queryset, name, value):
+        return _reports_production().filter_reached(queryset, value)
     gene = df.CharFilter(field_name="parent_colony__gene__symbol", lookup_expr="iexact")
     parent_colony = df.CharFilter(field_name="parent_colony__name", lookup_expr="iexact")
     created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")

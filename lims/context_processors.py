@@ -15,6 +15,9 @@ NAVIGATION = [
     ("Phenotyping", [("Worklist", "procedures:worklist"), ("Scheduled tests", "procedures:scheduledtest_list"),
                      ("Experiments", "procedures:experiment_list")]),
     ("DCC", [("Export", "dcc:overview"), ("Submissions", "dcc:submission_list")]),
+    ("Reports", [("Production report", "reports:production"),
+                 ("Breeding report", "reports:breeding"), ("Phenotyping report", "reports:phenotyping"),
+                 ("DCC report", "reports:dcc"), ("Phenotype QC", "reports:qc")]),
 ]
 
 

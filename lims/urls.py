@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("colonies.api.urls")),
     path("", include("procedures.api.urls")),
     path("", include("procedures.dcc.api_urls")),
+    path("", include("lims.reports.api")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("production/", include("colonies.import_urls")),
     path("phenotyping/", include("procedures.urls")),
     path("dcc/", include("procedures.dcc.urls")),
+    path("reports/", include("lims.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,5 +1,7 @@
 """FilterSets shared by the HTML lists and the API."""
 import django_filters as df
+from django.db.models import Q
+from django.utils import timezone
 
 from colonies.filters import SearchFilterSet
 from colonies.models import Room
@@ -24,6 +26,7 @@ class ScheduledTestFilterSet(SearchFilterSet):
     room = df.ModelChoiceFilter(queryset=_rooms, method="in_room", label="Room")
     due_after = df.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
     due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
+    overdue = df.BooleanFilter(method="filter_overdue", label="Overdue (open, window closed)")
 
     class Meta:
         model = ScheduledTest
@@ -36,6 +39,13 @@ class ScheduledTestFilterSet(SearchFilterSet):
 
     def in_room(self, queryset, name, value):
         return queryset.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=value)
+
+    def filter_overdue(self, queryset, name, value):
+        """Scheduled or missed tests whose window closed before today (the phenotyping report's "overdue")."""
+        if value is None:
+            return queryset
+        condition = Q(status__in=list(ScheduledTest.OPEN), window_end__lt=timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
 class ExperimentFilterSet(SearchFilterSet):

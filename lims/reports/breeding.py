@@ -1,0 +1,148 @@
+"""Breeding report: active matings, litters and weanings due, productivity per female, census and cage-days.
+
+Definitions (checkable by hand):
+- *active mating*: not voided, not ended;
+- *litter due*: an active mating set up at least the centre's `gestation_min_days` ago that has no litter yet;
+- *weaning due*: a live, unweaned litter whose wean target (`born_on + wean_target_days`) falls within the next
+  seven days or has passed;
+- *productivity* over the period [start, end]: litters born and pups weaned (the `alive_count` of litters weaned in
+  the period) per female-month, a female-month being 30.44 days of a female in a mating (`joined_on` to `left_on`,
+  or the mating's end, clipped to the period, both ends included);
+- census and cage-days are `colonies.census` (the census on `end`, cage-days over the period).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least, TruncWeek
+from django.urls import reverse
+from django.utils import timezone
+
+from colonies.census import cage_days, census
+from colonies.models import ColonySettings, Litter, Mating, MatingFemale
+from lims.reports import charts
+from lims.reports.base import Report, Table, ratio
+from lims.scoping import scope_for_user
+
+NO_COLONY = "No colony"
+DAYS_PER_MONTH = 30.44
+DUE_AHEAD_DAYS = 7
+
+
+def _setting(user, name: str) -> int:
+    """The centre's colony setting (the model default when the centre has not saved its settings)."""
+    found = ColonySettings.objects.filter(centre_id=getattr(user, "centre_id", None)).values_list(name, flat=True)
+    return next(iter(found), None) or ColonySettings._meta.get_field(name).default
+
+
+def period(params: dict | None, *, days: int = 90) -> tuple[dt.date, dt.date]:
+    """`start`/`end` from the query (ISO dates); by default the last `days` days up to today."""
+    params = params or {}
+    today = timezone.localdate()
+    try:
+        end = dt.date.fromisoformat(params.get("end") or today.isoformat())
+        start = dt.date.fromisoformat(params.get("start") or (end - dt.timedelta(days=days - 1)).isoformat())
+    except ValueError:
+        end, start = today, today - dt.timedelta(days=days - 1)
+    return (start, end) if start <= end else (end, start)
+
+
+def _url(name: str, **query) -> str:
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+def build(user, params: dict | None = None) -> Report:
+    """The breeding report of the user's centre. Nine queries (two settings, four groupings, census, cage-days)."""
+    start, end = period(params)
+    today = timezone.localdate()
+    gestation = _setting(user, "gestation_min_days")
+    wean_target = _setting(user, "wean_target_days")
+    d = lambda value: Value(value, output_field=DateField())
+
+    matings = scope_for_user(Mating.objects.filter(voided_at__isnull=True), user)
+    has_litter = Litter.objects.filter(mating=OuterRef("pk"), voided_at__isnull=True)
+    by_mating = (matings.values("colony__name")
+                 .annotate(active=Count("pk", filter=Q(ended_on__isnull=True)),
+                           litter_due=Count("pk", filter=Q(ended_on__isnull=True,
+                                                           set_up_on__lte=today - dt.timedelta(days=gestation))
+                                            & ~Q(Exists(has_litter))))
+                 .order_by())
+    litters = scope_for_user(Litter.objects.filter(voided_at__isnull=True), user)
+    wean_by = today + dt.timedelta(days=DUE_AHEAD_DAYS) - dt.timedelta(days=wean_target)
+    by_litter = (litters.values("mating__colony__name")
+                 .annotate(wean_due=Count("pk", filter=Q(weaned_on__isnull=True, alive_count__gt=0,
+                                                         born_on__lte=wean_by)),
+                           born=Count("pk", filter=Q(born_on__range=(start, end))),
+                           weaned_pups=Coalesce(Sum("alive_count", filter=Q(weaned_on__range=(start, end))), 0))
+                 .order_by())
+    females = MatingFemale.objects.filter(mating__in=matings)
+    first = Greatest("joined_on", d(start))
+    last = Least(Coalesce("left_on", "mating__ended_on", d(end)), d(end))
+    by_female = (females.filter(joined_on__lte=end).annotate(first=first, last=last).filter(last__gte=F("first"))
+                 .values("mating__colony__name")
+                 .annotate(span=Sum(F("last") - F("first")), n=Count("pk")).order_by())
+
+    rows: dict[str, dict] = {}
+    for record in by_mating:
+        rows.setdefault(record["colony__name"] or NO_COLONY, {}).update(active=record["active"],
+                                                                      litter_due=record["litter_due"])
+    for record in by_litter:
+        rows.setdefault(record["mating__colony__name"] or NO_COLONY, {}).update(
+            wean_due=record["wean_due"], born=record["born"], weaned_pups=record["weaned_pups"])
+    for record in by_female:
+        days = (record["span"].days if record["span"] is not None else 0) + record["n"]
+        rows.setdefault(record["mating__colony__name"] or NO_COLONY, {})["female_days"] = days
+
+    table = Table("matings", "Matings and litters", [
+        "Colony", "Active matings", "Litters due", "Weanings due", "Litters born", "Pups weaned", "Female-months",
+        "Litters per female per month", "Pups weaned per female per month"],
+        note=f"Litters and weanings due as of {today}; productivity from {start} to {end}.")
+    totals = dict.fromkeys(["active", "litter_due", "wean_due", "born", "weaned_pups", "female_days"], 0)
+    for colony in sorted(rows, key=lambda c: (c == NO_COLONY, c.casefold())):
+        r = {key: rows[colony].get(key, 0) for key in totals}
+        for key in totals:
+            totals[key] += r[key]
+        months = round(r["female_days"] / DAYS_PER_MONTH, 2)
+        named = colony != NO_COLONY
+        table.add(
+            [colony, r["active"], r["litter_due"], r["wean_due"], r["born"], r["weaned_pups"], months,
+             ratio(r["born"], months), ratio(r["weaned_pups"], months)],
+            ["", _url("colonies:mating_list", colony=colony, is_active="true") if named and r["active"] else "",
+             "", _url("colonies:litter_list", colony=colony, is_weaned="false", born_before=wean_by.isoformat())
+             if named and r["wean_due"] else "",
+             _url("colonies:litter_list", colony=colony, born_after=start.isoformat(), born_before=end.isoformat())
+             if named and r["born"] else "", "", "", "", ""])
+    months = round(totals["female_days"] / DAYS_PER_MONTH, 2)
+    table.add(["All colonies", totals["active"], totals["litter_due"], totals["wean_due"], totals["born"],
+               totals["weaned_pups"], months, ratio(totals["born"], months), ratio(totals["weaned_pups"], months)])
+
+    weekly = (litters.filter(born_on__range=(start, end)).annotate(week=TruncWeek("born_on"))
+              .values("week").annotate(n=Count("pk"), pups=Coalesce(Sum("alive_count"), 0)).order_by("week"))
+    weeks = Table("litters_by_week", "Litters born per week", ["Week", "Litters", "Pups alive at birth"])
+    for record in weekly:
+        week = record["week"].date() if isinstance(record["week"], dt.datetime) else record["week"]
+        weeks.add([week, record["n"], record["pups"]])
+
+    on_day = census(user, day=end)
+    census_table = Table("census", f"Census on {end}", on_day.export_headers())
+    for row in on_day.export_rows():
+        census_table.add(list(row))
+    days = cage_days(user, start=start, end=end)
+    days_table = Table("cage_days", "Cage-days", days.export_headers())
+    for row in days.export_rows():
+        days_table.add(list(row))
+
+    chart = charts.bars("Litters born per week", "throughput", [f"{r[0]:%d %b}" for r in weeks.rows],
+                        [("Litters", [r[1] for r in weeks.rows])])
+    summary = {"active_matings": totals["active"], "litters_due": totals["litter_due"],
+               "weanings_due": totals["wean_due"], "mice": on_day.total.mice, "cages": on_day.total.cages,
+               "cage_days": days.total.cage_days}
+    return Report(name="breeding", title="Breeding", tables=[table, weeks, census_table, days_table], charts=[chart],
+                  params={"start": start, "end": end}, summary=summary, labels={
+                      "active_matings": "Active matings", "litters_due": "Litters due", "weanings_due": "Weanings due",
+                      "mice": f"Mice on {end}", "cages": f"Open cages on {end}", "cage_days": "Cage-days"})
+
+
+__all__ = ["build", "period"]

@@ -1,0 +1,89 @@
+"""DCC report: experiments submitted and pending per procedure, the last delivery, failures and their reasons.
+
+Kept simple on purpose, so that it survives a per-experiment ledger being added to `procedures.dcc` later: a
+submission exports every exportable experiment of its centre (`procedures.dcc.selectors`), so an exportable
+experiment counts as *submitted* when it was recorded before the start of its centre's latest delivered submission
+and has not been changed since (`needs_resubmission` is false); every other exportable experiment is *pending*.
+Experiments of line- or centre-level procedures, drafts and voided ones are not exportable and not counted.
+"""
+from __future__ import annotations
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import CharField, Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from lims.reports import charts
+from lims.reports.base import Report, Table
+from lims.scoping import scope_for_user
+from procedures.dcc.models import Submission
+from procedures.models import Experiment, Procedure
+
+Status = Submission.Status
+
+
+def exportable(user):
+    """The experiments of the user's centre that a submission exports (as `exportable_experiment_list`)."""
+    return scope_for_user(Experiment.objects.filter(
+        voided_at__isnull=True, mouse__voided_at__isnull=True, mouse__centre=F("centre"),
+        status=Experiment.Status.SUBMITTED, procedure__level=Procedure.Level.MOUSE), user)
+
+
+def submitted_q() -> Q:
+    return Q(delivered_from__isnull=False, created_at__lte=F("delivered_from"), needs_resubmission=False)
+
+
+def build(user, params: dict | None = None) -> Report:
+    """The DCC report of the user's centre. Four queries."""
+    latest = (Submission.objects.filter(centre=OuterRef("centre"), status=Status.DELIVERED)
+              .order_by("-started_at").values("started_at")[:1])
+    per_procedure = (exportable(user).annotate(delivered_from=Subquery(latest))
+                     .values("procedure__key", "procedure__name")
+                     .annotate(total=Count("pk"), submitted=Count("pk", filter=submitted_q()),
+                               pending=Count("pk", filter=~submitted_q()))
+                     .order_by("procedure__key"))
+    table = Table("procedures", "Experiments per procedure", ["Procedure", "Exportable", "Submitted", "Pending"],
+                  note="Submitted: recorded before the latest delivered submission started, unchanged since.")
+    totals = {"exportable": 0, "submitted": 0, "pending": 0}
+    for r in per_procedure:
+        table.add([f"{r['procedure__name']} ({r['procedure__key']})", r["total"], r["submitted"], r["pending"]])
+        totals["exportable"] += r["total"]
+        totals["submitted"] += r["submitted"]
+        totals["pending"] += r["pending"]
+
+    submissions = scope_for_user(Submission.objects.all(), user)
+    deliveries = (submissions.filter(status=Status.DELIVERED).values("centre__code")
+                  .annotate(last=Max("finished_at"), count=Count("pk")).order_by("centre__code"))
+    last_delivery = (submissions.filter(status=Status.DELIVERED).order_by("-finished_at")
+                     .values("pk", "centre__code", "finished_at", "specimen_count", "experiment_count")
+                     .annotate(files=Count("files"))[:1])
+    delivered = Table("deliveries", "Deliveries", ["Centre", "Delivered submissions", "Last delivery",
+                                                   "Specimens in the last", "Experiments in the last",
+                                                   "Files in the last"])
+    last = {r["centre__code"]: r for r in last_delivery}
+    for r in deliveries:
+        one = last.get(r["centre__code"], {})
+        delivered.add([r["centre__code"], r["count"], r["last"], one.get("specimen_count"),
+                       one.get("experiment_count"), one.get("files")])
+
+    failures = (submissions.filter(status=Status.FAILED).annotate(reason=KT("errors__0"))
+                .values("reason").annotate(count=Count("pk"), last=Max("finished_at"),
+                                           ids=StringAgg(Cast("pk", output_field=CharField()), ", ", order_by="-pk"))
+                .order_by("-count", "reason"))
+    failed = Table("failures", "Failures by reason", ["Reason", "Failed submissions", "Last failure", "Submissions"])
+    for r in failures:
+        failed.add([r["reason"] or "(no reason recorded)", r["count"], r["last"],
+                    ", ".join(f"#{pk}" for pk in r["ids"].split(", "))])
+    totals["failures"] = sum(row[1] for row in failed.rows)
+
+    chart = charts.bars("Experiments submitted and pending per procedure", "dcc",
+                        [row[0].rsplit(" (", 1)[-1].rstrip(")") for row in table.rows],
+                        [("Submitted", [row[2] for row in table.rows]), ("Pending", [row[3] for row in table.rows])])
+    return Report(name="dcc", title="DCC", tables=[table, delivered, failed], charts=[chart],
+                  params={"today": timezone.localdate()}, summary=totals, labels={
+                      "exportable": "Exportable experiments", "submitted": "Submitted", "pending": "Pending",
+                      "failures": "Failed submissions"})
+
+
+__all__ = ["build", "exportable"]

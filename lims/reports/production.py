@@ -1,0 +1,210 @@
+"""Production report: distinct genes per consortium × centre at each status, by month, efficiency and languishing.
+
+The status table reuses `colonies.reports.production_summary` (three GROUP BY queries, the page
+`colonies:production_summary` keeps working) and adds the genes with a plan. The monthly table counts StatusStamp
+rows (the date each line first reached a status) with TruncMonth; efficiency and languishing lines are one GROUP BY
+query each over the attempts. Every figure links to the list page of the lines behind it, through the filters of
+`colonies.filters` (`reached=<status>:<YYYY-MM>` and `idle=<from>-<to>` months are defined here).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.db.models import Count, DateField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from colonies.models import AlleleModification, MicroInjection, PhenotypingAttempt, Plan, StatusStamp
+from colonies.reports import production_summary
+from lims.reports import charts
+from lims.reports.base import Report, Table, ratio
+from lims.scoping import scope_for_user
+
+MI, AM, PA = MicroInjection.Status, AlleleModification.Status, PhenotypingAttempt.Status
+
+#: The statuses of the report, in production order: (key, label, model, status, list URL name).
+STAGES = [
+    ("mi_mip", "Micro-injection in progress", MicroInjection, MI.IN_PROGRESS, "colonies:microinjection_list"),
+    ("mi_chr", "Chimeras obtained", MicroInjection, MI.CHIMERAS_OBTAINED, "colonies:microinjection_list"),
+    ("mi_gtc", "Genotype confirmed", MicroInjection, MI.GENOTYPE_CONFIRMED, "colonies:microinjection_list"),
+    ("am_cec", "Cre excision complete", AlleleModification, AM.CRE_COMPLETE, "colonies:allelemodification_list"),
+    ("pa_pds", "Phenotyping started", PhenotypingAttempt, PA.STARTED, "colonies:phenotypingattempt_list"),
+    ("pa_pdc", "Phenotyping complete", PhenotypingAttempt, PA.COMPLETE, "colonies:phenotypingattempt_list"),
+]
+#: Statuses of an attempt still under way (not finished, not aborted): the lines that can languish.
+OPEN_MI = [MI.IN_PROGRESS, MI.CHIMERAS_OBTAINED, MI.FOUNDER_OBTAINED]
+#: Languishing bands, months since the last status (upper bound excluded; None = no upper bound).
+IDLE_BANDS = [(0, 3), (3, 6), (6, 12), (12, None)]
+EFFICIENCY_MONTHS = 6
+
+
+def months_ago(today: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months before `today` (the last day of a shorter month)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    month += 1
+    for day in (today.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def last_activity() -> Coalesce:
+    """The date of an attempt's latest status stamp (its injection date when it has none)."""
+    latest = StatusStamp.objects.filter(microinjection=OuterRef("pk")).order_by("-reached_on").values("reached_on")
+    return Coalesce(Subquery(latest[:1], output_field=DateField()), F("mi_date"))
+
+
+def filter_reached(queryset: QuerySet, value: str) -> QuerySet:
+    """`reached=gtc:2026-01`: the lines that reached status `gtc` in January 2026 (a filter of the list pages)."""
+    status, _, month = value.partition(":")
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return queryset.none()
+    return queryset.filter(stamps__status=status, stamps__reached_on__year=first.year,
+                           stamps__reached_on__month=first.month).distinct()
+
+
+def filter_idle(queryset: QuerySet, value: str, *, today: dt.date | None = None) -> QuerySet:
+    """`idle=6-12`: open attempts whose last status is 6 to 12 months old (`12-` has no upper bound)."""
+    low, _, high = value.partition("-")
+    today = today or timezone.localdate()
+    try:
+        queryset = queryset.filter(status__in=OPEN_MI).annotate(_last=last_activity()).filter(
+            _last__lte=months_ago(today, int(low)))
+        return queryset.filter(_last__gt=months_ago(today, int(high))) if high else queryset
+    except ValueError:
+        return queryset.none()
+
+
+def _url(name: str, **query) -> str:
+    return f"{reverse(name)}?{urlencode({k: v for k, v in query.items() if v is not None})}"
+
+
+def build(user, params: dict | None = None) -> Report:
+    """The production report of the user's centre (every centre for a superuser). Seven queries."""
+    today = timezone.localdate()
+    summary = production_summary(user)  # 3 queries
+    plans = (scope_for_user(Plan.objects.filter(voided_at__isnull=True), user)
+             .values("consortium__name", "centre__name", "centre__code")
+             .annotate(genes=Count("gene", distinct=True)).order_by())
+    plan_genes = {(r["consortium__name"], r["centre__code"]): (r["centre__name"], r["genes"]) for r in plans}
+
+    status_keys = [key for key, *_ in STAGES]
+    status = Table("status", "Genes by status", ["Consortium", "Centre", "Plans", *(label for _, label, *_ in STAGES)],
+                   note="Distinct genes per consortium and centre at each current status.")
+    summary_rows = {(row.consortium, row.centre_code): row for row in summary.rows}
+    keys = sorted(set(summary_rows) | set(plan_genes))
+    totals = dict.fromkeys(["plans", *status_keys], 0)
+    for consortium, code in keys:
+        row = summary_rows.get((consortium, code))
+        figures = {f.column.key: f for f in row.figures} if row else {}
+        centre_name = row.centre if row else plan_genes[(consortium, code)][0]
+        n_plans = plan_genes.get((consortium, code), ("", 0))[1]
+        values, links = [consortium, centre_name, n_plans], ["", "", _url("colonies:plan_list", consortium=consortium,
+                                                                           centre=code) if n_plans else ""]
+        totals["plans"] += n_plans
+        for key in status_keys:
+            figure = figures.get(key)
+            values.append(figure.value if figure else 0)
+            links.append(figure.url if figure else "")
+            totals[key] += figure.value if figure else 0
+        status.add(values, links)
+
+    # By month: distinct genes reaching each status per month, from the stamps (one query).
+    centre_of = Coalesce("microinjection__centre__code", "allele_modification__centre__code",
+                         "phenotyping_attempt__centre__code")
+    centre_name_of = Coalesce("microinjection__centre__name", "allele_modification__centre__name",
+                              "phenotyping_attempt__centre__name")
+    gene_of = Coalesce("microinjection__plan__gene", "allele_modification__parent_colony__gene",
+                       "phenotyping_attempt__parent_colony__gene")
+    consortium_of = Coalesce("microinjection__plan__consortium__name",
+                             "allele_modification__parent_colony__microinjection__plan__consortium__name",
+                             "phenotyping_attempt__parent_colony__microinjection__plan__consortium__name",
+                             "phenotyping_attempt__parent_colony__allele_modification__parent_colony__microinjection"
+                             "__plan__consortium__name")
+    link = {MicroInjection: "microinjection", AlleleModification: "allele_modification",
+            PhenotypingAttempt: "phenotyping_attempt"}
+    stage_q = {key: Q(status=code, **{f"{link[model]}__isnull": False}) for key, _, model, code, _ in STAGES}
+    stamps = StatusStamp.objects.all()
+    if not user.is_superuser:
+        mine = user.centre_id if user.is_authenticated else None
+        stamps = stamps.filter(Q(microinjection__centre_id=mine) | Q(allele_modification__centre_id=mine)
+                               | Q(phenotyping_attempt__centre_id=mine))
+    stamps = stamps.filter(Q(microinjection__voided_at__isnull=True, microinjection__isnull=False)
+                           | Q(allele_modification__voided_at__isnull=True, allele_modification__isnull=False)
+                           | Q(phenotyping_attempt__voided_at__isnull=True, phenotyping_attempt__isnull=False))
+    monthly = (stamps.annotate(month=TruncMonth("reached_on"), s_centre=centre_of, s_centre_name=centre_name_of,
+                               s_gene=gene_of, s_consortium=consortium_of)
+               .values("month", "s_consortium", "s_centre", "s_centre_name")
+               .annotate(**{key: Count("s_gene", distinct=True, filter=q) for key, q in stage_q.items()})
+               .order_by("-month", "s_consortium", "s_centre"))
+    by_month = Table("by_month", "Genes by month", ["Month", "Consortium", "Centre",
+                                                    *(label for _, label, *_ in STAGES)],
+                     note="Distinct genes that first reached each status in the month (from the status dates).")
+    for record in monthly:
+        month = record["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        values = [month.strftime("%Y-%m"), record["s_consortium"] or "", record["s_centre_name"]]
+        links = ["", "", ""]
+        for key, _, model, code, url_name in STAGES:
+            values.append(record[key])
+            links.append(_url(url_name, consortium=record["s_consortium"] if model is MicroInjection else None,
+                              centre=record["s_centre"], reached=f"{code}:{month:%Y-%m}") if record[key] else "")
+        if any(record[key] for key in status_keys):
+            by_month.add(values, links)
+
+    # Efficiency: attempts injected more than six months ago, and the share of them that reached genotype confirmed.
+    cutoff = months_ago(today, EFFICIENCY_MONTHS)
+    attempts = scope_for_user(MicroInjection.objects.filter(voided_at__isnull=True), user)
+    old = (attempts.filter(mi_date__lte=cutoff).values("plan__consortium__name", "centre__name", "centre__code")
+           .annotate(total=Count("pk"), confirmed=Count("pk", filter=Q(status=MI.GENOTYPE_CONFIRMED)))
+           .order_by("plan__consortium__name", "centre__code"))
+    efficiency = Table("efficiency", "Efficiency", ["Consortium", "Centre", "Attempts older than six months",
+                                                    "Genotype confirmed", "Efficiency"],
+                       note=f"Attempts injected on or before {cutoff}; efficiency = confirmed / attempts.")
+    for r in old:
+        base = {"consortium": r["plan__consortium__name"], "centre": r["centre__code"],
+                "mi_date_before": cutoff.isoformat()}
+        efficiency.add([r["plan__consortium__name"], r["centre__name"], r["total"], r["confirmed"],
+                        ratio(r["confirmed"], r["total"])],
+                       ["", "", _url("colonies:microinjection_list", **base),
+                        _url("colonies:microinjection_list", **base, status=MI.GENOTYPE_CONFIRMED)
+                        if r["confirmed"] else "", ""])
+
+    # Languishing: open attempts by months since their last status (one query, the bands as FILTERed counts).
+    bands = {}
+    for low, high in IDLE_BANDS:
+        q = Q(last__lte=months_ago(today, low))
+        if high is not None:
+            q &= Q(last__gt=months_ago(today, high))
+        bands[f"idle_{low}"] = Count("pk", filter=q)
+    idle = (attempts.filter(status__in=OPEN_MI).annotate(last=last_activity())
+            .values("plan__consortium__name", "centre__name", "centre__code").annotate(**bands)
+            .order_by("plan__consortium__name", "centre__code"))
+    band_labels = [f"{low}–{high} months" if high else f"{low}+ months" for low, high in IDLE_BANDS]
+    languishing = Table("languishing", "Languishing attempts", ["Consortium", "Centre", *band_labels],
+                        note="Open micro-injection attempts by months since their last status change.")
+    for r in idle:
+        values, links = [r["plan__consortium__name"], r["centre__name"]], ["", ""]
+        for low, high in IDLE_BANDS:
+            n = r[f"idle_{low}"]
+            values.append(n)
+            links.append(_url("colonies:microinjection_list", consortium=r["plan__consortium__name"],
+                              centre=r["centre__code"], idle=f"{low}-{high or ''}") if n else "")
+        languishing.add(values, links)
+
+    funnel = charts.funnel("Production funnel: distinct genes at each status",
+                           [("Plans", totals["plans"], reverse("colonies:plan_list"))]
+                           + [(label, totals[key], _url(url_name, status=code))
+                              for key, label, _, code, url_name in STAGES])
+    return Report(name="production", title="Production", tables=[status, by_month, efficiency, languishing],
+                  charts=[funnel], params={"today": today}, summary=totals,
+                  labels={"plans": "Genes with a plan", **{key: label for key, label, *_ in STAGES}})
+
+
+__all__ = ["STAGES", "build", "filter_idle", "filter_reached", "last_activity", "months_ago"]
