@@ -67,7 +67,9 @@ class LimsViewSet(
     update_service = None
 
     def perform_create(self, serializer):
-        created = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        fields.pop("version", None)  # optimistic locking applies to updates; a new record starts at version 1
+        created = type(self).create_service(actor=self.request.user, **fields)
         serializer.instance = self._reread(created)
 
     def perform_update(self, serializer):

@@ -14,6 +14,7 @@ from colonies.models import Cage, CagePlacement, Colony, Litter, Mating, MatingF
 from colonies.services import Pup
 from lims.models import User
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
+from lims.versioning import version_field
 from lims.viewsets import LimsViewSet, VoidMixin
 
 
@@ -129,10 +130,11 @@ class MatingSerializer(RecordSerializer):
     responsible = ScopedUserField(slug_field="username", required=False, allow_null=True)
     name = serializers.CharField(required=False, allow_blank=True, help_text="Blank: the next MAT-nnnnn.")
     confirm = serializers.BooleanField(write_only=True, default=False, help_text="Save despite warnings.")
+    version = version_field()
 
     class Meta:
         model = Mating
-        fields = ["id", "centre", "name", "colony", "male", "females", "female_rows", "cage", "set_up_on",
+        fields = ["id", "version", "centre", "name", "colony", "male", "females", "female_rows", "cage", "set_up_on",
                   "male_separated_on", "ended_on", "end_reason", "responsible", "notes", "confirm", "voided_at",
                   "created_at", "updated_at"]
         read_only_fields = ["male_separated_on", "ended_on", "end_reason", "voided_at"]

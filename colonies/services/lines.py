@@ -12,6 +12,7 @@ from colonies.services.common import audited, centre_of, mark_aborted, normalise
 from colonies.services.production import microinjection_refresh_status
 from lims.exceptions import Conflict
 from lims.services import apply_fields, save_validated
+from lims.versioning import version_bump, version_check
 
 # --- Colonies ----------------------------------------------------------------------------------------------------
 
@@ -55,12 +56,13 @@ def colony_create(*, actor, centre=None, **fields) -> Colony:
 
 
 @transaction.atomic
-def colony_update(*, instance: Colony, actor, **fields) -> Colony:
+def colony_update(*, instance: Colony, actor, version: int | None = None, **fields) -> Colony:
     """Change a colony. Its name and background strain are locked once its data has reached the DCC.
 
     Raises:
-        Conflict: a locked field would change.
+        Conflict: a locked field would change, or `version` (the one the client edited) is stale.
     """
+    version_check(instance, version)
     current = Colony.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
     if current.dcc_submitted_at is not None:
@@ -71,7 +73,7 @@ def colony_update(*, instance: Colony, actor, **fields) -> Colony:
     _colony_check(instance)
     action = "colonies.colony.genotype_changed" if "genotype_status" in changed else "colonies.colony.updated"
     with audited(actor, action):
-        save_validated(instance, update_fields=changed + ["name"])
+        save_validated(instance, update_fields=version_bump(instance, changed) + ["name"])
         if "genotype_status" in changed:
             _after_genotype_change(instance, actor)
     return instance
