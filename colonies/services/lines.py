@@ -4,8 +4,10 @@ A colony is made from a genotype-confirmed attempt (a CRISPR attempt from its fo
 confirmed through its colony) or from an allele modification. Allele modifications and phenotyping attempts derive
 their status from their data, like attempts, and keep status stamps.
 """
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
@@ -49,10 +51,25 @@ def colony_create(*, actor, centre=None, **fields) -> Colony:
     if colony.microinjection_id and not colony.gene_id:
         colony.gene = colony.microinjection.plan.gene
     _colony_check(colony)
-    with audited(actor, "colonies.colony.created"):
+    with audited(actor, "colonies.colony.created"), _name_taken_is_a_field_error():
         save_validated(colony)
+    with audited(actor, "colonies.colony.created"):
         _after_genotype_change(colony, actor)
     return colony
+
+
+@contextmanager
+def _name_taken_is_a_field_error():
+    """Two people creating one colony name at the same instant both pass full_clean's uniqueness check; the
+    database's unique index refuses the second. Answer it as the check would have (400 on `name`), not as a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if "colony_name_ci_unique" not in str(error):
+            raise
+        raise ValidationError({"name": ["Colony with this name already exists (names are unique ignoring case)."]}
+                              ) from error
 
 
 @transaction.atomic
