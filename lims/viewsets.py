@@ -1,4 +1,5 @@
 """Viewset bases shared by every app: centre scoping, history and void actions, writes through services."""
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,7 +16,8 @@ class HistoryEventSerializer(serializers.Serializer):
     action = serializers.CharField(allow_blank=True)
     request_id = serializers.CharField(allow_blank=True)
     source = serializers.CharField(allow_blank=True)
-    changes = serializers.DictField()
+    changes = serializers.DictField(child=serializers.ListField(allow_null=True),
+                                    help_text="field → [old value, new value]")
 
 
 class VoidSerializer(serializers.Serializer):
@@ -25,6 +27,7 @@ class VoidSerializer(serializers.Serializer):
 class HistoryMixin:
     """Adds `GET …/{id}/history/`: who changed what, when and why, with old → new values."""
 
+    @extend_schema(responses=HistoryEventSerializer(many=True))  # a list of events, not the record's shape
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         obj = self.get_object()

@@ -56,7 +56,7 @@ class RackSerializer(RecordSerializer):
 
 class CageSerializer(RecordSerializer):
     rack = ScopedRelatedField(queryset=Rack.objects.all(), required=False, allow_null=True)
-    room = serializers.CharField(source="rack.room", read_only=True, default=None)
+    room = serializers.CharField(source="rack.room", read_only=True, default=None, allow_null=True)
     occupancy = serializers.IntegerField(read_only=True, help_text="Mice in the cage now.")
     cage_id = serializers.CharField(required=False, allow_blank=True, help_text="Blank: the next C-nnnnn number.")
     capacity = serializers.IntegerField(required=False, min_value=1, help_text="Blank: the centre's default (5).")
@@ -305,6 +305,13 @@ class CagePlacementSerializer(serializers.ModelSerializer):
         fields = ["cage", "started_on", "ended_on", "reason"]
 
 
+def _mice_list_schema():
+    """The bulk mouse actions answer the list of mice they changed (the schema said: the request's shape)."""
+    from colonies.api.serializers import MouseSerializer
+
+    return MouseSerializer(many=True)
+
+
 class MouseBulkActionsMixin:
     """`POST /api/v1/mice/move/`, `/cull/` and `/retire/`: several mice at once, all or none."""
 
@@ -317,7 +324,7 @@ class MouseBulkActionsMixin:
         fresh = self.get_queryset().filter(pk__in=[m.pk for m in mice])
         return Response(type(self).serializer_class(fresh, many=True, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=MoveSerializer)
+    @extend_schema(request=MoveSerializer, responses=_mice_list_schema())
     @action(detail=False, methods=["post"], serializer_class=MoveSerializer)
     def move(self, request):
         values = self._bulk(MoveSerializer, request)
@@ -325,7 +332,7 @@ class MouseBulkActionsMixin:
                                   on=values.get("date"), reason=values["reason"], confirm=values["confirm"])
         return self._mice_answer(mice)
 
-    @extend_schema(request=StatusSerializer)
+    @extend_schema(request=StatusSerializer, responses=_mice_list_schema())
     @action(detail=False, methods=["post"], serializer_class=StatusSerializer)
     def cull(self, request):
         """Cull (or mark dead, exported, used) several mice with one reason and date."""
@@ -334,7 +341,7 @@ class MouseBulkActionsMixin:
                                         on=values.get("date"), reason=values["reason"])
         return self._mice_answer(mice)
 
-    @extend_schema(request=RetireSerializer)
+    @extend_schema(request=RetireSerializer, responses=_mice_list_schema())
     @action(detail=False, methods=["post"], serializer_class=RetireSerializer)
     def retire(self, request):
         """Retire breeders: their active matings end; they are no longer offered as parents."""
