@@ -325,7 +325,7 @@ class MouseBulkActionsMixin:
         return Response(type(self).serializer_class(fresh, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(request=MoveSerializer, responses=_mice_list_schema())
-    @action(detail=False, methods=["post"], serializer_class=MoveSerializer)
+    @action(detail=False, methods=["post"], serializer_class=MoveSerializer, pagination_class=None)
     def move(self, request):
         values = self._bulk(MoveSerializer, request)
         mice = services.mice_move(actor=request.user, mice=values["mice"], cage=values["cage"],
@@ -333,7 +333,7 @@ class MouseBulkActionsMixin:
         return self._mice_answer(mice)
 
     @extend_schema(request=StatusSerializer, responses=_mice_list_schema())
-    @action(detail=False, methods=["post"], serializer_class=StatusSerializer)
+    @action(detail=False, methods=["post"], serializer_class=StatusSerializer, pagination_class=None)
     def cull(self, request):
         """Cull (or mark dead, exported, used) several mice with one reason and date."""
         values = self._bulk(StatusSerializer, request)
@@ -342,7 +342,7 @@ class MouseBulkActionsMixin:
         return self._mice_answer(mice)
 
     @extend_schema(request=RetireSerializer, responses=_mice_list_schema())
-    @action(detail=False, methods=["post"], serializer_class=RetireSerializer)
+    @action(detail=False, methods=["post"], serializer_class=RetireSerializer, pagination_class=None)
     def retire(self, request):
         """Retire breeders: their active matings end; they are no longer offered as parents."""
         values = self._bulk(RetireSerializer, request)

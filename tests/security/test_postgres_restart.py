@@ -101,7 +101,9 @@ def test_restart_loses_no_acknowledged_write_and_half_saves_nothing():
             time.sleep(0.1)
         assert len(acknowledged) >= 10, "the writer did not get going"
         restarted_at.append(time.monotonic())
-        subprocess.run(_restart_command(), check=True, timeout=120, capture_output=True)
+        # No pipes: a postmaster started by the command would hold them open and the run would never return.
+        subprocess.run(_restart_command(), check=True, timeout=120, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         _wait_for_database()
         after = len(acknowledged)
         deadline = time.monotonic() + 60
