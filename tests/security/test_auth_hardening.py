@@ -126,3 +126,17 @@ def test_deploy_check_is_clean_with_production_settings():
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def test_the_api_token_endpoint_is_locked_out_too(settings):
+    """Guessing passwords through /api/v1/auth/token/ counts like the login form (DRF passes the request on)."""
+    UserFactory(username="scripted", password="right-horse-battery")
+    client = Client()
+    url = "/api/v1/auth/token/"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "scripted", "password": "wrong"}, REMOTE_ADDR="10.0.0.9")
+    locked = client.post(url, {"username": "scripted", "password": "right-horse-battery"}, REMOTE_ADDR="10.0.0.9")
+    # The right password gives no token while locked (DRF answers its "unable to log in" 400, axes refused it).
+    assert locked.status_code in (400, 403, 429) and "token" not in locked.json()
+    assert Client().post(url, {"username": "scripted", "password": "right-horse-battery"},
+                         REMOTE_ADDR="10.0.0.10").json()["token"]  # from another address it still works
