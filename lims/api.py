@@ -4,6 +4,7 @@ Every error answers `{"status": <code>, "detail": <summary>, "errors": {<field>:
 messages come from serializers and from model `clean()`/`full_clean()`, and domain conflicts answer 409.
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -29,6 +30,11 @@ def _as_field_errors(detail) -> dict:
 
 def exception_handler(exc, context):
     """Answer every error in one shape; Django ValidationError → 400 and DomainError → its status."""
+    if isinstance(exc, DataError):
+        # A value PostgreSQL cannot hold (a NUL character, a date or number out of its range) is bad input, not a
+        # server fault; the transaction it broke was already rolled back by the service's atomic block.
+        exc = ValidationError({"non_field_errors": ["A value cannot be stored: it contains a NUL character or is "
+                                                    "out of range."]})
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     if isinstance(exc, DomainError):

@@ -3,6 +3,7 @@
 See `.env.example` for the list. DATABASE_URL unset starts a private PostgreSQL under var/; REDIS_URL unset runs
 Celery tasks in-process. Production sets both, DEBUG=false and a real SECRET_KEY.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "colonies",
     "procedures",
     "procedures.dcc",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -51,6 +53,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lims.audit.AuditContextMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer (429).
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username+IP before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "lims.urls"
@@ -151,6 +161,18 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Failed logins (django-axes) -----------------------------------------------------------------------------------
+# Five wrong passwords for one username from one address lock that pair out for the cool-off; another user on the
+# same shared lab PC, or the same user elsewhere, is not locked. Attempts are stored in the database (every web
+# machine sees them). Behind nginx set AXES_IPWARE_PROXY_COUNT=1 so the client's address comes from X-Forwarded-For.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no "AXES: BEGIN" banner on every manage.py command
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 
 # --- REST API ---------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -171,6 +171,8 @@ class Experiment(CentreOwnedModel, VoidableModel):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
 
+    # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
+    version = models.PositiveIntegerField(default=1, editable=False)
     mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, related_name="experiments")
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="experiments")
     procedure_version = models.CharField(max_length=100, blank=True, editable=False)

@@ -13,6 +13,7 @@ from colonies.services import phenotyping_started_for
 from lims.audit import audit_context
 from lims.exceptions import Conflict, DomainError, InvalidTransition
 from lims.roles import can_write
+from lims.versioning import version_check
 from procedures.exceptions import NotAllowed
 from procedures.models import (
     Experiment,
@@ -445,7 +446,7 @@ def _entries_of(experiment: Experiment) -> dict[str, list[EnteredValue]]:
 
 @transaction.atomic
 def experiment_values_update(*, experiment: Experiment, values: dict[str, list[EnteredValue]], actor,
-                             reason: str = "") -> Experiment:
+                             reason: str = "", version: int | None = None) -> Experiment:
     """Correct values of a recorded experiment; parameters not given keep their values.
 
     The whole experiment is validated again as one, like a new record. Values are changed in place (never deleted):
@@ -455,10 +456,11 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
     Raises:
         ValidationError: a value is refused (keyed by parameter), a value would be removed, or a locked experiment
             is edited without a reason.
-        Conflict: the experiment is voided.
+        Conflict: the experiment is voided, or `version` (the one the client edited) is stale.
     """
     if experiment.voided_at is not None:
         raise Conflict("A voided experiment cannot be edited.")
+    version_check(experiment, version)
     reason = (reason or "").strip()
     if experiment.is_qc_locked and not reason:
         raise ValidationError({"reason": ["This experiment is QC-locked: say why it is changed."]})
@@ -482,9 +484,13 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
                 old.value, old.status_code, old.out_of_range = row.value, row.status_code, row.out_of_range
                 old.save(update_fields=["value", "status_code", "out_of_range", "updated_at"])
                 changed = True
+        bump = ["version"] if changed else []
         if changed and experiment.is_qc_locked and not experiment.needs_resubmission:
             experiment.needs_resubmission = True
-            experiment.save(update_fields=["needs_resubmission", "updated_at"])
+            bump.append("needs_resubmission")
+        if bump:
+            experiment.version += 1
+            experiment.save(update_fields=[*bump, "updated_at"])
     return experiment
 
 

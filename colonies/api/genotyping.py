@@ -4,6 +4,7 @@ Results are recorded, never edited: a wrong one is voided with a reason (`POST â
 genotype falls back to its latest remaining result. Zygosity is always derived by the service from the centre's rule
 table, so it is read-only here. `updated_since` on every list lets a client sync what changed.
 """
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -155,7 +156,8 @@ class GenotypeResultViewSet(HistoryMixin, CentreScopedMixin, mixins.CreateModelM
     def perform_create(self, serializer):
         serializer.instance = services.result_record(actor=self.request.user, **serializer.validated_data)
 
-    @action(detail=True, methods=["post"], serializer_class=VoidSerializer)
+    @extend_schema(request=VoidSerializer, responses=GenotypeResultSerializer)  # answers the voided result
+    @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         result = self.get_object()
         data = VoidSerializer(data=request.data)

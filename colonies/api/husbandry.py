@@ -14,6 +14,7 @@ from colonies.models import Cage, CagePlacement, Colony, Litter, Mating, MatingF
 from colonies.services import Pup
 from lims.models import User
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
+from lims.versioning import version_field
 from lims.viewsets import LimsViewSet, VoidMixin
 
 
@@ -55,7 +56,7 @@ class RackSerializer(RecordSerializer):
 
 class CageSerializer(RecordSerializer):
     rack = ScopedRelatedField(queryset=Rack.objects.all(), required=False, allow_null=True)
-    room = serializers.CharField(source="rack.room", read_only=True, default=None)
+    room = serializers.CharField(source="rack.room", read_only=True, default=None, allow_null=True)
     occupancy = serializers.IntegerField(read_only=True, help_text="Mice in the cage now.")
     cage_id = serializers.CharField(required=False, allow_blank=True, help_text="Blank: the next C-nnnnn number.")
     capacity = serializers.IntegerField(required=False, min_value=1, help_text="Blank: the centre's default (5).")
@@ -129,10 +130,11 @@ class MatingSerializer(RecordSerializer):
     responsible = ScopedUserField(slug_field="username", required=False, allow_null=True)
     name = serializers.CharField(required=False, allow_blank=True, help_text="Blank: the next MAT-nnnnn.")
     confirm = serializers.BooleanField(write_only=True, default=False, help_text="Save despite warnings.")
+    version = version_field()
 
     class Meta:
         model = Mating
-        fields = ["id", "centre", "name", "colony", "male", "females", "female_rows", "cage", "set_up_on",
+        fields = ["id", "version", "centre", "name", "colony", "male", "females", "female_rows", "cage", "set_up_on",
                   "male_separated_on", "ended_on", "end_reason", "responsible", "notes", "confirm", "voided_at",
                   "created_at", "updated_at"]
         read_only_fields = ["male_separated_on", "ended_on", "end_reason", "voided_at"]
@@ -303,6 +305,13 @@ class CagePlacementSerializer(serializers.ModelSerializer):
         fields = ["cage", "started_on", "ended_on", "reason"]
 
 
+def _mice_list_schema():
+    """The bulk mouse actions answer the list of mice they changed (the schema said: the request's shape)."""
+    from colonies.api.serializers import MouseSerializer
+
+    return MouseSerializer(many=True)
+
+
 class MouseBulkActionsMixin:
     """`POST /api/v1/mice/move/`, `/cull/` and `/retire/`: several mice at once, all or none."""
 
@@ -315,16 +324,16 @@ class MouseBulkActionsMixin:
         fresh = self.get_queryset().filter(pk__in=[m.pk for m in mice])
         return Response(type(self).serializer_class(fresh, many=True, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=MoveSerializer)
-    @action(detail=False, methods=["post"], serializer_class=MoveSerializer)
+    @extend_schema(request=MoveSerializer, responses=_mice_list_schema())
+    @action(detail=False, methods=["post"], serializer_class=MoveSerializer, pagination_class=None)
     def move(self, request):
         values = self._bulk(MoveSerializer, request)
         mice = services.mice_move(actor=request.user, mice=values["mice"], cage=values["cage"],
                                   on=values.get("date"), reason=values["reason"], confirm=values["confirm"])
         return self._mice_answer(mice)
 
-    @extend_schema(request=StatusSerializer)
-    @action(detail=False, methods=["post"], serializer_class=StatusSerializer)
+    @extend_schema(request=StatusSerializer, responses=_mice_list_schema())
+    @action(detail=False, methods=["post"], serializer_class=StatusSerializer, pagination_class=None)
     def cull(self, request):
         """Cull (or mark dead, exported, used) several mice with one reason and date."""
         values = self._bulk(StatusSerializer, request)
@@ -332,8 +341,8 @@ class MouseBulkActionsMixin:
                                         on=values.get("date"), reason=values["reason"])
         return self._mice_answer(mice)
 
-    @extend_schema(request=RetireSerializer)
-    @action(detail=False, methods=["post"], serializer_class=RetireSerializer)
+    @extend_schema(request=RetireSerializer, responses=_mice_list_schema())
+    @action(detail=False, methods=["post"], serializer_class=RetireSerializer, pagination_class=None)
     def retire(self, request):
         """Retire breeders: their active matings end; they are no longer offered as parents."""
         values = self._bulk(RetireSerializer, request)

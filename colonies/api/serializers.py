@@ -19,6 +19,7 @@ from colonies.models import (
 from colonies.services import plan_warnings
 from lims.models import Consortium, Gene, Strain
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
+from lims.versioning import version_field
 
 
 def _strain_field(**kwargs):
@@ -121,10 +122,11 @@ class ColonySerializer(RecordSerializer):
     gene = serializers.SlugRelatedField(slug_field="symbol", queryset=Gene.objects.all(), required=False)
     microinjection = ScopedRelatedField(queryset=MicroInjection.objects.all(), required=False, allow_null=True)
     background_strain = _strain_field()
+    version = version_field()
 
     class Meta:
         model = Colony
-        fields = ["id", "centre", "name", "gene", "microinjection", "allele_modification", "background_strain",
+        fields = ["id", "version", "centre", "name", "gene", "microinjection", "allele_modification", "background_strain",
                   "genotype_status", "allele_symbol", "mgi_allele_id", "project", "dcc_submitted_at", "voided_at",
                   "void_reason", "created_at", "updated_at"]
         read_only_fields = ["voided_at", "void_reason", "allele_modification", "dcc_submitted_at"]
@@ -153,10 +155,11 @@ class MouseSerializer(RecordSerializer):
     sire = serializers.SerializerMethodField()
     dam = serializers.SerializerMethodField()
     alleles = MouseAlleleSerializer(many=True, read_only=True)
+    version = version_field()
 
     class Meta:
         model = Mouse
-        fields = ["id", "centre", "specimen_id", "ear_mark", "colony", "strain", "generation", "sex", "date_of_birth",
+        fields = ["id", "version", "centre", "specimen_id", "ear_mark", "colony", "strain", "generation", "sex", "date_of_birth",
                   "zygosity", "alleles", "is_baseline", "litter", "litter_code", "sire", "dam", "breeding_status",
                   "cage", "current_cage", "status", "status_date", "status_reason", "voided_at", "void_reason",
                   "created_at", "updated_at"]

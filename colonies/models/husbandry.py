@@ -201,6 +201,8 @@ class Mouse(CentreOwnedModel, VoidableModel):
         BREEDER = "breeder", "Breeder"
         RETIRED = "retired", "Retired breeder"
 
+    # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
+    version = models.PositiveIntegerField(default=1, editable=False)
     specimen_id = models.CharField(max_length=60, verbose_name="specimen ID",
                                    help_text="Unique in the centre; the DCC specimenID.")
     ear_mark = models.CharField(max_length=30, blank=True)
@@ -285,6 +287,8 @@ class CagePlacement(TimeStampedModel):
 class Mating(CentreOwnedModel, VoidableModel):
     """One male and one to four females set up together; ended (never deleted) when the breeding stops."""
 
+    # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
+    version = models.PositiveIntegerField(default=1, editable=False)
     name = models.CharField(max_length=40, help_text="Mating ID; given automatically when blank.")
     colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="matings",
                                help_text="The line the pups belong to; blank for a strain (baseline) mating.")

@@ -209,6 +209,8 @@ class Colony(CentreOwnedModel, VoidableModel):
         EXTINCT = "extinct", "Extinct"
         ABORTED = "aborted", "Aborted"
 
+    # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
+    version = models.PositiveIntegerField(default=1, editable=False)
     name = models.CharField(max_length=125)
     gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="colonies")
     microinjection = models.ForeignKey(

@@ -31,6 +31,7 @@ from colonies.services.rules import (
 )
 from lims.exceptions import Conflict
 from lims.services import apply_fields, save_validated
+from lims.versioning import version_bump, version_check
 
 # --- Pedigree ---------------------------------------------------------------------------------------------------
 
@@ -138,12 +139,17 @@ def mating_create(*, actor, male: Mouse, females: list[Mouse], set_up_on: date, 
 
 
 @transaction.atomic
-def mating_update(*, instance: Mating, actor, **fields) -> Mating:
-    """Change a mating's notes, responsible person or colony (its parents and dates have their own actions)."""
+def mating_update(*, instance: Mating, actor, version: int | None = None, **fields) -> Mating:
+    """Change a mating's notes, responsible person or colony (its parents and dates have their own actions).
+
+    Raises:
+        Conflict: `version` (the one the client edited) is stale.
+    """
     _same_centre(Findings(), "colony", fields.get("colony"), instance.centre).check(confirm=True)
+    version_check(instance, version)
     changed = apply_fields(instance, fields)
     with audited(actor, "colonies.mating.updated"):
-        return save_validated(instance, update_fields=changed)
+        return save_validated(instance, update_fields=version_bump(instance, changed))
 
 
 def _date_after(findings: Findings, field_name: str, value: date, floor: date, label: str) -> None:

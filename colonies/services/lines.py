@@ -4,14 +4,17 @@ A colony is made from a genotype-confirmed attempt (a CRISPR attempt from its fo
 confirmed through its colony) or from an allele modification. Allele modifications and phenotyping attempts derive
 their status from their data, like attempts, and keep status stamps.
 """
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
 from colonies.services.production import microinjection_refresh_status
 from lims.exceptions import Conflict
 from lims.services import apply_fields, save_validated
+from lims.versioning import version_bump, version_check
 
 # --- Colonies ----------------------------------------------------------------------------------------------------
 
@@ -48,19 +51,35 @@ def colony_create(*, actor, centre=None, **fields) -> Colony:
     if colony.microinjection_id and not colony.gene_id:
         colony.gene = colony.microinjection.plan.gene
     _colony_check(colony)
-    with audited(actor, "colonies.colony.created"):
+    with audited(actor, "colonies.colony.created"), _name_taken_is_a_field_error():
         save_validated(colony)
+    with audited(actor, "colonies.colony.created"):
         _after_genotype_change(colony, actor)
     return colony
 
 
+@contextmanager
+def _name_taken_is_a_field_error():
+    """Two people creating one colony name at the same instant both pass full_clean's uniqueness check; the
+    database's unique index refuses the second. Answer it as the check would have (400 on `name`), not as a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if "colony_name_ci_unique" not in str(error):
+            raise
+        raise ValidationError({"name": ["Colony with this name already exists (names are unique ignoring case)."]}
+                              ) from error
+
+
 @transaction.atomic
-def colony_update(*, instance: Colony, actor, **fields) -> Colony:
+def colony_update(*, instance: Colony, actor, version: int | None = None, **fields) -> Colony:
     """Change a colony. Its name and background strain are locked once its data has reached the DCC.
 
     Raises:
-        Conflict: a locked field would change.
+        Conflict: a locked field would change, or `version` (the one the client edited) is stale.
     """
+    version_check(instance, version)
     current = Colony.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
     if current.dcc_submitted_at is not None:
@@ -71,7 +90,7 @@ def colony_update(*, instance: Colony, actor, **fields) -> Colony:
     _colony_check(instance)
     action = "colonies.colony.genotype_changed" if "genotype_status" in changed else "colonies.colony.updated"
     with audited(actor, action):
-        save_validated(instance, update_fields=changed + ["name"])
+        save_validated(instance, update_fields=version_bump(instance, changed) + ["name"])
         if "genotype_status" in changed:
             _after_genotype_change(instance, actor)
     return instance

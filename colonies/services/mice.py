@@ -8,6 +8,7 @@ from colonies.models import Cage, Mouse
 from colonies.services.common import audited, centre_of, not_in_future
 from colonies.services.rules import Findings
 from lims.services import apply_fields, save_validated
+from lims.versioning import version_bump, version_check
 
 
 def _mouse_check(mouse: Mouse) -> None:
@@ -57,7 +58,7 @@ def mouse_create(*, actor, centre=None, cage: Cage | None = None, placed_on: dat
 
 
 @transaction.atomic
-def mouse_update(*, instance: Mouse, actor, **fields) -> Mouse:
+def mouse_update(*, instance: Mouse, actor, version: int | None = None, **fields) -> Mouse:
     """Change a mouse.
 
     When it leaves the colony (dead, culled, exported, used) it leaves its cage and matings that day and its open
@@ -67,6 +68,7 @@ def mouse_update(*, instance: Mouse, actor, **fields) -> Mouse:
     from colonies.services.housing import close_life
 
     was_alive = instance.is_alive
+    version_check(instance, version)  # 409 when the client edited a stale version
     changed = apply_fields(instance, fields)
     if "status" in changed and instance.status != Mouse.Status.ALIVE and instance.status_date is None:
         instance.status_date = date.today()
@@ -80,7 +82,7 @@ def mouse_update(*, instance: Mouse, actor, **fields) -> Mouse:
             instance.litter_code = instance.litter.code
             changed.append("litter_code")
     with audited(actor, "colonies.mouse.updated"):
-        mouse = save_validated(instance, update_fields=changed)
+        mouse = save_validated(instance, update_fields=version_bump(instance, changed))
         if was_alive and not mouse.is_alive:
             close_life([mouse], mouse.status_date)
     if "status" in changed:

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from colonies.models import Colony, Mouse
 from lims.serializers import RecordSerializer, ScopedRelatedField
+from lims.versioning import version_field
 from procedures import selectors
 from procedures.models import (
     Experiment,
@@ -102,11 +103,11 @@ class ExperimentSerializer(RecordSerializer):
 
     class Meta:
         model = Experiment
-        fields = ["id", "experiment_id", "centre", "mouse", "specimen_id", "procedure", "procedure_version",
+        fields = ["id", "version", "experiment_id", "centre", "mouse", "specimen_id", "procedure", "procedure_version",
                   "scheduled_test", "date_of_experiment", "sequence_id", "experimenter", "status", "values",
                   "entered_values", "qc_locked_at", "qc_locked_by", "needs_resubmission", "voided_at", "void_reason",
                   "created_at", "updated_at"]
-        read_only_fields = ["procedure_version", "sequence_id", "status", "qc_locked_at", "qc_locked_by",
+        read_only_fields = ["version", "procedure_version", "sequence_id", "status", "qc_locked_at", "qc_locked_by",
                             "needs_resubmission", "voided_at", "void_reason"]
 
 
@@ -125,6 +126,7 @@ class ExperimentEditSerializer(serializers.Serializer):
 
     entered_values = EnteredValueSerializer(many=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = version_field()
 
 
 class LineParameterValueSerializer(serializers.ModelSerializer):

@@ -127,7 +127,8 @@ class ExperimentViewSet(VoidMixin, LimsViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         return self._answer(services.experiment_values_update(
-            experiment=experiment, values=_entries(data["entered_values"]), reason=data["reason"], actor=request.user))
+            experiment=experiment, values=_entries(data["entered_values"]), reason=data["reason"], actor=request.user,
+            version=data.get("version")))
 
 
 def _line_experiment_record(*, actor, values_in=(), **fields):
