@@ -5,8 +5,8 @@ result (lxml writing the same elements from memory, raw SQL for the same page, o
 bulk insert of the same rows) and reports `ratio` = seconds / limit_seconds.
 
 Each benchmark runs in its own Python process (`manage.py bench --one NAME`), for two reasons: `peak_rss_mb` is that
-process's high-water mark (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, which includes Django itself, ~60-90 MB, and
-cannot go down within a process), and a benchmark that crashes still yields a JSON line with an `error` key.
+process's high-water mark (VmHWM, which includes Django itself and cannot go down within a process), and a
+benchmark that crashes still yields a JSON line with an `error` key.
 Benchmarks that write (excel_upload, enrol) roll their writes back, so a database can be benchmarked again.
 """
 import io
@@ -51,7 +51,18 @@ def rolled_back():
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (Linux reports ru_maxrss in KiB)."""
+    """This process's peak resident set size in MB: VmHWM from /proc/self/status.
+
+    Not `getrusage().ru_maxrss`: Linux keeps that value across fork and exec, so a child started by a large parent
+    would report the parent's peak. VmHWM belongs to the process's own address space (it includes Django itself).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -192,7 +203,7 @@ def dcc_export(n: int, *, mice_count: int | None = None, with_limit: bool = True
             ]
             limit = _timed(lambda: _lxml_limit(str(Path(tmp) / "limit.xml"), mouse_rows, experiment_rows))
     line = _line("dcc_export", count, seconds, values, limit or 0, experiments=written.count,
-                 rss_source="ru_maxrss of a fresh process, before the limit ran")
+                 rss_source="VmHWM of a fresh process, read before the limit ran")
     line["peak_rss_mb"] = rss
     return line
 
