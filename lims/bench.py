@@ -92,16 +92,18 @@ def _line(name: str, n: int, seconds: float, rows: int, limit: float, **extra) -
 def bench_data(n: int):
     """The bench data set of n mice (`seed_scale --mice n --seed n`), seeded on first use; returns (centre, prefix).
 
-    Seeding with n as the seed keeps data sets of different sizes apart in one database.
+    Seeding with n as the seed keeps data sets of different sizes apart in one database; $BENCH_SEED picks another
+    seed (a data set already written by `seed_scale --mice n --seed S`).
     """
+    seed = int(os.environ.get("BENCH_SEED") or BENCH_SEED_BASE + n)
     from colonies.models import Colony
     from lims.models import Centre
     from lims.scale import ensure_reference, prefix_for, seed_scale
 
     ensure_reference()
-    prefix = prefix_for(BENCH_SEED_BASE + n)
+    prefix = prefix_for(seed)
     if not Colony.objects.filter(name__startswith=f"{prefix}-").exists():
-        seed_scale(mice=n, seed=BENCH_SEED_BASE + n)
+        seed_scale(mice=n, seed=seed)
     return Centre.objects.get(code="H"), prefix
 
 
