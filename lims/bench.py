@@ -259,10 +259,9 @@ def worklist(n: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from procedures.models import Procedure, ScheduledTest
-
     from colonies.models import Mouse
     from lims.models import Centre, Role, Strain, User
+    from procedures.models import Procedure, ScheduledTest
 
     bench_data(n)
     # Another centre with exactly 500 tests due today, so the page is the issue's "day with 500 due tests" while the
@@ -354,7 +353,7 @@ def _upload_file(prefix: str, rows: int) -> tuple[bytes, object]:
 
 
 def excel_upload(n: int) -> dict:
-    """The upload service (`procedures.imports.procedure_import`) on a 10,000-row file (scaled) vs openpyxl read-only."""
+    """The upload service (`procedures.imports.procedure_import`), 10,000 rows (scaled), vs openpyxl read-only."""
     from openpyxl import load_workbook
 
     from procedures.imports import procedure_import

@@ -97,7 +97,8 @@ def run_load(*, port: int, token: str, colonies: list[str], mouse_ids: list[int]
                 elif choice < 0.85:
                     method, path, body = "GET", "/api/v1/cages/?page=1", None
                 else:
-                    method, path, body = "GET", f"/api/v1/scheduled-tests/?status=scheduled&page={rng.randint(1, 5)}", None
+                    page = rng.randint(1, 5)
+                    method, path, body = "GET", f"/api/v1/scheduled-tests/?status=scheduled&page={page}", None
             else:
                 kind = "write"
                 if rng.random() < 0.5:

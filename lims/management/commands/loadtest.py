@@ -25,7 +25,8 @@ class Command(AuditedCommand):
         centre, prefix = bench_data(n)
         _user, token = bench_user(centre)
         colonies = list(Colony.objects.filter(name__startswith=f"{prefix}-").values_list("name", flat=True)[:200])
-        mouse_ids = list(Mouse.objects.filter(specimen_id__startswith=f"{prefix}-M").values_list("pk", flat=True)[:2000])
+        mice = Mouse.objects.filter(specimen_id__startswith=f"{prefix}-M")
+        mouse_ids = list(mice.values_list("pk", flat=True)[:2000])
         if not colonies or not mouse_ids:
             raise CommandError("No bench data to load against.")
         port = free_port()
