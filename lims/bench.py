@@ -226,7 +226,10 @@ def api_mice(n: int) -> dict:
               .annotate(alive=Count("mice", filter=Q(mice__status="alive"))).order_by("-alive", "name").first())
     client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     url = f"/api/v1/mice/?colony={colony.name}&status=alive"
-    first = client.get(url)
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url)
     if first.status_code != 200:
         raise RuntimeError(f"{url} answered {first.status_code}: {first.content[:300]!r}")
     page = len(first.json().get("results", []))
@@ -244,7 +247,7 @@ def api_mice(n: int) -> dict:
 
     raw_samples = [_timed(raw) for _ in range(API_REQUESTS)]
     median, raw_median = statistics.median(samples), statistics.median(raw_samples)
-    return _line("api_mice", n, median, page, raw_median, requests=API_REQUESTS,
+    return _line("api_mice", n, median, page, raw_median, requests=API_REQUESTS, queries=len(queries),
                  p99_seconds=round(_percentile(samples, 0.99), 4),
                  limit_p99_seconds=round(_percentile(raw_samples, 0.99), 4),
                  ratio_p99=round(_percentile(samples, 0.99) / _percentile(raw_samples, 0.99), 2),
