@@ -5,7 +5,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 STAMP := .venv/.installed-stamp
 
-.PHONY: run test install migrate demo browser check
+.PHONY: run test install migrate demo browser check bench loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv .venv
@@ -49,3 +49,16 @@ test: install browser
 check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+## make bench: seed the bench data set of $(BENCH_N) mice in the current database (once; DATABASE_URL picks it) and
+## print one JSON line per benchmark (docs/performance.md). The 100,000 / 1,000,000 figures need BENCH_N set.
+BENCH_N ?= 10000
+bench: migrate
+	$(PY) manage.py load_reference
+	BENCH_N=$(BENCH_N) $(PY) manage.py bench --n $(BENCH_N)
+
+## make loadtest: gunicorn (2 workers) on a free loopback port, 60 s of 80 % reads / 20 % writes from a second process.
+LOAD_SECONDS ?= 60
+loadtest: migrate
+	$(PY) manage.py load_reference
+	BENCH_N=$(BENCH_N) $(PY) manage.py loadtest --seconds $(LOAD_SECONDS) --n $(BENCH_N)
