@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count, F
 from pghistory.models import Events
 
