@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from colonies import services as production
-from colonies.models import Cage, Colony, Litter, Mating, MicroInjection, Mouse, Plan, Room
+from colonies.models import Cage, Colony, Litter, Mating, MicroInjection, Mouse, Plan, Reminder, Room
 from lims.models import Centre, Consortium, Gene, Role, Strain, User
 from procedures.models import Pipeline, Procedure, ScheduledTest
 from procedures.services import EnteredValue, experiment_record, mice_enrol
@@ -122,6 +122,8 @@ def demo_load() -> dict[str, int]:
                               values=values, actor=technician, experimenter="1001", scheduled_test=test)
     if not Room.objects.filter(centre=centre).exists():
         _housing(actor=actor, centre=centre)
+    # What the daily beat job would have computed this morning, so the to-do page is not empty on first run.
+    production.reminders_compute(centre=centre, today=date.today())
     return {
         "plans": Plan.objects.filter(centre=centre).count(),
         "microinjections": MicroInjection.objects.filter(centre=centre).count(),
@@ -131,6 +133,7 @@ def demo_load() -> dict[str, int]:
         "cages": Cage.objects.filter(centre=centre).count(),
         "matings": Mating.objects.filter(centre=centre).count(),
         "litters": Litter.objects.filter(centre=centre).count(),
+        "reminders": Reminder.objects.filter(centre=centre, done_at__isnull=True).count(),
     }
 
 

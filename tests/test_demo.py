@@ -19,3 +19,8 @@ def test_load_demo_is_idempotent_and_houses_every_mouse(settings):
     homeless = Mouse.objects.exclude(placements__ended_on__isnull=True, placements__isnull=False)
     assert not homeless.exists()
     assert "Demo data:" in out.getvalue() and "2 matings" in out.getvalue()
+    # The to-do page has the trio's litter to wean (due in two days: not yet) and the pair's litter check (due).
+    from colonies.models import Reminder
+
+    kinds = set(Reminder.objects.filter(done_at__isnull=True).values_list("kind", flat=True))
+    assert "litter_check" in kinds and "wean" not in kinds
