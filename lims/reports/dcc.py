@@ -1,15 +1,15 @@
 """DCC report: experiments submitted and pending per procedure, the last delivery, failures and their reasons.
 
-Kept simple on purpose, so that it survives a per-experiment ledger being added to `procedures.dcc` later: a
-submission exports every exportable experiment of its centre (`procedures.dcc.selectors`), so an exportable
-experiment counts as *submitted* when it was recorded before the start of its centre's latest delivered submission
-and has not been changed since (`needs_resubmission` is false); every other exportable experiment is *pending*.
+An exportable experiment counts as *submitted* when the DCC ledger (`procedures.dcc.models.SubmissionRecord`) has
+it in a delivered submission and it is not flagged for resubmission; every other exportable experiment is
+*pending* (new, or edited after QC lock). An edit to an unlocked experiment changes its content hash, which only
+the export's own plan sees (DCC → Export shows those counts); this report counts it as submitted until then.
 Experiments of line- or centre-level procedures, drafts and voided ones are not exportable and not counted.
 """
 from __future__ import annotations
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import CharField, Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils import timezone
 from lims.reports import charts
 from lims.reports.base import Report, Table
 from lims.scoping import scope_for_user
-from procedures.dcc.models import Submission
+from procedures.dcc.models import Submission, SubmissionRecord
 from procedures.models import Experiment, Procedure
 
 Status = Submission.Status
@@ -31,20 +31,20 @@ def exportable(user):
 
 
 def submitted_q() -> Q:
-    return Q(delivered_from__isnull=False, created_at__lte=F("delivered_from"), needs_resubmission=False)
+    return Q(in_delivered_ledger=True, needs_resubmission=False)
 
 
 def build(user, params: dict | None = None) -> Report:
     """The DCC report of the user's centre. Four queries."""
-    latest = (Submission.objects.filter(centre=OuterRef("centre"), status=Status.DELIVERED)
-              .order_by("-started_at").values("started_at")[:1])
-    per_procedure = (exportable(user).annotate(delivered_from=Subquery(latest))
+    delivered = SubmissionRecord.objects.filter(kind=SubmissionRecord.Kind.EXPERIMENT, object_id=OuterRef("pk"),
+                                                submission__status=Status.DELIVERED)
+    per_procedure = (exportable(user).annotate(in_delivered_ledger=Exists(delivered))
                      .values("procedure__key", "procedure__name")
                      .annotate(total=Count("pk"), submitted=Count("pk", filter=submitted_q()),
                                pending=Count("pk", filter=~submitted_q()))
                      .order_by("procedure__key"))
     table = Table("procedures", "Experiments per procedure", ["Procedure", "Exportable", "Submitted", "Pending"],
-                  note="Submitted: recorded before the latest delivered submission started, unchanged since.")
+                  note="Submitted: in a delivered submission (the DCC ledger) and not flagged for resubmission.")
     totals = {"exportable": 0, "submitted": 0, "pending": 0}
     for r in per_procedure:
         table.add([f"{r['procedure__name']} ({r['procedure__key']})", r["total"], r["submitted"], r["pending"]])

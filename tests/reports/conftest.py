@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from colonies.models import AlleleModification, MicroInjection, Mouse, PhenotypingAttempt, StatusStamp
-from procedures.dcc.models import Submission
+from procedures.dcc.models import Submission, SubmissionRecord
 from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest
 from tests.factories import (
     CageFactory,
@@ -131,13 +131,18 @@ def build_centre(centre, *, prefix: str, today: dt.date):
     _experiment(mutants[3], ofd, d(9))
     _experiment(mutants[3], ofd, d(10), voided_at=timezone.now(), void_reason="wrong mouse")
     late = _experiment(mutants[3], ofd, d(200))  # outside the default period: no throughput
-    # DCC: a delivered submission started 15 days ago; experiments recorded before it count as submitted.
+    # DCC: a delivered submission 15 days ago carried every experiment so far (its ledger rows); one of them was
+    # edited after QC lock since (needs resubmission), and one is recorded now: both pending.
     Experiment.objects.filter(centre=centre).update(created_at=timezone.now() - dt.timedelta(days=30))
     Experiment.objects.filter(pk=late.pk).update(needs_resubmission=True)
+    sent = Submission.objects.create(centre=centre, status=Submission.Status.DELIVERED,
+                                     started_at=timezone.now() - dt.timedelta(days=15),
+                                     finished_at=timezone.now() - dt.timedelta(days=15), experiment_count=12)
+    SubmissionRecord.objects.bulk_create([
+        SubmissionRecord(submission=sent, centre=centre, kind=SubmissionRecord.Kind.EXPERIMENT, object_id=pk,
+                         sha256="0" * 64, folder="add")
+        for pk in Experiment.objects.filter(centre=centre).values_list("pk", flat=True)])
     recent = _experiment(mutants[3], ofd, d(1))  # recorded now: pending
-    Submission.objects.create(centre=centre, status=Submission.Status.DELIVERED,
-                              started_at=timezone.now() - dt.timedelta(days=15),
-                              finished_at=timezone.now() - dt.timedelta(days=15), experiment_count=12)
     for errors in (["XSD: element invalid"], ["XSD: element invalid", "more"], ["Outbox not writable"], []):
         Submission.objects.create(centre=centre, status=Submission.Status.FAILED, errors=errors,
                                   finished_at=timezone.now() - dt.timedelta(days=2))

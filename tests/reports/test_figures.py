@@ -24,7 +24,7 @@ from colonies.models import (
 )
 from lims.reports import breeding, dcc, phenotyping, production, qc
 from lims.reports.production import months_ago
-from procedures.dcc.models import Submission
+from procedures.dcc.models import Submission, SubmissionRecord
 from procedures.models import Experiment, ParameterValue, ScheduledTest
 from tests.reports.conftest import rows_by
 
@@ -195,11 +195,13 @@ def check_phenotyping(user, centre):
 def check_dcc(user, centre):
     report = dcc.build(user)
     delivered = Submission.objects.filter(centre=centre, status="delivered").order_by("-started_at").first()
+    in_ledger = {r.object_id for r in SubmissionRecord.objects.filter(kind="experiment")
+                 if r.submission.status == "delivered"}
     per = defaultdict(lambda: [0, 0, 0])
     for e in Experiment.objects.filter(centre=centre):
         if e.voided_at or e.mouse.voided_at or e.status != "submitted" or e.procedure.level != "mouse":
             continue
-        done = bool(delivered) and e.created_at <= delivered.started_at and not e.needs_resubmission
+        done = e.pk in in_ledger and not e.needs_resubmission
         per[e.procedure.key][0] += 1
         per[e.procedure.key][1 if done else 2] += 1
     got = {row[0].rsplit("(", 1)[1].rstrip(")"): row[1:] for row in report.table("procedures").rows}
