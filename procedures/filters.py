@@ -2,6 +2,8 @@
 import django_filters as df
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from colonies.filters import SearchFilterSet
 from colonies.models import Room
@@ -23,7 +25,8 @@ class ScheduledTestFilterSet(SearchFilterSet):
     mouse = df.CharFilter(field_name="mouse__specimen_id", lookup_expr="iexact")
     # Where the mouse is now (its open placement), as `colonies.filters.MouseFilterSet` reads it.
     cage = df.CharFilter(method="in_cage", label="Cage ID")
-    room = df.ModelChoiceFilter(queryset=_rooms, method="in_room", label="Room")
+    room = extend_schema_field(OpenApiTypes.INT)(
+        df.ModelChoiceFilter(queryset=_rooms, method="in_room", label="Room", help_text="Room id (current cage)."))
     due_after = df.DateFilter(field_name="due_date", lookup_expr="gte", label="Due from")
     due_before = df.DateFilter(field_name="due_date", lookup_expr="lte", label="Due to")
     overdue = df.BooleanFilter(method="filter_overdue", label="Overdue (open, window closed)")

@@ -2,7 +2,8 @@
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +26,10 @@ class ReportApi(APIView):
 class ReportIndexApi(APIView):
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_reports_list")
+    @extend_schema(operation_id="v1_reports_list", responses=inline_serializer(
+        "ReportIndexEntry", many=True,
+        fields={"name": serializers.CharField(), "title": serializers.CharField(),
+                "description": serializers.CharField()}))
     def get(self, request):
         return Response([{"name": name, "title": title, "description": about}
                          for name, (_, title, about) in REPORTS.items()])
