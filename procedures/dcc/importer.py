@@ -536,10 +536,6 @@ class Importer:
         self.report.line_experiments.append(record.pk)
 
 
-class _DryRun(Exception):
-    pass
-
-
 def import_files(paths, *, actor, centre: Centre | None = None, create_colonies: bool = False,
                  dry_run: bool = False, line_date: date | None = None) -> ImportReport:
     """Import DCC files (.xml or .zip); with `dry_run` everything is rolled back and only the report remains.
@@ -549,13 +545,10 @@ def import_files(paths, *, actor, centre: Centre | None = None, create_colonies:
     """
     importer = Importer(actor=actor, centre=centre, create_colonies=create_colonies, line_date=line_date)
     with documents(paths) as docs:
-        try:
-            with transaction.atomic():
-                importer.run(docs)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
+        with transaction.atomic():
+            importer.run(docs)
+            if dry_run:
+                transaction.set_rollback(True)  # the whole import ran and reported; nothing of it is kept
     return importer.report
 
 
