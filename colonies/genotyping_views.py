@@ -61,13 +61,6 @@ class NamedUrlsMixin:
             return ""
 
 
-def _link_first_cells(rows, url_name: str) -> None:
-    """Link each row's first cell to a page the model's get_absolute_url does not give (a result's page)."""
-    for obj, cells in rows:
-        if cells:
-            cells[0].url = reverse(url_name, args=[obj.pk])
-
-
 # --- Assays and their rule table ---------------------------------------------------------------------------------
 
 
@@ -116,11 +109,9 @@ class AssayDetailView(NamedUrlsMixin, ScopedDetailView):
 
     def get_sections(self):
         results = selectors.genotype_result_list().filter(assay=self.object, voided_at__isnull=True)[:RECENT_RESULTS]
-        section = Section(f"Recent results (last {RECENT_RESULTS})",
-                          [("Tested", "tested_on"), ("Mouse", "mouse"), ("Sample", "sample.sample_id"),
-                           ("Call", "call"), ("Zygosity", "zygosity"), ("Batch", "batch")], results)
-        _link_first_cells(section.rows, "colonies:genotyperesult_detail")
-        return [section]
+        return [Section(f"Recent results (last {RECENT_RESULTS})",
+                        [("Tested", "tested_on"), ("Mouse", "mouse"), ("Sample", "sample.sample_id"),
+                         ("Call", "call"), ("Zygosity", "zygosity"), ("Batch", "batch")], results)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -298,11 +289,6 @@ class GenotypeResultListView(ScopedListView):
     columns = [("Tested", "tested_on"), ("Mouse", "mouse"), ("Colony", "mouse.colony"), ("Sample", "sample.sample_id"),
                ("Assay", "assay"), ("Allele", "assay.allele"), ("Call", "call"), ("Zygosity", "zygosity"),
                ("Batch", "batch")]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        _link_first_cells(context["rows"], "colonies:genotyperesult_detail")
-        return context
 
 
 class GenotypeResultDetailView(ScopedDetailView):

@@ -475,6 +475,9 @@ class GenotypeResult(CentreOwnedModel, VoidableModel):
     def __str__(self) -> str:
         return f"{self.mouse} · {self.assay}: {self.call}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("colonies:genotyperesult_detail", args=[self.pk])
+
 
 @pghistory.track(*audit_trackers())
 class Reminder(CentreOwnedModel):
