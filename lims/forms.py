@@ -32,6 +32,15 @@ def service_error_messages(exc: Exception) -> dict[str, list[str]]:
     raise TypeError(f"not a service error: {exc!r}")
 
 
+def add_version_field(form: forms.BaseForm, version: int) -> None:
+    """Carry the version of the record the user opened, so the service refuses the save if someone saved since.
+
+    Without it two people editing one mouse both "succeed" and the second silently overwrites the first; with it
+    the second gets the service's conflict message above the form and reloads (`lims.versioning`).
+    """
+    form.fields["version"] = forms.IntegerField(required=False, widget=forms.HiddenInput, initial=version)
+
+
 def add_service_errors(form: forms.BaseForm, exc: Exception, field_for=None) -> None:
     """Show a service's errors on `form`: on the matching field when there is one, else above the form.
 
@@ -39,7 +48,7 @@ def add_service_errors(form: forms.BaseForm, exc: Exception, field_for=None) -> 
     """
     for key, messages in service_error_messages(exc).items():
         name = field_for(key) if field_for else key
-        if name in form.fields:
+        if name in form.fields and not form.fields[name].widget.is_hidden:
             form.add_error(name, messages)
         elif key == NON_FIELD_ERRORS:
             form.add_error(None, messages)

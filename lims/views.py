@@ -24,7 +24,7 @@ from django_filters.views import FilterView
 from lims.audit import history_for
 from lims.exceptions import DomainError
 from lims.exports import EXPORTERS
-from lims.forms import add_service_errors
+from lims.forms import add_service_errors, add_version_field
 from lims.models import Role
 from lims.roles import can_write
 from lims.scoping import CentreScopedMixin, scope_for_user
@@ -436,10 +436,20 @@ class ScopedUpdateView(LoginRequiredMixin, ServiceFormMixin, ScopedQuerysetMixin
             required=False, max_length=500, label="Reason for the change",
             help_text="Kept in the record's history with your name.", widget=forms.Textarea(attrs={"rows": 2}),
         )
+        if self.versioned:
+            add_version_field(form, self.object.version)
         return form
 
+    @property
+    def versioned(self) -> bool:
+        """Records with a `version` (colonies, mice, matings) refuse a save made from a stale page."""
+        return any(f.name == "version" for f in self.get_model()._meta.concrete_fields)
+
     def call_service(self, form) -> Model:
-        return type(self).service(instance=self.object, actor=self.request.user, **form.service_fields())
+        fields = form.service_fields()
+        if self.versioned:
+            fields["version"] = form.cleaned_data.get("version")
+        return type(self).service(instance=self.object, actor=self.request.user, **fields)
 
 
 # --- Dashboard ---------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 
 from colonies.import_views import SpreadsheetUploadForm
 from lims.exceptions import DomainError
-from lims.forms import add_service_errors, service_error_messages
+from lims.forms import add_service_errors, add_version_field, service_error_messages
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import Column, ScopedDetailView, ScopedListView, Section, WriteAccessMixin, overdue_on
@@ -335,10 +335,16 @@ class ExperimentEditView(_ExperimentActionMixin, FormView):
         kwargs.update(parameters=list(self.experiment.procedure.parameters.all()), experiment=self.experiment)
         return kwargs
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        add_version_field(form, self.experiment.version)
+        return form
+
     def form_valid(self, form):
         try:
             experiment_values_update(experiment=self.experiment, values=form.entered_values(),
-                                     reason=form.cleaned_data["reason"], actor=self.request.user)
+                                     reason=form.cleaned_data["reason"], actor=self.request.user,
+                                     version=form.cleaned_data.get("version"))
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc, field_for=form.field_for)
             return self.form_invalid(form)
