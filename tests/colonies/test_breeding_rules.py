@@ -8,10 +8,10 @@ from colonies import services
 from colonies.models import CagePlacement, ColonySettings, Litter, MatingFemale, Mouse, StrainSetting
 from colonies.services import NeedsConfirmation, Pup
 from lims.exceptions import Conflict
+from tests.colonies.helpers import ADULT, adult
 from tests.factories import (
     CageFactory,
     CagePlacementFactory,
-    ColonyFactory,
     LitterFactory,
     MatingFemaleFactory,
     MouseFactory,
@@ -21,22 +21,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ADULT = dt.date(2025, 10, 1)
 
 
 def messages(exc) -> str:
     return " ".join(m for msgs in exc.value.message_dict.values() for m in msgs)
-
-
-@pytest.fixture
-def colony(centre):
-    return ColonyFactory(centre=centre)
-
-
-def adult(colony, sex=Mouse.Sex.FEMALE, **kw):
-    kw.setdefault("date_of_birth", ADULT)
-    return MouseFactory(centre=colony.centre, colony=colony, sex=sex, strain=kw.pop("strain", colony.background_strain),
-                        **kw)
 
 
 # --- Cages and moves ------------------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ import datetime as dt
 import pytest
 
 from colonies.models import CagePlacement, Mouse
+from tests.colonies.helpers import ADULT, adult
 from tests.factories import (
     CageFactory,
     CagePlacementFactory,
-    ColonyFactory,
     LitterFactory,
     MouseFactory,
     RoomFactory,
@@ -16,17 +16,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-ADULT = dt.date(2025, 10, 1)
-
-
-@pytest.fixture
-def colony(centre):
-    return ColonyFactory(centre=centre)
-
-
-def adult(colony, sex="female", **kw):
-    return MouseFactory(centre=colony.centre, colony=colony, sex=sex, strain=colony.background_strain,
-                        date_of_birth=kw.pop("date_of_birth", ADULT), **kw)
 
 
 def test_cage_and_mouse_with_generated_ids(auth_client, manager, colony):

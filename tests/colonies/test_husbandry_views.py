@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from colonies.models import Cage, Litter, Mating, Mouse
+from tests.colonies.helpers import adult
 from tests.factories import (
     CageFactory,
     CagePlacementFactory,
-    ColonyFactory,
     LitterFactory,
     MouseFactory,
     RoomFactory,
@@ -17,17 +17,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-ADULT = dt.date(2025, 10, 1)
-
-
-@pytest.fixture
-def colony(centre):
-    return ColonyFactory(centre=centre)
-
-
-def adult(colony, sex="female", **kw):
-    kw.setdefault("strain", colony.background_strain)
-    return MouseFactory(centre=colony.centre, colony=colony, sex=sex, date_of_birth=ADULT, **kw)
 
 
 def test_every_list_and_its_excel_export(client, manager, colony):
