@@ -166,15 +166,21 @@ class MouseSerializer(RecordSerializer):
         read_only_fields = ["voided_at", "void_reason", "breeding_status"]
 
     def get_current_cage(self, mouse) -> str | None:
+        if hasattr(mouse, "current_cage_id"):  # annotated by selectors.mouse_api_list
+            return mouse.current_cage_id
         placements = getattr(mouse, "current_placements", None)
         if placements is None:
             placements = list(mouse.placements.filter(ended_on__isnull=True).select_related("cage"))
         return placements[0].cage.cage_id if placements else None
 
     def get_sire(self, mouse) -> str | None:
+        if hasattr(mouse, "sire_specimen_id"):
+            return mouse.sire_specimen_id
         return mouse.sire.specimen_id if mouse.litter_id else None
 
     def get_dam(self, mouse) -> str | None:
+        if hasattr(mouse, "dam_specimen_id"):
+            return mouse.dam_specimen_id
         dam = mouse.dam
         return dam.specimen_id if dam else None
 

@@ -64,7 +64,7 @@ class ColonyViewSet(VoidMixin, LimsViewSet):
 
 
 class MouseViewSet(MouseBulkActionsMixin, VoidMixin, LimsViewSet):
-    queryset = selectors.mouse_list()
+    queryset = selectors.mouse_api_list()
     serializer_class = serializers.MouseSerializer
     filterset_class = filters.MouseFilterSet
     ordering_fields = ["specimen_id", "date_of_birth", "updated_at"]
