@@ -118,3 +118,12 @@ def test_command_refuses_a_seed_already_loaded():
     assert Mouse.objects.filter(specimen_id__startswith="SC11-").count() == 60
     with pytest.raises(CommandError, match="already loaded"):
         call_command("seed_scale", "--mice", "60", "--seed", "11")
+
+
+def test_no_phenotyping_writes_the_colony_side_only():
+    call_command("seed_scale", "--mice", "60", "--seed", "12", "--no-phenotyping")
+    mice = Mouse.objects.filter(specimen_id__startswith="SC12-")
+    assert mice.count() == 60
+    assert CagePlacement.objects.filter(mouse__in=mice).exists() and Litter.objects.filter(mating__male__in=mice).exists()
+    assert not ScheduledTest.objects.filter(mouse__in=mice).exists()
+    assert not Experiment.objects.filter(mouse__in=mice).exists()
