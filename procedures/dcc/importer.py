@@ -428,9 +428,9 @@ class Importer:
                           f"unknown colonyID {name!r} (create it first, or import with --create-colonies).")
             return None
         genotype = next((g for g in _children(element, "genotype") if (g.get("MGIGeneId") or "").strip()), None)
-        strain_ids = [(element.get("strainID") or "").strip(),
-                      *((p.get("MGIStrainID") or "").strip() for p in _children(element, "parentalStrain"))]
-        strain_ids = [s for s in strain_ids if s]
+        strain_id = (element.get("strainID") or "").strip()  # the background; parental strains only without it
+        strain_ids = [strain_id] if strain_id else [
+            s for s in ((p.get("MGIStrainID") or "").strip() for p in _children(element, "parentalStrain")) if s]
         strain = next((found for found in (self.strain(s) for s in strain_ids) if found), None)
         if strain is None and strain_ids:
             if not self.create_strains:
