@@ -20,8 +20,8 @@ def _scoped(model, user, **filters):
 
 class MouseChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, mouse):
-        born = mouse.date_of_birth.isoformat()
-        return f"{mouse.specimen_id} · {mouse.get_sex_display()} · born {born} · {mouse.colony or mouse.strain}"
+        born = f"born {mouse.date_of_birth.isoformat()}" if mouse.date_of_birth else f"embryo {mouse.stage}"
+        return f"{mouse.specimen_id} · {mouse.get_sex_display()} · {born} · {mouse.colony or mouse.strain}"
 
 
 class MouseMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -94,6 +94,7 @@ class MouseForm(ScopedModelForm):
         super().__init__(*args, user=user, **kwargs)
         self.fields["specimen_id"].required = False
         self.fields["specimen_id"].help_text = "Leave blank for the next ID of your centre's pattern."
+        self.fields["date_of_birth"].required = True  # embryos come from DCC imports, not from this form
         self.fields["cage"].queryset = open_cages(user)
 
     def service_fields(self) -> dict:
@@ -104,10 +105,12 @@ class MouseUpdateForm(ScopedModelForm):
     class Meta:
         model = Mouse
         fields = ["ear_mark", "colony", "strain", "generation", "sex", "date_of_birth", "zygosity", "is_baseline",
-                  "litter", "litter_code", "status", "status_date", "status_reason"]
+                  "litter", "litter_code", "status", "status_date", "status_reason", "specimen_status_code",
+                  "specimen_status_date"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].required = not self.instance.is_embryo
         self.fields["litter"].queryset = self.fields["litter"].queryset.select_related("mating")
 
 

@@ -29,7 +29,8 @@ class Node:
     def detail(self) -> str:
         sex = {"male": "♂", "female": "♀"}.get(self.mouse.sex, "?")
         status = "" if self.mouse.is_alive else f" · {self.mouse.status}"
-        return f"{sex} {self.mouse.date_of_birth:%Y-%m-%d}{status}"
+        born = f"{self.mouse.date_of_birth:%Y-%m-%d}" if self.mouse.date_of_birth else f"embryo {self.mouse.stage}"
+        return f"{sex} {born}{status}"
 
 
 @dataclass

@@ -692,7 +692,14 @@ class PhenotypingAttemptAbortView(AbortView):
 # --- Mice -------------------------------------------------------------------------------------------------------------
 
 
-MOUSE_SECTION = [("Mouse ID", "specimen_id"), ("Sex", "sex"), ("Date of birth", "date_of_birth"),
+def _born(mouse):
+    """The date of birth, or an embryo's stage (an embryo has none)."""
+    if mouse.is_embryo:
+        return f"embryo, {mouse.stage} {mouse.stage_unit}".strip()
+    return mouse.date_of_birth
+
+
+MOUSE_SECTION = [("Mouse ID", "specimen_id"), ("Sex", "sex"), ("Date of birth", _born),
                  ("Zygosity", "zygosity"), ("Status", "status", True)]
 
 
@@ -714,7 +721,7 @@ class MouseListView(ScopedListView):
     filter_bar_exclude = ["updated_since"]  # for API clients syncing changes
     area = "colony"
     columns = [("Mouse ID", "specimen_id"), ("Ear mark", "ear_mark"), ("Colony", "colony"), ("Strain", "strain.name"),
-               ("Sex", "sex"), ("Date of birth", "date_of_birth"), ("Genotype", _genotype),
+               ("Sex", "sex"), ("Date of birth", _born), ("Genotype", _genotype),
                ("Baseline", "is_baseline"), ("Cage", _current_cage), ("Breeding", "breeding_status"),
                ("Litter", "litter_code"), ("Status", "status", True)]
 
@@ -731,10 +738,11 @@ class MouseDetailView(ScopedDetailView):
     selector = selectors.mouse_list
     area = "colony"
     fields = [("Mouse ID", "specimen_id"), ("Ear mark", "ear_mark"), ("Colony", "colony"), ("Strain", "strain"),
-              ("Generation", "generation"), ("Sex", "sex"), ("Date of birth", "date_of_birth"),
+              ("Generation", "generation"), ("Sex", "sex"), ("Date of birth", _born),
               ("Genotype", _genotype), ("Baseline", "is_baseline"), ("Cage", _current_cage),
               ("Sire", "sire"), ("Dam", "dam"), ("Litter", "litter"), ("Breeding", "breeding_status"),
-              ("Status", "status", True), ("Status date", "status_date"), ("Status reason", "status_reason")]
+              ("Status", "status", True), ("Status date", "status_date"), ("Status reason", "status_reason"),
+              ("Specimen status code", "specimen_status_code"), ("Specimen status date", "specimen_status_date")]
 
     def get_actions(self):
         mouse = self.object

@@ -36,8 +36,8 @@ CODE_FOR_MOUSE_STATUS = {Mouse.Status.DEAD: "IMPC_PSC_001", Mouse.Status.CULLED:
 
 def due_date_for(mouse: Mouse, procedure: Procedure, *, enrolled_on: date) -> date:
     """The first day of the week of age the pipeline gives; unrestricted procedures are due on enrolment."""
-    if procedure.week is None:
-        return max(enrolled_on, mouse.date_of_birth)
+    if procedure.week is None or mouse.date_of_birth is None:  # an embryo has no date of birth
+        return max(enrolled_on, mouse.date_of_birth or enrolled_on)
     return mouse.date_of_birth + timedelta(weeks=procedure.week)
 
 
@@ -147,7 +147,7 @@ def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]],
 def _check_date(mouse: Mouse, date_of_experiment: date) -> None:
     if date_of_experiment > date.today():
         raise ValidationError({"date_of_experiment": ["The date of the experiment cannot be in the future."]})
-    if date_of_experiment < mouse.date_of_birth:
+    if mouse.date_of_birth and date_of_experiment < mouse.date_of_birth:  # an embryo has no date of birth
         raise ValidationError({"date_of_experiment": ["The experiment cannot be before the mouse was born."]})
 
 

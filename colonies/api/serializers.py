@@ -138,6 +138,12 @@ class MouseAlleleSerializer(serializers.ModelSerializer):
         fields = ["allele", "zygosity", "source"]
 
 
+#: What an imported mouse's DCC specimen file said, shown as given; the import writes it, nobody edits it.
+DCC_AS_GIVEN = ["dcc_colony_id", "dcc_strain_id", "dcc_pipeline", "dcc_project", "dcc_production_centre",
+                "dcc_phenotyping_centre", "dcc_related_specimens", "dcc_genotypes", "dcc_chromosomal_alterations",
+                "dcc_parental_strains"]
+
+
 class MouseSerializer(RecordSerializer):
     """A mouse with where it is now (`cage`), its parents through its litter, and its genotype per allele.
 
@@ -159,11 +165,13 @@ class MouseSerializer(RecordSerializer):
 
     class Meta:
         model = Mouse
-        fields = ["id", "version", "centre", "specimen_id", "ear_mark", "colony", "strain", "generation", "sex", "date_of_birth",
+        fields = ["id", "version", "centre", "specimen_id", "kind", "ear_mark", "colony", "strain", "generation", "sex",
+                  "date_of_birth", "stage", "stage_unit",
                   "zygosity", "alleles", "is_baseline", "litter", "litter_code", "sire", "dam", "breeding_status",
-                  "cage", "current_cage", "status", "status_date", "status_reason", "voided_at", "void_reason",
-                  "created_at", "updated_at"]
-        read_only_fields = ["voided_at", "void_reason", "breeding_status"]
+                  "cage", "current_cage", "status", "status_date", "status_reason",
+                  "specimen_status_code", "specimen_status_date", *DCC_AS_GIVEN,
+                  "voided_at", "void_reason", "created_at", "updated_at"]
+        read_only_fields = ["voided_at", "void_reason", "breeding_status", *DCC_AS_GIVEN]
 
     def get_current_cage(self, mouse) -> str | None:
         if hasattr(mouse, "current_cage_id"):  # annotated by selectors.mouse_api_list

@@ -175,7 +175,20 @@ class Mouse(CentreOwnedModel, VoidableModel):
 
     Its sire and dam come through its litter (`litter.mating.male`, `litter.dam`); its cage through its open
     placement; its genotype per allele through `MouseAllele`.
+
+    An embryo (a DCC `<embryo>`, phenotyped before birth) is a Mouse of kind "embryo": it has a stage instead of a
+    date of birth. The `dcc_*` fields keep what a DCC specimen file said about a mouse the LIMS did not breed (a
+    centre moving its historical data in): the export writes them back as given, and falls back on what the LIMS
+    derives (colony, strain, centre defaults, litter) where they are blank, as they are for mice bred here.
     """
+
+    class Kind(models.TextChoices):
+        MOUSE = "mouse", "Mouse"
+        EMBRYO = "embryo", "Embryo"
+
+    class StageUnit(models.TextChoices):
+        DPC = "DPC", "Days post coitum"
+        THEILER = "Theiler", "Theiler stage"
 
     class Sex(models.TextChoices):
         MALE = "male", "Male"
@@ -209,8 +222,12 @@ class Mouse(CentreOwnedModel, VoidableModel):
     colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="mice")
     strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
     generation = models.CharField(max_length=20, blank=True, help_text="e.g. N2, F1, N4F2.")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.MOUSE, db_index=True,
+                            help_text="An embryo has a stage instead of a date of birth.")
     sex = models.CharField(max_length=10, choices=Sex)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(null=True, blank=True, help_text="Required for a mouse; an embryo has none.")
+    stage = models.CharField(max_length=20, blank=True, help_text="Embryos: the stage at which it was taken.")
+    stage_unit = models.CharField(max_length=10, choices=StageUnit, blank=True, help_text="Embryos: DPC or Theiler.")
     zygosity = models.CharField(max_length=15, choices=Zygosity, blank=True,
                                 help_text="At the colony's allele; blank until genotyped, then set by the assay "
                                           "that calls it.")
@@ -222,6 +239,36 @@ class Mouse(CentreOwnedModel, VoidableModel):
     status = models.CharField(max_length=10, choices=Status, default=Status.ALIVE, db_index=True)
     status_date = models.DateField(null=True, blank=True)
     status_reason = models.CharField(max_length=200, blank=True)
+    specimen_status_code = models.CharField(
+        max_length=100, blank=True,
+        help_text="The DCC specimen statusCode (a controlled term with its label), e.g. for a mouse found dead.",
+    )
+    specimen_status_date = models.DateField(null=True, blank=True, help_text="The date of the specimen status code.")
+    # What a DCC specimen file said, kept as given (see the class docstring); blank means "derived by the LIMS".
+    dcc_colony_id = models.CharField(max_length=125, blank=True, verbose_name="DCC colonyID",
+                                     help_text="colonyID as the file gave it (a baseline's colony, another spelling).")
+    dcc_strain_id = models.CharField(max_length=150, blank=True, verbose_name="DCC strainID",
+                                     help_text="strainID as the file gave it (an MGI id or a strain name).")
+    dcc_pipeline = models.CharField(max_length=50, blank=True, verbose_name="DCC pipeline")
+    dcc_project = models.CharField(max_length=100, blank=True, verbose_name="DCC project")
+    dcc_production_centre = models.CharField(max_length=20, blank=True, verbose_name="DCC productionCentre")
+    dcc_phenotyping_centre = models.CharField(max_length=20, blank=True, verbose_name="DCC phenotypingCentre")
+    dcc_related_specimens = models.JSONField(
+        default=list, blank=True, verbose_name="DCC related specimens",
+        help_text='[{"specimenID", "relationship"}] as given, also for relatives the LIMS does not hold.',
+    )
+    dcc_genotypes = models.JSONField(
+        default=list, blank=True, verbose_name="DCC genotypes",
+        help_text='[{"MGIGeneId", "geneSymbol", "MGIAlleleId", "fatherZygosity", "motherZygosity"}] as given.',
+    )
+    dcc_chromosomal_alterations = models.JSONField(
+        default=list, blank=True, verbose_name="DCC chromosomal alterations",
+        help_text='[{"added": [{"start", "end", "species"}], "removed": [...]}] as given.',
+    )
+    dcc_parental_strains = models.JSONField(
+        default=list, blank=True, verbose_name="DCC parental strains",
+        help_text='[{"percentage", "MGIStrainID", "gender", "level"}] as given.',
+    )
 
     class Meta:
         ordering = ["specimen_id"]
@@ -245,6 +292,10 @@ class Mouse(CentreOwnedModel, VoidableModel):
     @property
     def is_alive(self) -> bool:
         return self.status == self.Status.ALIVE
+
+    @property
+    def is_embryo(self) -> bool:
+        return self.kind == self.Kind.EMBRYO
 
     @property
     def sire(self):

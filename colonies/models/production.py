@@ -212,7 +212,9 @@ class Colony(CentreOwnedModel, VoidableModel):
     # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
     version = models.PositiveIntegerField(default=1, editable=False)
     name = models.CharField(max_length=125)
-    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="colonies")
+    # Null only for a colony imported from a DCC specimen file that names no gene (legacy lines); the services
+    # require a gene (or an attempt giving one) for every colony made in the LIMS.
+    gene = models.ForeignKey(Gene, on_delete=models.PROTECT, null=True, blank=True, related_name="colonies")
     microinjection = models.ForeignKey(
         MicroInjection, on_delete=models.PROTECT, null=True, blank=True, related_name="colonies"
     )

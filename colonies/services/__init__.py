@@ -40,14 +40,17 @@ from colonies.services.lines import (
     allele_modification_holding_statuses,
     allele_modification_update,
     colony_create,
+    colony_import,
     colony_update,
+    gene_register,
     phenotyping_attempt_abort,
     phenotyping_attempt_create,
     phenotyping_attempt_holding_statuses,
     phenotyping_attempt_update,
     phenotyping_started_for,
+    strain_register,
 )
-from colonies.services.mice import mouse_create, mouse_update
+from colonies.services.mice import mouse_create, mouse_import, mouse_update
 from colonies.services.production import (
     COUNT_RULES,
     PRODUCTION_QC_TESTS,
@@ -81,13 +84,13 @@ __all__ = [
     "litter_update", "litter_wean", "mating_create", "mating_end", "mating_separate_male", "mating_update",
     "mice_move", "mice_set_status", "next_mouse_id", "rack_create", "room_create", "room_update",
     "COUNT_RULES", "PRODUCTION_QC_TESTS", "USER_QC_TESTS", "allele_modification_abort", "allele_modification_create",
-    "allele_modification_holding_statuses", "allele_modification_update", "colony_create", "colony_update",
+    "allele_modification_holding_statuses", "allele_modification_update", "colony_create", "colony_import", "colony_update", "gene_register",
     "es_cell_create", "es_cell_update", "microinjection_abort", "microinjection_count_errors",
     "microinjection_create", "microinjection_derive_status", "microinjection_holding_statuses",
-    "microinjection_refresh_status", "microinjection_update", "mouse_create", "mouse_update",
+    "microinjection_refresh_status", "microinjection_update", "mouse_create", "mouse_import", "mouse_update",
     "phenotyping_attempt_abort", "phenotyping_attempt_create", "phenotyping_attempt_holding_statuses",
     "phenotyping_attempt_update", "phenotyping_started_for", "plan_create", "plan_update", "plan_warnings",
-    "stamps_sync", "strain_for_cell_line",
+    "stamps_sync", "strain_for_cell_line", "strain_register",
     # genotyping
     "assay_create", "assay_update", "derive_zygosity", "result_record", "result_void", "sample_create",
     "zygosity_rule_create", "zygosity_rule_delete", "zygosity_rule_update",

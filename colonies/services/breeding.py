@@ -77,6 +77,9 @@ def _parent_findings(findings: Findings, mouse: Mouse, role: str, sex: str, set_
         findings.error(role, f"{label} is {mouse.get_status_display().lower()}; only live mice can breed.")
     if mouse.breeding_status == Mouse.BreedingStatus.RETIRED:
         findings.error(role, f"{label} is a retired breeder.")
+    if mouse.date_of_birth is None:
+        findings.error(role, f"{label} is an embryo; only born mice can breed.")
+        return
     minimum = strain_threshold(centre, mouse.strain, "breeding_age_days")
     verdict, message = breeding_age_verdict(mouse.date_of_birth, set_up_on, minimum)
     if verdict == "error":

@@ -215,7 +215,7 @@ def mice_set_status(*, actor, mice: list[Mouse], status: str, on: date | None = 
     for mouse in mice:
         if not mouse.is_alive:
             findings.error("mice", f"Mouse {mouse.specimen_id} is already {mouse.get_status_display().lower()}.")
-        elif on < mouse.date_of_birth:
+        elif mouse.date_of_birth and on < mouse.date_of_birth:
             findings.error("date", f"Mouse {mouse.specimen_id} was born on {mouse.date_of_birth}, after {on}.")
     findings.check(confirm=True)
     from colonies.services.mice import mouse_update  # mice imports this module

@@ -13,6 +13,7 @@ from colonies.models import AlleleModification, Colony, MicroInjection, Phenotyp
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
 from colonies.services.production import microinjection_refresh_status
 from lims.exceptions import Conflict
+from lims.models import Gene, Strain
 from lims.services import apply_fields, save_validated
 from lims.versioning import version_bump, version_check
 
@@ -21,9 +22,12 @@ from lims.versioning import version_bump, version_check
 LOCKED_AFTER_DCC = ("name", "background_strain")
 
 
-def _colony_check(colony: Colony) -> None:
+def _colony_check(colony: Colony, *, imported: bool = False) -> None:
+    """Refuse what a colony cannot be. Only an imported colony (a DCC file's legacy line) may lack its gene."""
     colony.name = normalise_name(colony.name)
     errors: dict[str, list[str]] = {}
+    if colony.gene_id is None and not imported:
+        errors["gene"] = ["A colony needs its gene (or a micro-injection attempt whose gene it takes)."]
     if colony.name and Colony.objects.filter(name__iexact=colony.name).exclude(pk=colony.pk).exists():
         errors["name"] = [f"A colony named {colony.name!r} already exists (names ignore case and spaces)."]
     if colony.microinjection_id and colony.allele_modification_id:
@@ -56,6 +60,54 @@ def colony_create(*, actor, centre=None, **fields) -> Colony:
     with audited(actor, "colonies.colony.created"):
         _after_genotype_change(colony, actor)
     return colony
+
+
+@transaction.atomic
+def colony_import(*, actor, centre, **fields) -> Colony:
+    """Create a colony named by a DCC specimen file (`dcc_import --create-colonies`).
+
+    The import path of `colony_create`: a legacy line whose specimens carry no genotype is still a colony the
+    centre phenotyped, so its gene may be unknown (null) here, never on the bench.
+    """
+    colony = Colony(centre=centre, **fields)
+    _colony_check(colony, imported=True)
+    with audited(actor, "colonies.colony.imported"), _name_taken_is_a_field_error():
+        save_validated(colony)
+    return colony
+
+
+@transaction.atomic
+def gene_register(*, actor, mgi_id: str, symbol: str) -> Gene:
+    """The gene of an MGI id, registered from a DCC genotype (MGIGeneId, geneSymbol) when the reference lacks it.
+
+    A symbol already used by another gene keeps the registered one apart with its MGI id appended, so both stay
+    findable; the reference load later corrects names, not ids.
+    """
+    mgi_id, symbol = mgi_id.strip(), (symbol or "").strip() or mgi_id.strip()
+    gene = Gene.objects.filter(mgi_id__iexact=mgi_id).first()
+    if gene is not None:
+        return gene
+    if Gene.objects.filter(symbol__iexact=symbol).exists():
+        symbol = f"{symbol} ({mgi_id})"
+    with audited(actor, "lims.gene.imported"):
+        return save_validated(Gene(mgi_id=mgi_id[:40], symbol=symbol[:75]))
+
+
+@transaction.atomic
+def strain_register(*, actor, strain_id: str) -> Strain:
+    """A strain named by a DCC strainID the reference does not know (`dcc_import --create-strains`).
+
+    An MGI-looking id becomes the strain's MGI id (and its name, until the reference names it); anything else
+    (legacy files give names such as "C57BL/6JTyr;C57BL/6N") becomes the name.
+    """
+    strain_id = strain_id.strip()
+    found = Strain.objects.filter(mgi_id__iexact=strain_id).first() or Strain.objects.filter(
+        name__iexact=strain_id).first()
+    if found is not None:
+        return found
+    mgi_id = strain_id if strain_id.upper().startswith("MGI:") and len(strain_id) <= 20 else ""
+    with audited(actor, "lims.strain.imported"):
+        return save_validated(Strain(name=strain_id[:150], mgi_id=mgi_id))
 
 
 @contextmanager

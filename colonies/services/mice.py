@@ -10,22 +10,50 @@ from colonies.services.rules import Findings
 from lims.services import apply_fields, save_validated
 from lims.versioning import version_bump, version_check
 
+#: Fields that say what the DCC file called the mouse's colony or strain; a change of colony, strain or baseline
+#: flag on the bench makes them stale, so `mouse_update` clears them unless they are given too.
+_DCC_IDENTITY_FIELDS = ("dcc_colony_id", "dcc_strain_id")
 
-def _mouse_check(mouse: Mouse) -> None:
+
+def _mouse_check(mouse: Mouse, *, imported: bool = False) -> list[str]:
+    """Refuse what a mouse cannot be; return the warnings an import keeps instead of refusing.
+
+    With `imported` (a DCC specimen file moving a centre's history in), a baseline recorded with a zygosity other
+    than wild type is kept as the file says and reported as a warning; typed at the bench it is refused.
+    """
     errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    if mouse.kind == Mouse.Kind.EMBRYO:
+        if mouse.date_of_birth is not None:
+            errors["date_of_birth"] = ["An embryo has a stage, not a date of birth."]
+        if not mouse.stage or not mouse.stage_unit:
+            errors["stage"] = ["An embryo needs its stage and stage unit."]
+    else:
+        if mouse.date_of_birth is None:
+            errors["date_of_birth"] = ["A mouse needs its date of birth."]
+        if mouse.stage or mouse.stage_unit:
+            errors["stage"] = ["Only an embryo has a stage; a mouse has a date of birth."]
     not_in_future(errors, "date_of_birth", mouse.date_of_birth, "The date of birth")
+    if mouse.specimen_status_date and not mouse.specimen_status_code:
+        errors["specimen_status_date"] = ["A specimen status date goes with a specimen status code."]
     if not mouse.is_baseline and mouse.colony_id is None:
         errors["colony"] = ["A mutant mouse belongs to a colony; tick 'baseline' for a control."]
     if mouse.is_baseline and mouse.zygosity not in ("", Mouse.Zygosity.WILD_TYPE):
-        errors["zygosity"] = ["A baseline control is wild type."]
+        if imported:
+            warnings.append(f"baseline recorded {mouse.zygosity}, kept as given (a baseline control is wild type; "
+                            "the export pre-flight reports it).")
+        else:
+            errors["zygosity"] = ["A baseline control is wild type."]
     if mouse.colony_id and mouse.colony.centre_id != mouse.centre_id:
         errors["colony"] = ["That colony does not belong to your centre."]
     if mouse.litter_id and mouse.litter.centre_id != mouse.centre_id:
         errors["litter"] = ["That litter does not belong to your centre."]
-    if mouse.status != Mouse.Status.ALIVE and mouse.status_date and mouse.status_date < mouse.date_of_birth:
+    if (mouse.status != Mouse.Status.ALIVE and mouse.status_date and mouse.date_of_birth
+            and mouse.status_date < mouse.date_of_birth):
         errors["status_date"] = [f"The {mouse.get_status_display().lower()} date cannot be before the birth date."]
     if errors:
         raise ValidationError(errors)
+    return warnings
 
 
 @transaction.atomic
@@ -53,8 +81,24 @@ def mouse_create(*, actor, centre=None, cage: Cage | None = None, placed_on: dat
     with audited(actor, "colonies.mouse.created"):
         mouse = save_validated(mouse)
         if cage is not None:
-            place([mouse], cage, placed_on or max(mouse.date_of_birth, cage.opened_on), "registered")
+            place([mouse], cage, placed_on or max(mouse.date_of_birth or cage.opened_on, cage.opened_on),
+                  "registered")
     return mouse
+
+
+@transaction.atomic
+def mouse_import(*, actor, centre, specimen_id: str, **fields) -> tuple[Mouse, list[str]]:
+    """Register a mouse (or embryo) read from a DCC specimen file, as the file says; return it and the warnings.
+
+    The import path of `mouse_create`: the same checks, except that legacy facts the bench refuses today (a baseline
+    recorded homozygous) are kept and returned as warnings, because the file is the historical record. Nothing is
+    placed in a cage and no ID is generated: the specimenID is the file's.
+    """
+    mouse = Mouse(centre=centre, specimen_id=(specimen_id or "").strip(), **fields)
+    warnings = _mouse_check(mouse, imported=True)
+    with audited(actor, "colonies.mouse.imported"):
+        mouse = save_validated(mouse)
+    return mouse, warnings
 
 
 @transaction.atomic
@@ -70,6 +114,11 @@ def mouse_update(*, instance: Mouse, actor, version: int | None = None, **fields
     was_alive = instance.is_alive
     version_check(instance, version)  # 409 when the client edited a stale version
     changed = apply_fields(instance, fields)
+    if {"colony", "strain", "is_baseline"} & set(changed):
+        for name in _DCC_IDENTITY_FIELDS:
+            if name not in fields and getattr(instance, name):
+                setattr(instance, name, "")
+                changed.append(name)
     if "status" in changed and instance.status != Mouse.Status.ALIVE and instance.status_date is None:
         instance.status_date = date.today()
         changed.append("status_date")

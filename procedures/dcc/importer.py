@@ -29,14 +29,20 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
-from colonies.models import Colony, Mouse
-from colonies.services import colony_create, mouse_create
+from colonies.models import Colony, Mouse, PhenotypingAttempt
+from colonies.services import colony_import, gene_register, mouse_import, strain_register
 from lims.audit import audit_context
 from lims.exceptions import DomainError
-from lims.models import Centre, Gene, Strain
+from lims.models import Centre, Strain
 from procedures.dcc import local_rules
 from procedures.dcc.validation import validate_xml
-from procedures.dcc.xml import PROCEDURE_NS, SPECIMEN_NS
+from procedures.dcc.xml import (
+    CHROMOSOME_ATTRIBUTES,
+    GENOTYPE_ATTRIBUTES,
+    PARENTAL_STRAIN_ATTRIBUTES,
+    PROCEDURE_NS,
+    SPECIMEN_NS,
+)
 from procedures.models import Experiment, LineExperiment, Parameter, Procedure
 from procedures.services import EnteredValue, experiment_record, line_experiment_record
 
@@ -53,6 +59,8 @@ ELEMENT_TYPES = {
 #: The types the LIMS stores as values (ParameterValue has no place for media URIs or ontology terms yet).
 STORED_TYPES = {Parameter.Type.SIMPLE, Parameter.Type.SERIES, Parameter.Type.METADATA}
 _LINE_RE = re.compile(r"line (\d+): (.*)", re.S)
+#: The background strain of a colony created from a file that names none (no strainID, no parentalStrain).
+UNKNOWN_STRAIN = "unknown (not given in the DCC file)"
 
 
 @dataclass
@@ -82,14 +90,19 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.refused_files
+        """Nothing refused or left out; warnings (legacy facts kept as given) do not count."""
+        return not self.refused_files and all(p.kind == "warning" for p in self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.kind == "warning"]
 
     def count(self, kind: str, outcome: str) -> None:
         self.counts[kind][outcome] += 1
 
     def summary_lines(self) -> list[str]:
         lines = []
-        for kind in ("colony", "mouse", "experiment", "line", "parameter"):
+        for kind in ("strain", "colony", "mouse", "experiment", "line", "parameter"):
             if kind in self.counts:
                 c = self.counts[kind]
                 lines.append(f"{kind}: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(c.items())))
@@ -170,14 +183,20 @@ def _text(element) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def _attributes(element, names: tuple[str, ...]) -> dict[str, str]:
+    """The attributes of `names` the element has, as given (absent ones stay absent)."""
+    return {name: element.get(name) for name in names if element.get(name) is not None}
+
+
 class Importer:
     """One import run; `run()` reads every document and returns the report. Use `import_files` from outside."""
 
     def __init__(self, *, actor, centre: Centre | None = None, create_colonies: bool = False,
-                 line_date: date | None = None):
+                 line_date: date | None = None, create_strains: bool = False):
         self.actor = actor
         self.centre_override = centre
         self.create_colonies = create_colonies
+        self.create_strains = create_strains
         self.line_date = line_date
         self.report = ImportReport()
         self._centres: dict[str, Centre | None] = {}
@@ -262,24 +281,30 @@ class Importer:
     # --- specimens -----------------------------------------------------------------------------------------------
 
     def _specimen(self, doc: Document, element, block) -> None:
+        """One `<mouse>` or `<embryo>`: matched by (centre, specimenID), else registered with all the file says.
+
+        Everything of the element is kept (see `Mouse`'s dcc_* fields), so the export writes it back as given;
+        legacy facts today's bench rules refuse (a baseline recorded homozygous, a non-IMPC status code) are kept
+        and reported as warnings, which the export pre-flight reports again before any new submission.
+        """
         specimen_id = (element.get("specimenID") or "").strip()
         line = element.sourceline
         item = repr(specimen_id)
-        if _local(element) == "embryo":
-            self._problem(doc, line, "mouse", item, "embryos are not recorded in the LIMS (no embryo model).")
-            return
+        embryo = _local(element) == "embryo"
         for finding in local_rules.check_specimen(element):
-            self._problem(doc, finding.line, "mouse", item, f"[{finding.rule}] {finding.message}", outcome="")
+            self._warning(doc, finding.line, item, f"[{finding.rule}] {finding.message}")
         centre_code = block.get("centreID") or ""
         centre = self.centre(centre_code)
         if centre is None:
             self._problem(doc, line, "mouse", item, f"unknown centre {centre_code!r} (no Centre with that ILAR code).")
             return
-        try:
-            dob = date.fromisoformat((element.get("DOB") or "")[:10])
-        except ValueError:
-            self._problem(doc, line, "mouse", item, f"DOB {element.get('DOB')!r} is not a date.")
-            return
+        dob = None
+        if not embryo:
+            try:
+                dob = date.fromisoformat((element.get("DOB") or "")[:10])
+            except ValueError:
+                self._problem(doc, line, "mouse", item, f"DOB {element.get('DOB')!r} is not a date.")
+                return
         sex = element.get("gender") or ""
         existing = Mouse.objects.filter(centre=centre, specimen_id=specimen_id).first()
         if existing is not None:
@@ -295,38 +320,92 @@ class Importer:
                 self.report.count("mouse", "matched")
             self.report.mice.append(existing.pk)
             return
+        status = next(iter(_children(element, "statusCode")), None)
+        try:
+            status_date = date.fromisoformat(status.get("date")[:10]) if status is not None and status.get("date") \
+                else None
+        except ValueError:
+            status_date = None
         baseline = (element.get("isBaseline") or "").lower() in ("true", "1")
+        strain_id = (element.get("strainID") or "").strip()
         fields = {
+            "kind": Mouse.Kind.EMBRYO if embryo else Mouse.Kind.MOUSE,
             "sex": sex, "date_of_birth": dob, "zygosity": element.get("zygosity") or "",
+            "stage": (element.get("stage") or "").strip() if embryo else "",
+            "stage_unit": (element.get("stageUnit") or "").strip() if embryo else "",
             "is_baseline": baseline, "litter_code": (element.get("litterId") or "")[:60],
+            "dcc_colony_id": (element.get("colonyID") or "").strip(), "dcc_strain_id": strain_id,
+            "dcc_pipeline": element.get("pipeline") or "", "dcc_project": element.get("project") or "",
+            "dcc_production_centre": element.get("productionCentre") or "",
+            "dcc_phenotyping_centre": element.get("phenotypingCentre") or "",
+            "dcc_related_specimens": [_attributes(r, ("specimenID", "relationship"))
+                                      for r in _children(element, "relatedSpecimen")],
+            "dcc_genotypes": [_attributes(g, GENOTYPE_ATTRIBUTES) for g in _children(element, "genotype")],
+            "dcc_chromosomal_alterations": [
+                {"added": [_attributes(c, CHROMOSOME_ATTRIBUTES) for c in _children(a, "chromosomeAdded")],
+                 "removed": [_attributes(c, CHROMOSOME_ATTRIBUTES) for c in _children(a, "chromosomeRemoved")]}
+                for a in _children(element, "chromosomalAlteration")],
+            "dcc_parental_strains": [_attributes(p, PARENTAL_STRAIN_ATTRIBUTES)
+                                     for p in _children(element, "parentalStrain")],
+            "specimen_status_code": _text(status)[:100], "specimen_status_date": status_date,
         }
         if baseline:
-            strain = self.strain(element.get("strainID") or "")
+            strain = self._specimen_strain(doc, element, item)
             if strain is None:
-                self._problem(doc, line, "mouse", item,
-                              f"strainID {element.get('strainID')!r} matches no strain (MGI id or name).")
                 return
             fields.update(strain=strain, colony=None)
-            if (element.get("colonyID") or "").strip():
-                # The LIMS identifies a baseline by its strain; a baseline colony name has nowhere to go.
-                self._problem(doc, line, "mouse", item, f"baseline colonyID {element.get('colonyID')!r} is not "
-                                                        "kept (a baseline is recorded by its strain).", outcome="")
         else:
             colony = self._colony(doc, element, centre)
             if colony is None:
                 return
-            fields.update(colony=colony, strain=colony.background_strain)
+            own = self.strain(strain_id) if strain_id else None
+            fields.update(colony=colony, strain=own or colony.background_strain)
         try:
             with transaction.atomic():
-                mouse = mouse_create(actor=self.actor, centre=centre, specimen_id=specimen_id, **fields)
+                mouse, warnings = mouse_import(actor=self.actor, centre=centre, specimen_id=specimen_id, **fields)
         except (ValidationError, DomainError, IntegrityError) as exc:
             self._problem(doc, line, "mouse", item, f"refused by the LIMS: {_messages(exc)}")
             return
+        for warning in warnings:
+            self._warning(doc, line, item, warning)
         self.report.count("mouse", "created")
         self.report.mice.append(mouse.pk)
 
+    def _warning(self, doc: Document, line: int | None, item: str, reason: str) -> None:
+        """A legacy fact kept as the file says it, which the bench would refuse: said, not counted as unmapped."""
+        self._problem(doc, line, "warning", item, reason, outcome="")
+
+    def _specimen_strain(self, doc: Document, element, item: str) -> Strain | None:
+        """A baseline's strain: its strainID, else its first known parental strain; registered with --create-strains."""
+        strain_id = (element.get("strainID") or "").strip()
+        candidates = [strain_id] if strain_id else [
+            (p.get("MGIStrainID") or "").strip() for p in _children(element, "parentalStrain")]
+        candidates = [c for c in candidates if c]
+        for candidate in candidates:
+            strain = self.strain(candidate)
+            if strain is not None:
+                return strain
+        if candidates and self.create_strains:
+            return self._register_strain(candidates[0])
+        what = f"strainID {strain_id!r}" if strain_id else "no strainID or parentalStrain"
+        self._problem(doc, element.sourceline, "mouse", item,
+                      f"{what} matches no strain (MGI id or name); import with --create-strains to register it."
+                      if candidates else f"a baseline with {what}.")
+        return None
+
+    def _register_strain(self, strain_id: str) -> Strain:
+        strain = strain_register(actor=self.actor, strain_id=strain_id)
+        self.report.count("strain", "created")
+        self._strains[strain_id] = strain
+        return strain
+
     def _colony(self, doc: Document, element, centre: Centre) -> Colony | None:
-        """The specimen's colony by colonyID; created only with --create-colonies when gene and strain are known."""
+        """The specimen's colony by colonyID (or phenotyping cohort name); created with --create-colonies.
+
+        A created colony takes its gene from the specimen's first genotype (registering an MGI gene the reference
+        lacks) and has none when the file gives no genotype, as legacy files do; its background strain is the
+        specimen's strainID or first parental strain (registered with --create-strains), else `UNKNOWN_STRAIN`.
+        """
         name = (element.get("colonyID") or "").strip()
         line = element.sourceline
         item = repr(element.get("specimenID"))
@@ -334,6 +413,11 @@ class Importer:
             self._problem(doc, line, "mouse", item, "a mutant specimen without colonyID.")
             return None
         colony = Colony.objects.select_related("background_strain").filter(name__iexact=name).first()
+        if colony is None:
+            cohort = (PhenotypingAttempt.objects.select_related("parent_colony__background_strain")
+                      .filter(colony_name__iexact=name, voided_at__isnull=True).first())
+            if cohort is not None and cohort.centre_id == centre.pk:
+                return cohort.parent_colony
         if colony is not None:
             if colony.centre_id != centre.pk:
                 self._problem(doc, line, "mouse", item, f"colony {name!r} belongs to another centre.")
@@ -343,27 +427,29 @@ class Importer:
             self._problem(doc, line, "mouse", item,
                           f"unknown colonyID {name!r} (create it first, or import with --create-colonies).")
             return None
-        genes = [g.get("MGIGeneId") for g in _children(element, "genotype") if g.get("MGIGeneId")]
-        gene = Gene.objects.filter(mgi_id__in=genes).first() if genes else None
-        strain = self.strain(element.get("strainID") or "") or next(
-            (s for s in (self.strain(p.get("MGIStrainID") or "") for p in _children(element, "parentalStrain")) if s),
-            None,
-        )
-        missing = [what for what, value in (("a genotype with a known MGI gene id", gene),
-                                            ("a known background strain (strainID or parentalStrain)", strain))
-                   if value is None]
-        if missing:
-            self._problem(doc, line, "colony", repr(name),
-                          "cannot create the colony: the specimen lacks " + " and ".join(missing) + ".")
-            self.report.count("mouse", "skipped")
-            return None
-        allele = next((g for g in _children(element, "genotype")), None)
+        genotype = next((g for g in _children(element, "genotype") if (g.get("MGIGeneId") or "").strip()), None)
+        strain_id = (element.get("strainID") or "").strip()  # the background; parental strains only without it
+        strain_ids = [strain_id] if strain_id else [
+            s for s in ((p.get("MGIStrainID") or "").strip() for p in _children(element, "parentalStrain")) if s]
+        strain = next((found for found in (self.strain(s) for s in strain_ids) if found), None)
+        if strain is None and strain_ids:
+            if not self.create_strains:
+                self._problem(doc, line, "colony", repr(name),
+                              f"cannot create the colony: strain {strain_ids[0]!r} matches no strain (MGI id or "
+                              "name); import with --create-strains to register it.")
+                self.report.count("mouse", "skipped")
+                return None
+            strain = self._register_strain(strain_ids[0])
+        if strain is None:  # the file names no strain at all: say so rather than guess one
+            strain = self.strain(UNKNOWN_STRAIN) or self._register_strain(UNKNOWN_STRAIN)
         try:
             with transaction.atomic():
-                colony = colony_create(
+                gene = gene_register(actor=self.actor, mgi_id=genotype.get("MGIGeneId"),
+                                     symbol=genotype.get("geneSymbol") or "") if genotype is not None else None
+                colony = colony_import(
                     actor=self.actor, centre=centre, name=name, gene=gene, background_strain=strain,
                     genotype_status=Colony.GenotypeStatus.CONFIRMED, project=(element.get("project") or "")[:50],
-                    mgi_allele_id=(allele.get("MGIAlleleId") or "")[:40] if allele is not None else "",
+                    mgi_allele_id=(genotype.get("MGIAlleleId") or "")[:40] if genotype is not None else "",
                 )
         except (ValidationError, DomainError, IntegrityError) as exc:
             self._problem(doc, line, "colony", repr(name), f"refused by the LIMS: {_messages(exc)}")
@@ -537,13 +623,16 @@ class Importer:
 
 
 def import_files(paths, *, actor, centre: Centre | None = None, create_colonies: bool = False,
-                 dry_run: bool = False, line_date: date | None = None) -> ImportReport:
+                 dry_run: bool = False, line_date: date | None = None,
+                 create_strains: bool = False) -> ImportReport:
     """Import DCC files (.xml or .zip); with `dry_run` everything is rolled back and only the report remains.
 
     `actor` is the user the records are attributed to (experiment_record needs one); `centre` overrides the
-    centreID of every block (a centre whose ILAR code differs from the one in old files).
+    centreID of every block (a centre whose ILAR code differs from the one in old files). `create_colonies` and
+    `create_strains` register the colonies and strains (and genes) the files name and the LIMS lacks.
     """
-    importer = Importer(actor=actor, centre=centre, create_colonies=create_colonies, line_date=line_date)
+    importer = Importer(actor=actor, centre=centre, create_colonies=create_colonies, line_date=line_date,
+                        create_strains=create_strains)
     with documents(paths) as docs:
         with transaction.atomic():
             importer.run(docs)

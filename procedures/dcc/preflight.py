@@ -14,6 +14,7 @@ from django.db.models import Count
 from lims.models import Centre
 from procedures.dcc import selectors
 from procedures.dcc.ledger import Plan
+from procedures.dcc.local_rules import SPECIMEN_STATUS_CODES, _known
 from procedures.dcc.models import SubmissionRecord
 from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest
 
@@ -97,10 +98,20 @@ def _check_specimens(ids: list[int], findings: list[dict]) -> None:
     from colonies.models import Mouse
 
     for mouse in Mouse.objects.filter(pk__in=ids).select_related("strain", "colony"):
-        if mouse.is_baseline and not mouse.strain.mgi_id:
-            findings.append(_finding(mouse, f"Baseline {mouse.specimen_id}: strain {mouse.strain} has no MGI id."))
+        # What the writer sends as strainID: the imported one as given, else the strain's MGI id.
+        strain_id = mouse.dcc_strain_id or (mouse.strain.mgi_id if mouse.is_baseline else "")
+        if mouse.is_baseline and not strain_id.upper().startswith("MGI:"):
+            findings.append(_finding(mouse, f"Baseline {mouse.specimen_id}: strain "
+                                            f"{strain_id or mouse.strain} has no MGI id."))
         if not mouse.is_baseline and mouse.colony_id is None:
             findings.append(_finding(mouse, f"Mutant {mouse.specimen_id} belongs to no colony (colonyID)."))
+        # Legacy facts an import kept as given (dcc_import reported them as warnings): said again before sending.
+        if mouse.is_baseline and mouse.zygosity not in ("", Mouse.Zygosity.WILD_TYPE):
+            findings.append(_finding(mouse, f"Baseline {mouse.specimen_id} is recorded {mouse.zygosity}; "
+                                            "a baseline control is wild type."))
+        if mouse.specimen_status_code and not _known(mouse.specimen_status_code, SPECIMEN_STATUS_CODES):
+            findings.append(_finding(mouse, f"Specimen {mouse.specimen_id}: {mouse.specimen_status_code!r} is not "
+                                            "an IMPC_SSC specimen status code."))
 
 
 def _check_not_performed(ids: list[int], findings: list[dict]) -> None:

@@ -29,6 +29,11 @@ from procedures.models import (
 SPECIMEN_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/specimen"
 PROCEDURE_NS = "http://www.mousephenotype.org/dcc/exportlibrary/datastructure/core/procedure"
 
+#: The attributes of a specimen's children, in the order specimen_definition.xsd declares them.
+GENOTYPE_ATTRIBUTES = ("MGIGeneId", "geneSymbol", "MGIAlleleId", "fatherZygosity", "motherZygosity")
+CHROMOSOME_ATTRIBUTES = ("start", "end", "species")
+PARENTAL_STRAIN_ATTRIBUTES = ("percentage", "MGIStrainID", "gender", "level")
+
 #: Rows fetched (and prefetched) per round trip: bounds memory, and queries grow by one or two per chunk only.
 CHUNK_SIZE = 500
 
@@ -99,32 +104,40 @@ def _root(destination: str | PathLike, namespace: str, name: str) -> Iterator[_D
 
 
 def _mouse_attributes(mouse: Mouse) -> dict[str, str]:
-    """The `Specimen` attributes of one mouse.
+    """The `Specimen` attributes of one mouse (or `Embryo`: stage and stageUnit instead of DOB).
 
-    The DCC's semantic validator wants colonyID on mutants and an MGI strainID on baselines (§5.2), so each gets
-    only the attribute that identifies it; litterId is required, and the specimen id stands in when none is known.
+    What an imported mouse's file said (the `dcc_*` fields) is written back as given. Otherwise the DCC's semantic
+    validator wants colonyID on mutants and an MGI strainID on baselines (§5.2), so each gets only the attribute
+    that identifies it; litterId is required, and the specimen id stands in when none is known.
     """
     centre = mouse.centre
-    attrib = {
-        "specimenID": mouse.specimen_id,
-        "DOB": mouse.date_of_birth.isoformat(),
+    attrib = {"specimenID": mouse.specimen_id}
+    if mouse.kind == Mouse.Kind.EMBRYO:
+        attrib.update(stage=mouse.stage, stageUnit=mouse.stage_unit)
+    else:
+        attrib["DOB"] = mouse.date_of_birth.isoformat()
+    attrib.update({
         "gender": mouse.sex,
         "zygosity": mouse.zygosity,
         "isBaseline": "true" if mouse.is_baseline else "false",
-    }
-    if mouse.is_baseline:
-        if mouse.strain.mgi_id:
-            attrib["strainID"] = mouse.strain.mgi_id
-    elif mouse.colony is not None:
+    })
+    if mouse.dcc_colony_id:
+        attrib["colonyID"] = mouse.dcc_colony_id
+    elif not mouse.is_baseline and mouse.colony is not None:
         # The DCC knows a line by its phenotyping cohort (iMits/GenTaR phenotyping attempt) where there is one.
         attrib["colonyID"] = getattr(mouse, "cohort_name", None) or mouse.colony.name
+    if mouse.dcc_strain_id:
+        attrib["strainID"] = mouse.dcc_strain_id
+    elif mouse.is_baseline and mouse.strain.mgi_id:
+        attrib["strainID"] = mouse.strain.mgi_id
     attrib.update(
         {
             "litterId": mouse.litter_code or mouse.specimen_id,
-            "pipeline": centre.default_pipeline,
-            "productionCentre": centre.code,
-            "phenotypingCentre": centre.code,
-            "project": (mouse.colony.project if mouse.colony is not None else "") or centre.default_project,
+            "pipeline": mouse.dcc_pipeline or centre.default_pipeline,
+            "productionCentre": mouse.dcc_production_centre or centre.code,
+            "phenotypingCentre": mouse.dcc_phenotyping_centre or centre.code,
+            "project": mouse.dcc_project or (mouse.colony.project if mouse.colony is not None else "")
+            or centre.default_project,
         }
     )
     return attrib
@@ -150,30 +163,77 @@ def mouse_rows(mice: QuerySet[Mouse]) -> QuerySet[Mouse]:
 
 
 def _related_specimens(mouse: Mouse) -> list[tuple[str, str]]:
-    """(specimenID, relationship) of the mouse's dam, sire and littermates, as far as its litter tells them."""
+    """(specimenID, relationship) of the mouse's relatives: as its specimen file gave them (also relatives the LIMS
+    does not hold), then its dam, sire and littermates as far as its litter tells them, each pair once."""
+    related = [(r.get("specimenID", ""), r.get("relationship", "")) for r in mouse.dcc_related_specimens or []]
     litter = mouse.litter if mouse.litter_id else None
-    if litter is None:
-        return []
-    related = []
-    if litter.dam_id and not litter.dam.voided_at:
-        related.append((litter.dam.specimen_id, "mother"))
-    male = litter.mating.male if litter.mating_id else None
-    if male is not None and not male.voided_at:
-        related.append((male.specimen_id, "father"))
-    related += [(pup.specimen_id, "littermate") for pup in getattr(litter, "live_pups", []) if pup.pk != mouse.pk]
-    return related
+    if litter is not None:
+        if litter.dam_id and not litter.dam.voided_at:
+            related.append((litter.dam.specimen_id, "mother"))
+        male = litter.mating.male if litter.mating_id else None
+        if male is not None and not male.voided_at:
+            related.append((male.specimen_id, "father"))
+        related += [(pup.specimen_id, "littermate") for pup in getattr(litter, "live_pups", [])
+                    if pup.pk != mouse.pk]
+    return list(dict.fromkeys(related))
 
 
 def mouse_content(mouse: Mouse) -> dict:
-    """Everything the specimen file says about one mouse; the ledger hashes exactly this."""
-    return {"attrib": _mouse_attributes(mouse), "related": _related_specimens(mouse)}
+    """Everything the specimen file says about one mouse; the ledger hashes exactly this.
+
+    The children a LIMS-bred mouse does not have (genotype, chromosomal alteration, parental strain, status code)
+    appear only when present, so the hash of a mouse sent before they existed does not change.
+    """
+    content = {"attrib": _mouse_attributes(mouse), "related": _related_specimens(mouse)}
+    if mouse.dcc_genotypes:
+        content["genotypes"] = [dict(g) for g in mouse.dcc_genotypes]
+    if mouse.dcc_chromosomal_alterations:
+        content["alterations"] = [dict(a) for a in mouse.dcc_chromosomal_alterations]
+    if mouse.dcc_parental_strains:
+        content["parental_strains"] = [dict(p) for p in mouse.dcc_parental_strains]
+    if mouse.specimen_status_code:
+        status = {"code": mouse.specimen_status_code}
+        if mouse.specimen_status_date:
+            status["date"] = mouse.specimen_status_date.isoformat()
+        content["status"] = status
+    return content
+
+
+def _ordered(attributes: dict, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(attributes[name]) for name in names if attributes.get(name) is not None}
+
+
+def _write_specimen_children(doc: _Document, content: dict, depth: int) -> None:
+    """relatedSpecimen*, genotype*, chromosomalAlteration*, parentalStrain*, statusCode? (the XSD's sequence)."""
+    for specimen_id, relationship in content["related"]:
+        with doc.line("relatedSpecimen", {"specimenID": specimen_id, "relationship": relationship}, depth):
+            pass
+    for genotype in content.get("genotypes", ()):
+        with doc.line("genotype", _ordered(genotype, GENOTYPE_ATTRIBUTES), depth):
+            pass
+    for alteration in content.get("alterations", ()):
+        with doc.block("chromosomalAlteration", {}, depth):
+            for name, key in (("chromosomeAdded", "added"), ("chromosomeRemoved", "removed")):
+                for chromosome in alteration.get(key, ()):
+                    with doc.line(name, _ordered(chromosome, CHROMOSOME_ATTRIBUTES), depth + 1):
+                        pass
+    for strain in content.get("parental_strains", ()):
+        with doc.line("parentalStrain", _ordered(strain, PARENTAL_STRAIN_ATTRIBUTES), depth):
+            pass
+    if "status" in content:
+        with doc.line("statusCode", {"date": content["status"]["date"]} if "date" in content["status"] else {},
+                      depth):
+            doc._xf.write(content["status"]["code"])
 
 
 def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> WriteResult:
-    """Write a `centreSpecimenSet` with one `<centre>` per centre and one `<mouse>` per non-voided mouse.
+    """Write a `centreSpecimenSet` with one `<centre>` per centre and one `<mouse>` (or `<embryo>`) per non-voided
+    mouse.
 
-    Each mouse carries `relatedSpecimen` elements for its mother, father and littermates where its litter is known.
-    The XSD needs at least one mouse per document, so callers do not write a specimen file for an empty queryset.
+    Each carries, in the XSD's order, `relatedSpecimen` elements (as imported, then its mother, father and
+    littermates where its litter is known), the genotypes, chromosomal alterations and parental strains its file
+    gave, and its specimen status code. The XSD needs at least one mouse per document, so callers do not write a
+    specimen file for an empty queryset.
     """
     result = WriteResult()
     with _root(destination, SPECIMEN_NS, "centreSpecimenSet") as doc:
@@ -182,14 +242,12 @@ def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> W
             with doc.block("centre", {"centreID": centre_code}, depth=1):
                 for mouse in group:
                     content = mouse_content(mouse)
-                    if content["related"]:
-                        with doc.block("mouse", content["attrib"], depth=2):
-                            for specimen_id, relationship in content["related"]:
-                                with doc.line("relatedSpecimen", {"specimenID": specimen_id,
-                                                                  "relationship": relationship}, depth=3):
-                                    pass
+                    name = "embryo" if mouse.kind == Mouse.Kind.EMBRYO else "mouse"
+                    if content["related"] or len(content) > 2:  # children beyond attrib and related
+                        with doc.block(name, content["attrib"], depth=2):
+                            _write_specimen_children(doc, content, depth=3)
                     else:
-                        with doc.line("mouse", content["attrib"], depth=2):
+                        with doc.line(name, content["attrib"], depth=2):
                             pass
                     result.count += 1
     return result

@@ -45,12 +45,15 @@ class Command(AuditedCommand):
         parser.add_argument("--dry-run", action="store_true", help="Import, report, and roll everything back.")
         parser.add_argument("--create-colonies", action="store_true",
                             help="Create a colony for an unknown colonyID when the specimen gives its gene and strain.")
+        parser.add_argument("--create-strains", action="store_true",
+                            help="Register a strain for an unknown strainID (an MGI id, or a legacy strain name).")
         parser.add_argument("--user", default="", help="Username the records are attributed to (default: "
                                                        f"the inactive {SERVICE_USERNAME!r} account).")
         parser.add_argument("--line-date", type=date.fromisoformat, default=None,
                             help="Date (YYYY-MM-DD) for line-level procedures, which carry none in the XML.")
 
-    def handle(self, *args, files, centre, dry_run, create_colonies, user, line_date, **options):
+    def handle(self, *args, files, centre, dry_run, create_colonies, user, line_date, create_strains=False,
+               **options):
         centre_obj = None
         if centre:
             centre_obj = Centre.objects.filter(code__iexact=centre).first()
@@ -63,7 +66,7 @@ class Command(AuditedCommand):
         else:
             actor = service_user(centre_obj)
         report = import_files(files, actor=actor, centre=centre_obj, create_colonies=create_colonies,
-                              dry_run=dry_run, line_date=line_date)
+                              dry_run=dry_run, line_date=line_date, create_strains=create_strains)
         for line in report.summary_lines():
             self.stdout.write(line)
         for name in report.refused_files:
@@ -73,5 +76,5 @@ class Command(AuditedCommand):
         if dry_run:
             self.stdout.write("dry run: nothing was saved.")
         if not report.ok:
-            raise CommandError(f"{len(report.problems)} item(s) could not be imported"
+            raise CommandError(f"{len(report.problems) - len(report.warnings)} item(s) could not be imported"
                                + (f", {len(report.refused_files)} file(s) refused." if report.refused_files else "."))
