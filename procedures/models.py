@@ -217,6 +217,8 @@ class Experiment(CentreOwnedModel, VoidableModel):
                                          help_text="The experimentID of the imported file; kept for the export.")
     source_project = models.CharField(max_length=100, blank=True, editable=False,
                                       help_text="The project of the imported file's <centre> block.")
+    source_pipeline = models.CharField(max_length=30, blank=True, editable=False,
+                                       help_text="The pipeline of the imported file's <centre> block.")
     dcc_status_codes = models.JSONField(default=list, blank=True, editable=False,
                                         help_text="The procedure statusCodes of the imported file: [[code, date]].")
 
@@ -313,6 +315,8 @@ class LineExperiment(CentreOwnedModel, VoidableModel):
     sequence_id = models.CharField(max_length=40, blank=True, help_text="The <line> sequenceID attribute.")
     source_project = models.CharField(max_length=100, blank=True, editable=False,
                                       help_text="The project of the imported file's <centre> block.")
+    source_pipeline = models.CharField(max_length=30, blank=True, editable=False,
+                                       help_text="The pipeline of the imported file's <centre> block.")
     dcc_status_codes = models.JSONField(default=list, blank=True, editable=False,
                                         help_text="The statusCodes of the imported <line>: [[code, date]].")
 
@@ -367,6 +371,8 @@ class Housing(CentreOwnedModel, VoidableModel):
     last_updated = models.DateField(null=True, blank=True)
     source_project = models.CharField(max_length=100, blank=True, editable=False,
                                       help_text="The project of the imported file's <centre> block.")
+    source_pipeline = models.CharField(max_length=30, blank=True, editable=False,
+                                       help_text="The pipeline of the imported file's <centre> block.")
     recorded_by = models.ForeignKey(
         "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )

@@ -625,6 +625,7 @@ def parameter_register_imported(*, procedure: Procedure, key: str, type: str, un
 @transaction.atomic
 def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment: date, rows: list[ParameterValue],
                       actor, sequence_id: str = "", dcc_experiment_id: str = "", source_project: str = "",
+                      source_pipeline: str = "",
                       dcc_status_codes: list | None = None) -> Experiment:
     """Store an experiment read from a DCC file with its values as given (unsaved `ParameterValue` rows).
 
@@ -644,6 +645,7 @@ def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
             centre_id=mouse.centre_id, mouse=mouse, procedure=procedure, procedure_version=procedure.version,
             date_of_experiment=date_of_experiment, sequence_id=sequence_id[:40], recorded_by=actor,
             dcc_experiment_id=dcc_experiment_id[:255], source_project=source_project[:100],
+            source_pipeline=source_pipeline[:30],
             dcc_status_codes=dcc_status_codes or [],
         )
         experiment.full_clean()
@@ -657,6 +659,7 @@ def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
 @transaction.atomic
 def line_experiment_import(*, colony: Colony, procedure: Procedure, date_of_experiment: date,
                            rows: list[LineParameterValue], actor, sequence_id: str = "", source_project: str = "",
+                           source_pipeline: str = "",
                            dcc_status_codes: list | None = None) -> LineExperiment:
     """Store a `<line>` read from a DCC file with its values and status codes as given (see `experiment_import`)."""
     codes = dcc_status_codes or []
@@ -665,6 +668,7 @@ def line_experiment_import(*, colony: Colony, procedure: Procedure, date_of_expe
             centre_id=colony.centre_id, colony=colony, procedure=procedure, procedure_version=procedure.version,
             date_of_experiment=date_of_experiment, status_code=(codes[0][0] if codes else "")[:120],
             recorded_by=actor, sequence_id=sequence_id[:40], source_project=source_project[:100],
+            source_pipeline=source_pipeline[:30],
             dcc_status_codes=codes,
         )
         experiment.full_clean()
@@ -677,11 +681,13 @@ def line_experiment_import(*, colony: Colony, procedure: Procedure, date_of_expe
 
 @transaction.atomic
 def housing_import(*, centre, procedure: Procedure, from_lims: bool, last_updated: date | None,
-                   rows: list[HousingValue], actor, source_project: str = "") -> Housing:
+                   rows: list[HousingValue], actor, source_project: str = "",
+                   source_pipeline: str = "") -> Housing:
     """Store a centre's `<housing>` block read from a DCC file, with its values as given."""
     with audit_context(user=actor.pk, action="procedures.housing.imported"):
         housing = Housing(centre=centre, procedure=procedure, from_lims=from_lims, last_updated=last_updated,
-                          source_project=source_project[:100], recorded_by=actor)
+                          source_project=source_project[:100], source_pipeline=source_pipeline[:30],
+                          recorded_by=actor)
         housing.full_clean()
         housing.save()
         for row in rows:

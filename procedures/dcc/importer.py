@@ -549,7 +549,8 @@ class Importer:
                 experiment = experiment_import(
                     mouse=mouse, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
                     sequence_id=sequence, dcc_experiment_id=element.get("experimentID") or "",
-                    source_project=block.get("project") or "", dcc_status_codes=statuses,
+                    source_project=block.get("project") or "",
+                    source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
                 )
         except (ValidationError, DomainError, DatabaseError) as exc:
             self._problem(doc, line, "experiment", item, f"refused by the LIMS: {_messages(exc)}")
@@ -594,7 +595,8 @@ class Importer:
             with transaction.atomic():
                 record = line_experiment_import(
                     colony=colony, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
-                    sequence_id=sequence, source_project=block.get("project") or "", dcc_status_codes=statuses,
+                    sequence_id=sequence, source_project=block.get("project") or "",
+                    source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
                 )
         except (ValidationError, DomainError, DatabaseError) as exc:
             self._problem(doc, line, "line", item, f"refused by the LIMS: {_messages(exc)}")
@@ -634,7 +636,8 @@ class Importer:
             with transaction.atomic():
                 housing = housing_import(centre=centre, procedure=procedure, from_lims=from_lims,
                                          last_updated=updated, rows=rows, actor=self.actor,
-                                         source_project=block.get("project") or "")
+                                         source_project=block.get("project") or "",
+                                         source_pipeline=block.get("pipeline") or "")
         except (ValidationError, DomainError, DatabaseError) as exc:
             self._problem(doc, line, "housing", item, f"refused by the LIMS: {_messages(exc)}")
             return

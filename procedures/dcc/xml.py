@@ -210,11 +210,17 @@ def experiment_rows(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
         .select_related("centre", "mouse", "procedure__pipeline")
         .annotate(
             dcc_project=Coalesce(NullIf(F("source_project"), Value("")),
-                                 NullIf(F("mouse__colony__project"), Value("")), F("centre__default_project"))
+                                 NullIf(F("mouse__colony__project"), Value("")), F("centre__default_project")),
+            dcc_pipeline=_dcc_pipeline(),
         )
         .prefetch_related(Prefetch("values", queryset=_value_rows(ParameterValue)))
-        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "date_of_experiment", "pk")
+        .order_by("centre__code", "dcc_pipeline", "dcc_project", "date_of_experiment", "pk")
     )
+
+
+def _dcc_pipeline():
+    """The pipeline of the record's `<centre>` block: the imported file's, else its procedure's."""
+    return Coalesce(NullIf(F("source_pipeline"), Value("")), F("procedure__pipeline__key"))
 
 
 def _value_rows(model):
@@ -247,9 +253,10 @@ def line_rows(lines: QuerySet[LineExperiment]) -> QuerySet[LineExperiment]:
             dcc_project=Coalesce(NullIf(F("source_project"), Value("")), NullIf(F("colony__project"), Value("")),
                                  F("centre__default_project")),
             cohort_name=Subquery(_cohorts("colony_id", "centre_id").values("colony_name")[:1]),
+            dcc_pipeline=_dcc_pipeline(),
         )
         .prefetch_related(Prefetch("values", queryset=_value_rows(LineParameterValue)))
-        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "date_of_experiment", "pk")
+        .order_by("centre__code", "dcc_pipeline", "dcc_project", "date_of_experiment", "pk")
     )
 
 
@@ -258,9 +265,10 @@ def housing_rows(housings: QuerySet[Housing]) -> QuerySet[Housing]:
     return (
         housings.filter(voided_at__isnull=True)
         .select_related("centre", "procedure__pipeline")
-        .annotate(dcc_project=Coalesce(NullIf(F("source_project"), Value("")), F("centre__default_project")))
+        .annotate(dcc_project=Coalesce(NullIf(F("source_project"), Value("")), F("centre__default_project")),
+                  dcc_pipeline=_dcc_pipeline())
         .prefetch_related(Prefetch("values", queryset=_value_rows(HousingValue)))
-        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "pk")
+        .order_by("centre__code", "dcc_pipeline", "dcc_project", "pk")
     )
 
 
@@ -306,7 +314,8 @@ def line_content(line: LineExperiment) -> dict:
 
 
 def _block_key(experiment: Experiment) -> tuple[str, str, str]:
-    return experiment.centre.code, experiment.procedure.pipeline.key, experiment.dcc_project
+    pipeline = getattr(experiment, "dcc_pipeline", None) or experiment.procedure.pipeline.key
+    return experiment.centre.code, pipeline, experiment.dcc_project
 
 
 #: The XML element of each IMPReSS type, for values entered at the bench (an imported value keeps its own).
