@@ -661,7 +661,13 @@ def line_experiment_import(*, colony: Colony, procedure: Procedure, date_of_expe
                            rows: list[LineParameterValue], actor, sequence_id: str = "", source_project: str = "",
                            source_pipeline: str = "",
                            dcc_status_codes: list | None = None) -> LineExperiment:
-    """Store a `<line>` read from a DCC file with its values and status codes as given (see `experiment_import`)."""
+    """Store a `<line>` read from a DCC file with its values and status codes as given (see `experiment_import`).
+
+    Raises:
+        ValidationError: the colony is not of the actor's centre (an import writes only where its account could).
+    """
+    if colony.centre_id != getattr(actor, "centre_id", colony.centre_id) and not actor.is_superuser:
+        raise ValidationError({"colony": ["That colony does not belong to your centre."]})
     codes = dcc_status_codes or []
     with audit_context(user=actor.pk, action="procedures.lineexperiment.imported"):
         experiment = LineExperiment(
@@ -683,7 +689,13 @@ def line_experiment_import(*, colony: Colony, procedure: Procedure, date_of_expe
 def housing_import(*, centre, procedure: Procedure, from_lims: bool, last_updated: date | None,
                    rows: list[HousingValue], actor, source_project: str = "",
                    source_pipeline: str = "") -> Housing:
-    """Store a centre's `<housing>` block read from a DCC file, with its values as given."""
+    """Store a centre's `<housing>` block read from a DCC file, with its values as given.
+
+    Raises:
+        ValidationError: the centre is not the actor's.
+    """
+    if centre.pk != getattr(actor, "centre_id", centre.pk) and not actor.is_superuser:
+        raise ValidationError({"centre": ["That is not your centre."]})
     with audit_context(user=actor.pk, action="procedures.housing.imported"):
         housing = Housing(centre=centre, procedure=procedure, from_lims=from_lims, last_updated=last_updated,
                           source_project=source_project[:100], source_pipeline=source_pipeline[:30],

@@ -100,7 +100,8 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.refused_files
+        """Nothing refused or left out; warnings (history imported as it is) do not count."""
+        return not any(p.kind != "warning" for p in self.problems) and not self.refused_files
 
     def count(self, kind: str, outcome: str) -> None:
         self.counts[kind][outcome] += 1

@@ -48,9 +48,14 @@ class Command(AuditedCommand):
         parser.add_argument("--user", default="", help="Username the records are attributed to (default: "
                                                        f"the inactive {SERVICE_USERNAME!r} account).")
         parser.add_argument("--line-date", type=date.fromisoformat, default=None,
-                            help="Date (YYYY-MM-DD) for line-level procedures, which carry none in the XML.")
+                            help="Date (YYYY-MM-DD) for line-level procedures, which carry none in the XML "
+                                 "(default: the day of the import, with a warning).")
+        parser.add_argument("--create-parameters", action="store_true",
+                            help="Register a pipeline, procedure or parameter the IMPReSS reference lacks (flagged "
+                                 "as imported, never scheduled) so that its values are kept.")
 
-    def handle(self, *args, files, centre, dry_run, create_colonies, user, line_date, **options):
+    def handle(self, *args, files, centre, dry_run, create_colonies, user, line_date, create_parameters=False,
+               **options):
         centre_obj = None
         if centre:
             centre_obj = Centre.objects.filter(code__iexact=centre).first()
@@ -63,7 +68,7 @@ class Command(AuditedCommand):
         else:
             actor = service_user(centre_obj)
         report = import_files(files, actor=actor, centre=centre_obj, create_colonies=create_colonies,
-                              dry_run=dry_run, line_date=line_date)
+                              dry_run=dry_run, line_date=line_date, create_parameters=create_parameters)
         for line in report.summary_lines():
             self.stdout.write(line)
         for name in report.refused_files:
@@ -73,5 +78,6 @@ class Command(AuditedCommand):
         if dry_run:
             self.stdout.write("dry run: nothing was saved.")
         if not report.ok:
-            raise CommandError(f"{len(report.problems)} item(s) could not be imported"
+            unmapped = [p for p in report.problems if p.kind != "warning"]
+            raise CommandError(f"{len(unmapped)} item(s) could not be imported"
                                + (f", {len(report.refused_files)} file(s) refused." if report.refused_files else "."))
