@@ -243,3 +243,31 @@ def test_bench_entry_still_refuses_a_missing_required_parameter_and_a_legacy_sta
                           actor=importer_user)
     assert some.key in refused.value.message_dict
     assert not Experiment.objects.exists()
+
+
+def _preflight_messages(experiments) -> list[str]:
+    from procedures.dcc.ledger import Plan, PlannedRecord
+    from procedures.dcc.models import SubmissionRecord
+    from procedures.dcc.preflight import preflight
+
+    plan = Plan(records=[PlannedRecord(SubmissionRecord.Kind.EXPERIMENT, e.pk, "", "") for e in experiments])
+    return [f["message"] for f in preflight(centre=experiments[0].centre, plan=plan)]
+
+
+def test_preflight_reports_what_the_import_kept_against_todays_rules(importer_user):
+    """Imported as it was, but not resubmitted unnoticed: the pre-flight names each departure from the rules."""
+    legacy = path_of(_sample("EuroSpecimenExperiment-experiments2.xml"))
+    _seed(legacy)
+    report = import_files([legacy], actor=importer_user, create_parameters=True)
+    messages = _preflight_messages(list(Experiment.objects.filter(pk__in=report.experiments)))
+    assert any("is not an IMPC_PARAMSC parameter status code" in m for m in messages)
+    assert any("is not an IMPReSS procedure" in m for m in messages)
+    assert any("is not an IMPReSS parameter" in m for m in messages)
+
+    repeats = path_of(_sample("multiple_repeats.experiment.impc.xml"))
+    _seed(repeats)
+    report = import_files([repeats], actor=importer_user, create_parameters=True)
+    messages = _preflight_messages(list(Experiment.objects.filter(pk__in=report.experiments)))
+    assert any("was sent as simpleParameter; IMPReSS says series" in m for m in messages)
+    assert any("Required parameters missing" in m for m in messages)
+    assert any("has neither a value nor a status code" in m for m in messages)
