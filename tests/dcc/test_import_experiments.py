@@ -216,10 +216,12 @@ def test_imported_procedure_is_flagged_and_never_scheduled(importer_user):
 def test_unknown_pipeline_is_registered_as_imported(importer_user):
     path = path_of(_sample("EuroSpecimenExperiment-experiments4.xml"))
     pipeline_key = etree.parse(str(path)).getroot()[0].get("pipeline")
+    assert not Pipeline.objects.filter(key=pipeline_key).exists()
     _seed(path)
-    import_files([path], actor=importer_user, create_parameters=True)
-    pipeline = Pipeline.objects.get(key=pipeline_key)
-    assert pipeline.source == Source.IMPORT or Pipeline.objects.filter(key=pipeline_key, source=Source.IMPRESS)
+    report = import_files([path], actor=importer_user, create_parameters=True)
+    assert report.counts["experiment"]["created"] == 1
+    assert Pipeline.objects.get(key=pipeline_key).source == Source.IMPORT
+    assert any(p.kind == "warning" and pipeline_key in p.reason for p in report.problems)
 
 
 # --- bench entry keeps today's rules --------------------------------------------------------------------------
@@ -271,3 +273,93 @@ def test_preflight_reports_what_the_import_kept_against_todays_rules(importer_us
     assert any("was sent as simpleParameter; IMPReSS says series" in m for m in messages)
     assert any("Required parameters missing" in m for m in messages)
     assert any("has neither a value nor a status code" in m for m in messages)
+
+
+#: What the samples do not show but the XSD allows: ontology terms, media samples, media with links, nested
+#: metadata and associations, parameters with sequenceIDs, an element with neither value nor status, a value and a
+#: status together, procedure status codes with dates on an experiment and a line, a line sequenceID, housing
+#: without lastUpdated.
+EVERY_KIND = """<?xml version="1.0" encoding="UTF-8"?>
+<centreProcedureSet xmlns="{ns}">
+  <centre centreID="H" pipeline="IMPC_001" project="BaSH">
+    <housing fromLIMS="false"><procedure procedureID="IMPC_HOU_001">
+      <simpleParameter parameterID="IMPC_HOU_900_001"><value>12:12</value></simpleParameter>
+    </procedure></housing>
+    <line colonyID="H-LINE-9" sequenceID="2">
+      <procedure procedureID="IMPC_FER_001">
+        <simpleParameter parameterID="IMPC_FER_001_001"><value>3</value></simpleParameter>
+      </procedure>
+      <statusCode date="2019-04-01">IMPC_PSC_015:late</statusCode>
+    </line>
+    <experiment experimentID="X-1" dateOfExperiment="2019-03-01" sequenceID="3">
+      <specimenID>WT-9</specimenID>
+      <procedure procedureID="IMPC_PAT_002">
+        <simpleParameter parameterID="IMPC_PAT_900_001" unit="mm" sequenceID="1"><value>1</value></simpleParameter>
+        <simpleParameter parameterID="IMPC_PAT_900_001" unit="mm" sequenceID="2"><value>2</value></simpleParameter>
+        <simpleParameter parameterID="IMPC_PAT_901_001"/>
+        <simpleParameter parameterID="IMPC_PAT_902_001"><value>7</value><parameterStatus>IMPC_PARAMSC_006:x</parameterStatus></simpleParameter>
+        <ontologyParameter parameterID="IMPC_PAT_903_001" sequenceID="1">
+          <term>MP:0000001</term><term>MA:0000002</term><parameterStatus>IMPC_PARAMSC_006</parameterStatus>
+        </ontologyParameter>
+        <seriesParameter parameterID="IMPC_PAT_904_001" unit="s">
+          <value incrementValue="2">0.5</value><value incrementValue="1" incrementStatus="IMPC_PARAMSC_001"/>
+        </seriesParameter>
+        <mediaParameter parameterID="IMPC_PAT_905_001" URI="ftp://x/a.png" fileType="image/png" link="http://x/a">
+          <parameterStatus>IMPC_PARAMSC_006</parameterStatus>
+          <parameterAssociation parameterID="IMPC_PAT_903_001" sequenceID="1" link="http://x/r">
+            <dim id="x" origin="topleft">1.5</dim><dim id="y" origin="topleft" unit="px">2</dim>
+          </parameterAssociation>
+          <procedureMetadata parameterID="IMPC_PAT_906_001"><value>Nikon</value></procedureMetadata>
+        </mediaParameter>
+        <mediaSampleParameter parameterID="IMPC_PAT_907_001">
+          <mediaSample localId="block-1">
+            <mediaSection localId="slide-1">
+              <mediaFile localId="f1" URI="ftp://x/f1.tif" fileType="image/tiff">
+                <procedureMetadata parameterID="IMPC_PAT_906_001" sequenceID="4">
+                  <parameterStatus>IMPC_PARAMSC_005</parameterStatus>
+                </procedureMetadata>
+                <parameterAssociation parameterID="IMPC_PAT_903_001"/>
+              </mediaFile>
+              <mediaFile localId="f2" URI="ftp://x/f2.tif" fileType="image/tiff" link="http://x/f2"/>
+            </mediaSection>
+          </mediaSample>
+          <parameterStatus>IMPC_PARAMSC_006</parameterStatus>
+        </mediaSampleParameter>
+        <seriesMediaParameter parameterID="IMPC_PAT_908_001">
+          <value incrementValue="ventral" URI="ftp://x/v.jpg"/>
+          <parameterStatus>IMPC_PARAMSC_006</parameterStatus>
+          <procedureMetadata parameterID="IMPC_PAT_906_001"><value>Faxitron</value></procedureMetadata>
+        </seriesMediaParameter>
+        <procedureMetadata parameterID="IMPC_PAT_909_001" sequenceID="1"><parameterStatus>ESLIM_001</parameterStatus><value>v</value></procedureMetadata>
+      </procedure>
+      <statusCode date="2019-03-02">IMPC_PSC_015:partial</statusCode>
+      <statusCode>IMPC_PSC_013</statusCode>
+    </experiment>
+  </centre>
+</centreProcedureSet>
+""".format(ns=PROCEDURE_NS)
+
+
+def test_every_xsd_structure_round_trips(importer_user, tmp_path, official_schemas):
+    path = tmp_path / "every-kind.xml"
+    path.write_text(EVERY_KIND)
+    official_schemas["experiment"].validate(str(path))
+    centre = Centre.objects.get(code="H")
+    ColonyFactory(centre=centre, name="H-LINE-9")
+    MouseFactory(centre=centre, specimen_id="WT-9", colony=None, is_baseline=True, zygosity="wild type",
+                 strain=Strain.objects.get(mgi_id="MGI:2164831"), date_of_birth=date(2018, 1, 1))
+    report = import_files([path], actor=importer_user, create_parameters=True, line_date=date(2019, 4, 1))
+    assert not [str(p) for p in report.problems if p.kind != "warning"]
+    assert (report.counts["experiment"]["created"], report.counts["line"]["created"],
+            report.counts["housing"]["created"]) == (1, 1, 1)
+    out = tmp_path / "out.xml"
+    result = write_experiment_file(out, Experiment.objects.all(), lines=LineExperiment.objects.all(),
+                                   housing=Housing.objects.all())
+    assert not result.problems
+    official_schemas["experiment"].validate(str(out))
+    given, written = _records(path)[0], _records(out)[0]
+    assert written == given, _diff(given, written)
+    experiment = Experiment.objects.get()
+    assert experiment.experiment_id == "X-1" and experiment.sequence_id == "3"
+    ontology = experiment.values.get(kind="ontologyParameter")
+    assert ontology.terms == ["MP:0000001", "MA:0000002"] and ontology.parameter.type == Parameter.Type.ONTOLOGY
