@@ -363,3 +363,13 @@ def test_every_xsd_structure_round_trips(importer_user, tmp_path, official_schem
     assert experiment.experiment_id == "X-1" and experiment.sequence_id == "3"
     ontology = experiment.values.get(kind="ontologyParameter")
     assert ontology.terms == ["MP:0000001", "MA:0000002"] and ontology.parameter.type == Parameter.Type.ONTOLOGY
+
+
+def test_command_create_parameters_exits_zero_when_there_are_only_warnings(importer_user):
+    path = path_of(_sample("IMPC_ACS_001.xml"))
+    _seed(path)
+    out = io.StringIO()
+    call_command("dcc_import", str(path), "--create-parameters", user="importer", stdout=out)
+    text = out.getvalue()
+    assert "experiment: 1 created" in text and "procedure: 1 registered" in text
+    assert ": warning " in text and Experiment.objects.get().procedure.source == Source.IMPORT
