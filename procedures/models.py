@@ -221,6 +221,9 @@ class Experiment(CentreOwnedModel, VoidableModel):
                                        help_text="The pipeline of the imported file's <centre> block.")
     dcc_status_codes = models.JSONField(default=list, blank=True, editable=False,
                                         help_text="The procedure statusCodes of the imported file: [[code, date]].")
+    dcc_date_timezone = models.CharField(max_length=6, blank=True, editable=False,
+                                         help_text="The timezone an imported dateOfExperiment carried (xs:date), "
+                                                   "e.g. Z or +01:00.")
 
     class Meta:
         ordering = ["-date_of_experiment", "pk"]

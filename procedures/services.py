@@ -625,8 +625,8 @@ def parameter_register_imported(*, procedure: Procedure, key: str, type: str, un
 @transaction.atomic
 def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment: date, rows: list[ParameterValue],
                       actor, sequence_id: str = "", dcc_experiment_id: str = "", source_project: str = "",
-                      source_pipeline: str = "",
-                      dcc_status_codes: list | None = None) -> Experiment:
+                      source_pipeline: str = "", dcc_status_codes: list | None = None,
+                      dcc_date_timezone: str = "") -> Experiment:
     """Store an experiment read from a DCC file with its values as given (unsaved `ParameterValue` rows).
 
     Unlike `experiment_record`, nothing is refused for being incomplete or outside today's code lists: the caller
@@ -646,7 +646,7 @@ def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
             date_of_experiment=date_of_experiment, sequence_id=sequence_id[:40], recorded_by=actor,
             dcc_experiment_id=dcc_experiment_id[:255], source_project=source_project[:100],
             source_pipeline=source_pipeline[:30],
-            dcc_status_codes=dcc_status_codes or [],
+            dcc_status_codes=dcc_status_codes or [], dcc_date_timezone=dcc_date_timezone,
         )
         experiment.full_clean()
         experiment.save()

@@ -523,11 +523,13 @@ class Importer:
         if procedure.level != Procedure.Level.MOUSE:
             self._problem(doc, line, "experiment", item, f"{key} is a {procedure.level}-level procedure.")
             return
+        raw_date = (element.get("dateOfExperiment") or "").strip()
         try:
-            performed = date.fromisoformat((element.get("dateOfExperiment") or "")[:10])
+            performed = date.fromisoformat(raw_date[:10])
         except ValueError:
             self._problem(doc, line, "experiment", item, "dateOfExperiment is not a date.")
             return
+        timezone = raw_date[10:16]  # xs:date may carry one (Z, +01:00): kept for the export
         sequence = (element.get("sequenceID") or "").strip()[:40]
         existing = Experiment.objects.filter(
             mouse=mouse, procedure=procedure, date_of_experiment=performed, sequence_id=sequence,
@@ -552,6 +554,7 @@ class Importer:
                     sequence_id=sequence, dcc_experiment_id=element.get("experimentID") or "",
                     source_project=block.get("project") or "",
                     source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
+                    dcc_date_timezone=timezone,
                 )
         except (ValidationError, DomainError, DatabaseError) as exc:
             self._problem(doc, line, "experiment", item, f"refused by the LIMS: {_messages(exc)}")

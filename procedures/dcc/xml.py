@@ -281,7 +281,7 @@ def _values_content(rows) -> list[tuple]:
 def experiment_content(experiment: Experiment) -> dict:
     """Everything the experiment file says about one experiment; the ledger hashes exactly this."""
     attrib = {"experimentID": experiment.experiment_id,
-              "dateOfExperiment": experiment.date_of_experiment.isoformat()}
+              "dateOfExperiment": experiment.date_of_experiment.isoformat() + experiment.dcc_date_timezone}
     if experiment.sequence_id:
         attrib["sequenceID"] = experiment.sequence_id
     content = {"block": list(_block_key(experiment)), "attrib": attrib, "specimen": experiment.mouse.specimen_id,

@@ -291,7 +291,7 @@ EVERY_KIND = """<?xml version="1.0" encoding="UTF-8"?>
       </procedure>
       <statusCode date="2019-04-01">IMPC_PSC_015:late</statusCode>
     </line>
-    <experiment experimentID="X-1" dateOfExperiment="2019-03-01" sequenceID="3">
+    <experiment experimentID="X-1" dateOfExperiment="2019-03-01+01:00" sequenceID="3">
       <specimenID>WT-9</specimenID>
       <procedure procedureID="IMPC_PAT_002">
         <simpleParameter parameterID="IMPC_PAT_900_001" unit="mm" sequenceID="1"><value>1</value></simpleParameter>
