@@ -7,18 +7,20 @@ from procedures.models import Parameter, Pipeline, PipelineSettings, Procedure
 class ParameterInline(admin.TabularInline):
     model = Parameter
     extra = 0
-    fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value", "order"]
+    fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value", "order",
+              "source"]
 
 
 @admin.register(Pipeline)
 class PipelineAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "version"]
+    list_display = ["key", "name", "version", "source"]
+    list_filter = ["source"]
 
 
 @admin.register(Procedure)
 class ProcedureAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "pipeline", "version", "week", "is_mandatory", "level"]
-    list_filter = ["pipeline", "level", "week"]
+    list_display = ["key", "name", "pipeline", "version", "week", "is_mandatory", "level", "source"]
+    list_filter = ["pipeline", "level", "week", "source"]
     search_fields = ["key", "name"]
     inlines = [ParameterInline]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from colonies.models import Room
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
-from procedures.models import Parameter, Procedure
+from procedures.models import Parameter, Procedure, Source
 from procedures.services import EnteredValue
 from procedures.validation import PARAMETER_STATUS_CODES, PROCEDURE_STATUS_CODES
 
@@ -205,7 +205,7 @@ class WorklistDayForm(forms.Form):
         else:
             self.fields["room"].queryset = scope_for_user(Room.objects.filter(voided_at__isnull=True), user)
         keys = (
-            Procedure.objects.filter(level=Procedure.Level.MOUSE)
+            Procedure.objects.filter(level=Procedure.Level.MOUSE, source=Source.IMPRESS)
             .order_by("week", "key").values_list("key", "name").distinct()
         )
         self.fields["procedure"].choices = [("", "All procedures")] + [(k, f"{n} ({k})") for k, n in keys]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from procedures.models import Parameter, Pipeline, Procedure
+from procedures.models import Parameter, Pipeline, Procedure, Source
 
 _LEVELS = {"line": Procedure.Level.LINE, "centre": Procedure.Level.CENTRE}
 
@@ -27,7 +27,8 @@ def impress_load(data: dict) -> dict[str, int]:
     """Create or update the pipeline, its procedures and parameters; idempotent. Returns counts."""
     pipeline, _ = Pipeline.objects.update_or_create(
         key=data["pipeline"]["key"],
-        defaults={"name": data["pipeline"]["name"], "version": _clean(data["pipeline"].get("version"))},
+        defaults={"name": data["pipeline"]["name"], "version": _clean(data["pipeline"].get("version")),
+                  "source": Source.IMPRESS},
     )
     counts = {"procedures": 0, "parameters": 0}
     for proc in data["procedures"]:
@@ -42,6 +43,7 @@ def impress_load(data: dict) -> dict[str, int]:
                 "week": _week(proc.get("week")),
                 "is_mandatory": mandatory if isinstance(mandatory, bool) else None,
                 "level": _LEVELS.get(level, Procedure.Level.MOUSE),
+                "source": Source.IMPRESS,
             },
         )
         counts["procedures"] += 1
@@ -61,6 +63,7 @@ def impress_load(data: dict) -> dict[str, int]:
                     "increments": param.get("increments") or [],
                     "version": _clean(param.get("version")),
                     "order": order,
+                    "source": Source.IMPRESS,
                 },
             )
             counts["parameters"] += 1

@@ -7,6 +7,18 @@ from django.urls import reverse
 from lims.models import CentreOwnedModel, TimeStampedModel, VoidableModel, audit_trackers, protect_delete
 
 
+class Source(models.TextChoices):
+    """Where a procedure or parameter definition comes from.
+
+    IMPReSS definitions drive schedules and forms; a definition registered by a DCC import (a centre's historical
+    file naming a procedure or parameter the reference lacks) only gives the imported values a home: nothing is
+    ever scheduled or offered at the bench for it.
+    """
+
+    IMPRESS = "impress", "IMPReSS"
+    IMPORT = "import", "DCC import"
+
+
 @pghistory.track(*audit_trackers())
 class Pipeline(models.Model):
     """An IMPReSS pipeline (IMPC_001 …): the procedures every mouse of a cohort goes through."""
@@ -14,6 +26,8 @@ class Pipeline(models.Model):
     key = models.CharField(max_length=30, unique=True)
     name = models.CharField(max_length=200)
     version = models.CharField(max_length=20, blank=True)
+    source = models.CharField(max_length=10, choices=Source, default=Source.IMPRESS,
+                              help_text="IMPReSS, or registered by a DCC import.")
 
     class Meta:
         ordering = ["key"]
@@ -38,6 +52,8 @@ class Procedure(models.Model):
     week = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Week of age; empty = unrestricted.")
     is_mandatory = models.BooleanField(null=True, blank=True, help_text="Empty when IMPReSS sources disagree.")
     level = models.CharField(max_length=10, choices=Level, default=Level.MOUSE)
+    source = models.CharField(max_length=10, choices=Source, default=Source.IMPRESS,
+                              help_text="IMPReSS, or registered by a DCC import (never scheduled).")
 
     class Meta:
         ordering = ["week", "key"]
@@ -74,6 +90,8 @@ class Parameter(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     min_value = models.FloatField(null=True, blank=True, help_text="Below this a value is flagged for review.")
     max_value = models.FloatField(null=True, blank=True, help_text="Above this a value is flagged for review.")
+    source = models.CharField(max_length=10, choices=Source, default=Source.IMPRESS,
+                              help_text="IMPReSS, or registered by a DCC import.")
 
     class Meta:
         ordering = ["procedure", "order", "key"]
@@ -194,6 +212,18 @@ class Experiment(CentreOwnedModel, VoidableModel):
     needs_resubmission = models.BooleanField(
         default=False, editable=False, help_text="Edited after the QC lock: the DCC must receive it again."
     )
+    # What a DCC import read and the export writes back as it was (empty for experiments entered at the bench).
+    dcc_experiment_id = models.CharField(max_length=255, blank=True, editable=False,
+                                         help_text="The experimentID of the imported file; kept for the export.")
+    source_project = models.CharField(max_length=100, blank=True, editable=False,
+                                      help_text="The project of the imported file's <centre> block.")
+    source_pipeline = models.CharField(max_length=30, blank=True, editable=False,
+                                       help_text="The pipeline of the imported file's <centre> block.")
+    dcc_status_codes = models.JSONField(default=list, blank=True, editable=False,
+                                        help_text="The procedure statusCodes of the imported file: [[code, date]].")
+    dcc_date_timezone = models.CharField(max_length=6, blank=True, editable=False,
+                                         help_text="The timezone an imported dateOfExperiment carried (xs:date), "
+                                                   "e.g. Z or +01:00.")
 
     class Meta:
         ordering = ["-date_of_experiment", "pk"]
@@ -212,12 +242,34 @@ class Experiment(CentreOwnedModel, VoidableModel):
 
     @property
     def experiment_id(self) -> str:
-        """The DCC experimentID: stable, unique within the centre."""
-        return f"{self.centre.code}-EXP-{self.pk}"
+        """The DCC experimentID: stable, unique within the centre; an imported experiment keeps the file's."""
+        return self.dcc_experiment_id or f"{self.centre.code}-EXP-{self.pk}"
+
+
+class SentAsFields(models.Model):
+    """How a DCC file sent a value, for the values an import stored: the export writes them back the same way.
+
+    A value entered at the bench leaves these empty and is written from its IMPReSS parameter. An imported one
+    keeps the element it came in (`kind`, even where IMPReSS gives the parameter another type), its unit and
+    sequenceID attributes, its place in the file, and what a value row has no column for: ontology terms and media
+    (URI, fileType, link, parameterAssociation with dims, procedureMetadata, mediaSample sections and files).
+    """
+
+    kind = models.CharField(max_length=25, blank=True, help_text="The DCC element it was sent in (import only).")
+    sequence_id = models.CharField(max_length=40, blank=True, help_text="The parameter's sequenceID attribute.")
+    unit = models.CharField(max_length=100, null=True, blank=True,
+                            help_text="The unit attribute as sent; empty (null) = the IMPReSS unit.")
+    position = models.PositiveIntegerField(null=True, blank=True, help_text="Order in the imported file.")
+    terms = models.JSONField(default=list, blank=True, help_text="Ontology terms, in order.")
+    media = models.JSONField(default=dict, blank=True,
+                             help_text="Media attributes and children as sent (URI, fileType, associations…).")
+
+    class Meta:
+        abstract = True
 
 
 @pghistory.track(*audit_trackers())
-class ParameterValue(TimeStampedModel):
+class ParameterValue(SentAsFields, TimeStampedModel):
     """A recorded value (or a parameter status code where it was not measured) of one parameter."""
 
     experiment = models.ForeignKey(Experiment, on_delete=models.PROTECT, related_name="values")
@@ -232,7 +284,11 @@ class ParameterValue(TimeStampedModel):
     class Meta:
         ordering = ["parameter__order", "parameter__key", "increment"]
         constraints = [
-            models.UniqueConstraint(fields=["experiment", "parameter", "increment"], name="parameter_value_unique"),
+            # Bench entry: one value per parameter and increment. An import keeps the file's elements, which may
+            # repeat an increment (seriesMedia images of one orientation): unique by their place in the file.
+            models.UniqueConstraint(fields=["experiment", "parameter", "increment"], name="parameter_value_unique",
+                                    condition=models.Q(position__isnull=True)),
+            models.UniqueConstraint(fields=["experiment", "position"], name="parameter_value_position_unique"),
         ]
         triggers = [protect_delete()]
 
@@ -258,6 +314,14 @@ class LineExperiment(CentreOwnedModel, VoidableModel):
     recorded_by = models.ForeignKey(
         "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    # As read by a DCC import (a <line> has no date: the import gives one), written back by the export.
+    sequence_id = models.CharField(max_length=40, blank=True, help_text="The <line> sequenceID attribute.")
+    source_project = models.CharField(max_length=100, blank=True, editable=False,
+                                      help_text="The project of the imported file's <centre> block.")
+    source_pipeline = models.CharField(max_length=30, blank=True, editable=False,
+                                       help_text="The pipeline of the imported file's <centre> block.")
+    dcc_status_codes = models.JSONField(default=list, blank=True, editable=False,
+                                        help_text="The statusCodes of the imported <line>: [[code, date]].")
 
     class Meta:
         ordering = ["-date_of_experiment", "pk"]
@@ -272,7 +336,7 @@ class LineExperiment(CentreOwnedModel, VoidableModel):
 
 
 @pghistory.track(*audit_trackers())
-class LineParameterValue(TimeStampedModel):
+class LineParameterValue(SentAsFields, TimeStampedModel):
     """A recorded value (or parameter status code) of a line-level experiment."""
 
     line_experiment = models.ForeignKey(LineExperiment, on_delete=models.PROTECT, related_name="values")
@@ -287,8 +351,58 @@ class LineParameterValue(TimeStampedModel):
         ordering = ["parameter__order", "parameter__key", "increment"]
         constraints = [
             models.UniqueConstraint(fields=["line_experiment", "parameter", "increment"],
-                                    name="line_parameter_value_unique"),
+                                    name="line_parameter_value_unique", condition=models.Q(position__isnull=True)),
+            models.UniqueConstraint(fields=["line_experiment", "position"],
+                                    name="line_parameter_value_position_unique"),
         ]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.key}={self.value or self.status_code}"
+
+
+@pghistory.track(*audit_trackers())
+class Housing(CentreOwnedModel, VoidableModel):
+    """The housing and husbandry conditions of a centre (`<housing>`, procedure IMPC_HOU_*), as a DCC file sent them.
+
+    Centre-level: no mouse, no colony. `from_lims` says whether the centre captures them in its LIMS (DCC's
+    `fromLIMS`); `last_updated` is when they last changed. The values are kept like an experiment's.
+    """
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="housings")
+    from_lims = models.BooleanField(default=False)
+    last_updated = models.DateField(null=True, blank=True)
+    source_project = models.CharField(max_length=100, blank=True, editable=False,
+                                      help_text="The project of the imported file's <centre> block.")
+    source_pipeline = models.CharField(max_length=30, blank=True, editable=False,
+                                       help_text="The pipeline of the imported file's <centre> block.")
+    recorded_by = models.ForeignKey(
+        "lims.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-last_updated", "pk"]
+        triggers = [protect_delete()]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.key} · {self.centre} · {self.last_updated or 'undated'}"
+
+
+@pghistory.track(*audit_trackers())
+class HousingValue(SentAsFields, TimeStampedModel):
+    """A value (or parameter status) of a centre's housing record."""
+
+    housing = models.ForeignKey(Housing, on_delete=models.PROTECT, related_name="values")
+    parameter = models.ForeignKey(Parameter, on_delete=models.PROTECT, related_name="+")
+    increment = models.CharField(max_length=40, blank=True)
+    value = models.TextField(blank=True)
+    status_code = models.CharField(max_length=200, blank=True)
+
+    centre_path = "housing__centre"
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["housing", "position"], name="housing_value_position_unique")]
         triggers = [protect_delete()]
 
     def __str__(self) -> str:

@@ -31,7 +31,6 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from colonies.models import Colony, Mouse, PhenotypingAttempt
 from colonies.services import colony_import, gene_register, mouse_import, strain_register
-from lims.audit import audit_context
 from lims.exceptions import DomainError
 from lims.models import Centre, Strain
 from procedures.dcc import local_rules
@@ -43,8 +42,26 @@ from procedures.dcc.xml import (
     PROCEDURE_NS,
     SPECIMEN_NS,
 )
-from procedures.models import Experiment, LineExperiment, Parameter, Procedure
-from procedures.services import EnteredValue, experiment_record, line_experiment_record
+from procedures.models import (
+    Experiment,
+    Housing,
+    HousingValue,
+    LineExperiment,
+    LineParameterValue,
+    Parameter,
+    ParameterValue,
+    Pipeline,
+    Procedure,
+    Source,
+)
+from procedures.services import (
+    experiment_import,
+    housing_import,
+    line_experiment_import,
+    parameter_register_imported,
+    pipeline_register_imported,
+    procedure_register_imported,
+)
 
 #: XML element → the IMPReSS parameter type it carries (§3.2).
 ELEMENT_TYPES = {
@@ -56,8 +73,8 @@ ELEMENT_TYPES = {
     "seriesMediaParameter": Parameter.Type.SERIES_MEDIA,
     "procedureMetadata": Parameter.Type.METADATA,
 }
-#: The types the LIMS stores as values (ParameterValue has no place for media URIs or ontology terms yet).
-STORED_TYPES = {Parameter.Type.SIMPLE, Parameter.Type.SERIES, Parameter.Type.METADATA}
+#: The types the LIMS stores as values: all of them since values keep terms and media (`SentAsFields`).
+STORED_TYPES = set(ELEMENT_TYPES.values())
 _LINE_RE = re.compile(r"line (\d+): (.*)", re.S)
 #: The background strain of a colony created from a file that names none (no strainID, no parentalStrain).
 UNKNOWN_STRAIN = "unknown (not given in the DCC file)"
@@ -87,6 +104,7 @@ class ImportReport:
     mice: list[int] = field(default_factory=list)
     experiments: list[int] = field(default_factory=list)
     line_experiments: list[int] = field(default_factory=list)
+    housings: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +120,7 @@ class ImportReport:
 
     def summary_lines(self) -> list[str]:
         lines = []
-        for kind in ("strain", "colony", "mouse", "experiment", "line", "parameter"):
+        for kind in ("strain", "colony", "mouse", "experiment", "line", "housing", "procedure", "parameter"):
             if kind in self.counts:
                 c = self.counts[kind]
                 lines.append(f"{kind}: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(c.items())))
@@ -192,8 +210,9 @@ class Importer:
     """One import run; `run()` reads every document and returns the report. Use `import_files` from outside."""
 
     def __init__(self, *, actor, centre: Centre | None = None, create_colonies: bool = False,
-                 line_date: date | None = None, create_strains: bool = False):
+                 line_date: date | None = None, create_strains: bool = False, create_parameters: bool = False):
         self.actor = actor
+        self.create_parameters = create_parameters
         self.centre_override = centre
         self.create_colonies = create_colonies
         self.create_strains = create_strains
@@ -460,61 +479,106 @@ class Importer:
 
     # --- experiments, lines, housing -----------------------------------------------------------------------------
 
+    def _warn(self, doc: Document, line: int | None, item: str, reason: str) -> None:
+        """Something imported as the file says it although today's bench rules would refuse it (kind "warning")."""
+        self.report.problems.append(Problem(doc.label, line or 0, "warning", item, reason))
+
+    def _findings(self, doc: Document, findings, kind: str, item: str) -> None:
+        """Local-rule findings: the repeated copies of a parameter are not imported (the DCC refuses them) and stay
+        problems; the rest (legacy status codes, empty values…) is history imported as it is, with a warning."""
+        for finding in findings:
+            if finding.rule == "checkRepeatedParameters":
+                self._problem(doc, finding.line, kind, item, f"[{finding.rule}] {finding.message}", outcome="")
+            else:
+                self._warn(doc, finding.line, item, f"[{finding.rule}] {finding.message}")
+
+    def _resolve_procedure(self, doc: Document, element, block, key: str, level: str, kind: str,
+                           item: str) -> Procedure | None:
+        """The IMPReSS procedure, or with `create_parameters` one registered for the import in the block's pipeline."""
+        pipeline_key = block.get("pipeline") or ""
+        procedure = self.procedure(key, pipeline_key)
+        if procedure is not None or not self.create_parameters or not key.strip():
+            if procedure is None:
+                self._problem(doc, element.sourceline, kind, item,
+                              f"procedure {key!r} is not in the IMPReSS reference.")
+            return procedure
+        pipeline = Pipeline.objects.filter(key=pipeline_key).first()
+        if pipeline is None:
+            pipeline = pipeline_register_imported(key=pipeline_key, actor=self.actor)
+            self._warn(doc, element.sourceline, item, f"pipeline {pipeline_key!r} is not in the IMPReSS reference: "
+                                                      "registered as imported.")
+        procedure = procedure_register_imported(pipeline=pipeline, key=key, level=level, actor=self.actor)
+        self._procedures[(key, pipeline_key)] = procedure
+        self.report.count("procedure", "registered")
+        self._warn(doc, element.sourceline, item, f"procedure {key!r} is not in the IMPReSS reference: registered "
+                                                  f"in {pipeline_key} as imported (never scheduled).")
+        return procedure
+
+    def _values(self, doc: Document, procedure_el, procedure: Procedure, label: str, row_class=ParameterValue) -> list:
+        """The parameters of a `<procedure>` as unsaved value rows (`row_class`), kept as the file sends them.
+
+        Each element keeps its kind, attributes, place, value, status, increments, terms and media; a parameter the
+        IMPReSS reference lacks is registered with `create_parameters` (else reported and left out), one sent in
+        another element than IMPReSS's type is kept as sent with a warning. The repeated copies of a parameter
+        (same parameterID and sequenceID) are left out: local_rules reports them.
+        """
+        known = self.parameters(procedure)
+        rows: list = []
+        seen: set[tuple[str, str]] = set()
+        for child in procedure_el:
+            if not isinstance(child.tag, str) or _local(child) not in ELEMENT_TYPES:
+                continue
+            kind = _local(child)
+            key = (child.get("parameterID") or "").strip()
+            sequence = (child.get("sequenceID") or "").strip()
+            line = child.sourceline
+            if (key, sequence) in seen:
+                continue
+            seen.add((key, sequence))
+            parameter = known.get(key)
+            xml_type = ELEMENT_TYPES[kind]
+            if parameter is None:
+                if not self.create_parameters or not key:
+                    self._problem(doc, line, "parameter", key,
+                                  f"{label}: not a parameter of {procedure.key} in the IMPReSS reference.")
+                    continue
+                parameter = parameter_register_imported(procedure=procedure, key=key, type=xml_type,
+                                                        unit=child.get("unit") or "", actor=self.actor)
+                known[key] = parameter
+                self.report.count("parameter", "registered")
+                self._warn(doc, line, key, f"{label}: not a parameter of {procedure.key} in the IMPReSS reference; "
+                                           f"registered as imported ({kind}).")
+            elif parameter.type != xml_type:
+                self._warn(doc, line, key, f"{label}: sent as {kind}, IMPReSS says {parameter.type}; kept as sent.")
+            made = _element_rows(child, kind, row_class, parameter, sequence)
+            for row in made:
+                row.position = len(rows)
+                rows.append(row)
+            self.report.counts["parameter"]["mapped"] += 1
+        return rows
+
+    def _missing_required(self, doc: Document, line: int, item: str, procedure: Procedure, rows: list,
+                          label: str) -> None:
+        given = {r.parameter.key for r in rows if r.value or r.status_code or r.terms or r.media}
+        missing = [p.key for p in self.parameters(procedure).values()
+                   if p.required and not p.derived and p.source == Source.IMPRESS and p.key not in given]
+        if missing:
+            self._warn(doc, line, item, f"{label}: required parameter(s) {', '.join(sorted(missing))} not sent; "
+                                        "imported without them (the export pre-flight reports them).")
+
     def _procedure_element(self, doc: Document, element, block) -> None:
         name = _local(element)
         if name == "housing":
-            self._problem(doc, element.sourceline, "housing", "IMPC_HOU_001",
-                          "centre-level housing data is not recorded in the LIMS.")
+            self._housing(doc, element, block)
         elif name == "line":
             self._line(doc, element, block)
         else:
             self._experiment(doc, element, block)
 
-    def _values(self, doc: Document, procedure_el, procedure: Procedure, label: str) -> dict[str, list[EnteredValue]]:
-        """Map the parameters of a `<procedure>` to entries; report unknown and unsupported ones."""
-        known = self.parameters(procedure)
-        values: dict[str, list[EnteredValue]] = {}
-        for child in procedure_el:
-            if not isinstance(child.tag, str) or _local(child) not in ELEMENT_TYPES:
-                continue
-            key = (child.get("parameterID") or "").strip()
-            line = child.sourceline
-            parameter = known.get(key)
-            xml_type = ELEMENT_TYPES[_local(child)]
-            if parameter is None:
-                self._problem(doc, line, "parameter", key,
-                              f"{label}: not a parameter of {procedure.key} in the IMPReSS reference.")
-                continue
-            if parameter.type != xml_type:
-                self._problem(doc, line, "parameter", key,
-                              f"{label}: sent as {_local(child)}, IMPReSS says {parameter.type}.")
-                continue
-            if xml_type not in STORED_TYPES:
-                self._problem(doc, line, "parameter", key,
-                              f"{label}: {_local(child)} values (media, ontology terms) are not stored by the LIMS.")
-                continue
-            entries = values.setdefault(key, [])
-            status = _text(next(iter(_children(child, "parameterStatus")), None))
-            if xml_type == Parameter.Type.SERIES:
-                for value in _children(child, "value"):
-                    entries.append(EnteredValue(
-                        value=_text(value), increment=(value.get("incrementValue") or "").strip(),
-                        status_code=(value.get("incrementStatus") or "").strip(),
-                    ))
-                if status:
-                    entries.append(EnteredValue(status_code=status))
-            else:
-                entries.append(EnteredValue(value=_text(next(iter(_children(child, "value")), None)),
-                                            status_code=status))
-        for key, entries in values.items():
-            self.report.counts["parameter"]["mapped"] += len(entries)
-        return values
-
     def _experiment(self, doc: Document, element, block) -> None:
         line = element.sourceline
         item = repr(element.get("experimentID"))
-        for finding in local_rules.check_experiment(element):
-            self._problem(doc, finding.line, "experiment", item, f"[{finding.rule}] {finding.message}", outcome="")
+        self._findings(doc, local_rules.check_experiment(element), "experiment", item)
         centre_code = block.get("centreID") or ""
         centre = self.centre(centre_code)
         if centre is None:
@@ -531,24 +595,26 @@ class Importer:
                           f"specimen {specimens[0]!r} is not in the LIMS (import its specimen file first).")
             return
         procedures = _children(element, "procedure")
-        statuses = [_text(s) for s in _children(element, "statusCode")]
+        statuses = _status_codes(element)
         if not procedures:
             self._problem(doc, line, "experiment", item,
-                          f"carries only status code(s) {', '.join(statuses)}; an Experiment needs a procedure.")
+                          f"carries only status code(s) {', '.join(c for c, _ in statuses)}; an Experiment needs a "
+                          "procedure.")
             return
         key = procedures[0].get("procedureID") or ""
-        procedure = self.procedure(key, block.get("pipeline") or "")
+        procedure = self._resolve_procedure(doc, element, block, key, Procedure.Level.MOUSE, "experiment", item)
         if procedure is None:
-            self._problem(doc, line, "experiment", item, f"procedure {key!r} is not in the IMPReSS reference.")
             return
         if procedure.level != Procedure.Level.MOUSE:
             self._problem(doc, line, "experiment", item, f"{key} is a {procedure.level}-level procedure.")
             return
+        raw_date = (element.get("dateOfExperiment") or "").strip()
         try:
-            performed = date.fromisoformat((element.get("dateOfExperiment") or "")[:10])
+            performed = date.fromisoformat(raw_date[:10])
         except ValueError:
             self._problem(doc, line, "experiment", item, "dateOfExperiment is not a date.")
             return
+        timezone = raw_date[10:16]  # xs:date may carry one (Z, +01:00): kept for the export
         sequence = (element.get("sequenceID") or "").strip()[:40]
         existing = Experiment.objects.filter(
             mouse=mouse, procedure=procedure, date_of_experiment=performed, sequence_id=sequence,
@@ -559,23 +625,22 @@ class Importer:
             self.report.experiments.append(existing.pk)
             return
         label = f"experiment {element.get('experimentID')}"
-        values = self._values(doc, procedures[0], procedure, label)
-        if not values:
+        rows = self._values(doc, procedures[0], procedure, label)
+        if not rows and not self.create_parameters and any(
+                isinstance(c.tag, str) and _local(c) in ELEMENT_TYPES for c in procedures[0]):
             self._problem(doc, line, "experiment", item,
                           f"none of its parameters of {key} is in the IMPReSS reference; nothing to record.")
             return
-        if statuses:
-            self._problem(doc, line, "experiment", item,
-                          f"procedure status code(s) {', '.join(statuses)} have no place on an Experiment; "
-                          "the values were imported without them.", outcome="")
+        self._missing_required(doc, line, item, procedure, rows, label)
         try:
             with transaction.atomic():
-                experiment = experiment_record(mouse=mouse, procedure=procedure, date_of_experiment=performed,
-                                               values=values, actor=self.actor)
-                # The file's sequenceID identifies the repeat (weekly weights); keep it rather than the count
-                # experiment_record assigns, so that a re-import matches and the export writes it back.
-                with audit_context(action="procedures.experiment.imported"):
-                    Experiment.objects.filter(pk=experiment.pk).update(sequence_id=sequence)
+                experiment = experiment_import(
+                    mouse=mouse, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
+                    sequence_id=sequence, dcc_experiment_id=element.get("experimentID") or "",
+                    source_project=block.get("project") or "",
+                    source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
+                    dcc_date_timezone=timezone,
+                )
         except (ValidationError, DomainError, DatabaseError) as exc:
             self._problem(doc, line, "experiment", item, f"refused by the LIMS: {_messages(exc)}")
             return
@@ -586,8 +651,7 @@ class Importer:
         line = element.sourceline
         name = (element.get("colonyID") or "").strip()
         item = repr(name)
-        for finding in local_rules.check_line(element):
-            self._problem(doc, finding.line, "line", item, f"[{finding.rule}] {finding.message}", outcome="")
+        self._findings(doc, local_rules.check_line(element), "line", item)
         centre = self.centre(block.get("centreID") or "")
         colony = Colony.objects.filter(name__iexact=name).first()
         if centre is None or colony is None or colony.centre_id != centre.pk:
@@ -595,44 +659,162 @@ class Importer:
             return
         procedures = _children(element, "procedure")
         key = procedures[0].get("procedureID") if procedures else ""
-        procedure = self.procedure(key, block.get("pipeline") or "")
+        procedure = self._resolve_procedure(doc, element, block, key or "", Procedure.Level.LINE, "line", item)
         if procedure is None:
-            self._problem(doc, line, "line", item, f"procedure {key!r} is not in the IMPReSS reference.")
             return
-        if self.line_date is None:
-            self._problem(doc, line, "line", item, "a <line> carries no date and a LineExperiment needs one; "
-                                                   "give --line-date.")
-            return
-        status = next((_text(s) for s in _children(element, "statusCode")), "")
-        values = {} if status else self._values(doc, procedures[0], procedure, f"line {name}")
-        existing = LineExperiment.objects.filter(colony=colony, procedure=procedure,
-                                                 date_of_experiment=self.line_date, voided_at__isnull=True).first()
+        performed = self.line_date
+        if performed is None:
+            # A <line> carries no date; the record needs one: the day it reached the LIMS, said so.
+            performed = date.today()
+            self._warn(doc, line, item, f"a <line> carries no date: recorded on {performed} (the import date); "
+                                        "give --line-date for another.")
+        statuses = _status_codes(element)
+        sequence = (element.get("sequenceID") or "").strip()[:40]
+        existing = LineExperiment.objects.filter(colony=colony, procedure=procedure, date_of_experiment=performed,
+                                                 sequence_id=sequence, voided_at__isnull=True).first()
         if existing is not None:
             self.report.count("line", "matched")
             self.report.line_experiments.append(existing.pk)
             return
+        label = f"line {name}"
+        rows = self._values(doc, procedures[0], procedure, label, LineParameterValue) if procedures else []
+        if not statuses:
+            self._missing_required(doc, line, item, procedure, rows, label)
         try:
             with transaction.atomic():
-                record = line_experiment_record(colony=colony, procedure=procedure, date_of_experiment=self.line_date,
-                                                values=values, actor=self.actor, status_code=status)
+                record = line_experiment_import(
+                    colony=colony, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
+                    sequence_id=sequence, source_project=block.get("project") or "",
+                    source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
+                )
         except (ValidationError, DomainError, DatabaseError) as exc:
             self._problem(doc, line, "line", item, f"refused by the LIMS: {_messages(exc)}")
             return
         self.report.count("line", "created")
         self.report.line_experiments.append(record.pk)
 
+    def _housing(self, doc: Document, element, block) -> None:
+        """A centre's housing and husbandry block: kept per centre with its values, matched on re-import."""
+        line = element.sourceline
+        procedure_el = next(iter(_children(element, "procedure")), None)
+        key = procedure_el.get("procedureID") if procedure_el is not None else ""
+        item = repr(key)
+        centre = self.centre(block.get("centreID") or "")
+        if centre is None:
+            self._problem(doc, line, "housing", item, f"unknown centre {block.get('centreID')!r}.")
+            return
+        procedure = self._resolve_procedure(doc, element, block, key or "", Procedure.Level.CENTRE, "housing", item)
+        if procedure is None:
+            return
+        self._findings(doc, local_rules.check_procedure(procedure_el, where=f"housing {key}"), "housing", item)
+        raw_updated = (element.get("lastUpdated") or "").strip()
+        try:
+            updated = date.fromisoformat(raw_updated[:10]) if raw_updated else None
+        except ValueError:
+            self._problem(doc, line, "housing", item, f"lastUpdated {raw_updated!r} is not a date.")
+            return
+        from_lims = (element.get("fromLIMS") or "").strip().lower() in ("true", "1")
+        existing = Housing.objects.filter(centre=centre, procedure=procedure, last_updated=updated,
+                                          from_lims=from_lims, voided_at__isnull=True).first()
+        if existing is not None:
+            self.report.count("housing", "matched")
+            self.report.housings.append(existing.pk)
+            return
+        rows = self._values(doc, procedure_el, procedure, f"housing {key}", HousingValue)
+        try:
+            with transaction.atomic():
+                housing = housing_import(centre=centre, procedure=procedure, from_lims=from_lims,
+                                         last_updated=updated, rows=rows, actor=self.actor,
+                                         source_project=block.get("project") or "",
+                                         source_pipeline=block.get("pipeline") or "")
+        except (ValidationError, DomainError, DatabaseError) as exc:
+            self._problem(doc, line, "housing", item, f"refused by the LIMS: {_messages(exc)}")
+            return
+        self.report.count("housing", "created")
+        self.report.housings.append(housing.pk)
+
+
+def _status_codes(element) -> list[list[str]]:
+    """The statusCode children of an experiment or line, as [code, date] pairs (date "" when not given)."""
+    return [[s.text or "", s.get("date") or ""] for s in _children(element, "statusCode")]
+
+
+def _metadata(element) -> dict:
+    """A procedureMetadata nested in a media element: attributes, status and value as sent (None = absent)."""
+    status = next(iter(_children(element, "parameterStatus")), None)
+    value = next(iter(_children(element, "value")), None)
+    return {"attrib": dict(element.attrib),
+            "parameterStatus": None if status is None else (status.text or ""),
+            "value": None if value is None else (value.text or "")}
+
+
+def _association(element) -> dict:
+    return {"attrib": dict(element.attrib),
+            "dim": [{"attrib": dict(d.attrib), "value": d.text or ""} for d in _children(element, "dim")]}
+
+
+def _media(element) -> dict:
+    """The attributes (but parameterID) and the associations and metadata of a media element or media file."""
+    return {"attrib": {k: v for k, v in element.attrib.items() if k != "parameterID"},
+            "parameterAssociation": [_association(a) for a in _children(element, "parameterAssociation")],
+            "procedureMetadata": [_metadata(m) for m in _children(element, "procedureMetadata")]}
+
+
+def _element_rows(child, kind: str, row_class, parameter: Parameter, sequence: str) -> list:
+    """The rows of one parameter element: one per series (media) value, plus one for the element's own status and
+    parameter-level content; an element with nothing in it still gets one row, so that it is written back."""
+    status_el = next(iter(_children(child, "parameterStatus")), None)
+    status = "" if status_el is None else (status_el.text or "")
+    sent_unit = child.get("unit") or ""
+
+    def row(**fields):
+        return row_class(parameter=parameter, kind=kind, sequence_id=sequence, unit=sent_unit, **fields)
+
+    if kind in ("simpleParameter", "procedureMetadata"):
+        value_el = next(iter(_children(child, "value")), None)
+        media = {} if (value_el is not None) == (status_el is None) else {"value": value_el is not None}
+        return [row(value="" if value_el is None else (value_el.text or ""), status_code=status, media=media)]
+    if kind == "ontologyParameter":
+        return [row(terms=[t.text or "" for t in _children(child, "term")], status_code=status)]
+    if kind == "mediaParameter":
+        return [row(status_code=status, media=_media(child))]
+    if kind == "mediaSampleParameter":
+        samples = [{"localId": s.get("localId") or "",
+                    "mediaSection": [{"localId": sec.get("localId") or "",
+                                      "mediaFile": [_media(f) for f in _children(sec, "mediaFile")]}
+                                     for sec in _children(s, "mediaSection")]}
+                   for s in _children(child, "mediaSample")]
+        return [row(status_code=status, media={"mediaSample": samples})]
+    rows = []
+    for value in _children(child, "value"):
+        if kind == "seriesParameter":
+            rows.append(row(increment=value.get("incrementValue") or "", value=value.text or "",
+                            status_code=value.get("incrementStatus") or ""))
+        else:
+            media = _media(value)
+            increment = media["attrib"].pop("incrementValue", "")
+            rows.append(row(increment=increment, media=media))
+    metadata = [_metadata(m) for m in _children(child, "procedureMetadata")]
+    if status_el is not None or metadata or not rows:
+        # The element's own part (status, seriesMedia metadata), or the empty element itself.
+        rows.append(row(increment="", status_code=status,
+                        media={"procedureMetadata": metadata, "status": status_el is not None}))
+    return rows
+
 
 def import_files(paths, *, actor, centre: Centre | None = None, create_colonies: bool = False,
                  dry_run: bool = False, line_date: date | None = None,
-                 create_strains: bool = False) -> ImportReport:
+                 create_strains: bool = False, create_parameters: bool = False) -> ImportReport:
     """Import DCC files (.xml or .zip); with `dry_run` everything is rolled back and only the report remains.
 
-    `actor` is the user the records are attributed to (experiment_record needs one); `centre` overrides the
-    centreID of every block (a centre whose ILAR code differs from the one in old files). `create_colonies` and
-    `create_strains` register the colonies and strains (and genes) the files name and the LIMS lacks.
+    `actor` is the user the records are attributed to; `centre` overrides the centreID of every block (a centre
+    whose ILAR code differs from the one in old files). `create_colonies` and `create_strains` register the
+    colonies and strains (and genes) the files name and the LIMS lacks. With `create_parameters` a pipeline,
+    procedure or parameter the IMPReSS reference lacks is registered (flagged as imported, never scheduled) so that
+    its values are kept; without it they are reported.
     """
     importer = Importer(actor=actor, centre=centre, create_colonies=create_colonies, line_date=line_date,
-                        create_strains=create_strains)
+                        create_strains=create_strains, create_parameters=create_parameters)
     with documents(paths) as docs:
         with transaction.atomic():
             importer.run(docs)

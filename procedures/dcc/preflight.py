@@ -16,7 +16,8 @@ from procedures.dcc import selectors
 from procedures.dcc.ledger import Plan
 from procedures.dcc.local_rules import SPECIMEN_STATUS_CODES, _known
 from procedures.dcc.models import SubmissionRecord
-from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest
+from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest, Source
+from procedures.validation import PARAMETER_STATUS_CODES
 
 Kind = SubmissionRecord.Kind
 
@@ -44,6 +45,32 @@ def _casts(value: str, value_type: str) -> bool:
     return True
 
 
+#: The elements whose value is checked against the IMPReSS value type (the others carry terms or media).
+_VALUE_KINDS = {"simpleParameter", "seriesParameter", "procedureMetadata"}
+_KIND_OF_TYPE = {
+    Parameter.Type.SIMPLE: "simpleParameter", Parameter.Type.ONTOLOGY: "ontologyParameter",
+    Parameter.Type.SERIES: "seriesParameter", Parameter.Type.MEDIA: "mediaParameter",
+    Parameter.Type.MEDIA_SAMPLE: "mediaSampleParameter", Parameter.Type.SERIES_MEDIA: "seriesMediaParameter",
+    Parameter.Type.METADATA: "procedureMetadata",
+}
+
+
+def _check_imported(experiment, row, findings: list[dict]) -> None:
+    """What an import kept although the DCC's current rules refuse it: a parameter IMPReSS does not define, an
+    element of another kind than IMPReSS's type, a legacy (non IMPC_PARAMSC) status code."""
+    parameter = row.parameter
+    if parameter.source == Source.IMPORT:
+        findings.append(_finding(experiment, f"{parameter.key} is not an IMPReSS parameter of "
+                                             f"{experiment.procedure.key} (registered by an import)."))
+    elif row.kind != _KIND_OF_TYPE.get(parameter.type, row.kind):
+        findings.append(_finding(experiment, f"{parameter.key} was sent as {row.kind}; IMPReSS says "
+                                             f"{parameter.type}."))
+    for code in (row.status_code,) if row.status_code else ():
+        if not any(code.strip() == known or code.strip().startswith(f"{known}:") for known in PARAMETER_STATUS_CODES):
+            findings.append(_finding(experiment, f"{parameter.key}: {code!r} is not an IMPC_PARAMSC parameter "
+                                                 "status code."))
+
+
 def _check_experiments(ids: list[int], findings: list[dict]) -> None:
     if not ids:
         return
@@ -57,10 +84,15 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
     values = ParameterValue.objects.filter(experiment_id__in=ids).select_related("parameter")
     for row in values.iterator(chunk_size=5000):
         present[row.experiment_id].add(row.parameter_id)
-        if row.status_code:
-            continue
         experiment = experiments[row.experiment_id]
         parameter = row.parameter
+        if row.kind:
+            # Imported as the file sent it: what today's rules would refuse is said here, before resubmission.
+            _check_imported(experiment, row, findings)
+            if row.kind not in _VALUE_KINDS or (row.kind == "seriesParameter" and "status" in (row.media or {})):
+                continue
+        if row.status_code:
+            continue
         if not row.value:
             findings.append(_finding(experiment, f"{parameter.key} has neither a value nor a status code."))
         elif not _casts(row.value, parameter.value_type):
@@ -70,6 +102,9 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
             findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not one of its IMPReSS "
                                                  "options."))
     for pk, experiment in sorted(experiments.items()):
+        if experiment.procedure.source == Source.IMPORT:
+            findings.append(_finding(experiment, f"{experiment.procedure.key} is not an IMPReSS procedure "
+                                                 "(registered by an import); the DCC will not take it."))
         missing = [p.key for p in required[experiment.procedure_id] if p.pk not in present[pk]]
         if missing:
             findings.append(_finding(experiment, f"Required parameters missing: {', '.join(missing)}."))

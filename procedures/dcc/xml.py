@@ -19,6 +19,8 @@ from lxml import etree
 from colonies.models import Mouse, PhenotypingAttempt
 from procedures.models import (
     Experiment,
+    Housing,
+    HousingValue,
     LineExperiment,
     LineParameterValue,
     Parameter,
@@ -37,8 +39,6 @@ PARENTAL_STRAIN_ATTRIBUTES = ("percentage", "MGIStrainID", "gender", "level")
 #: Rows fetched (and prefetched) per round trip: bounds memory, and queries grow by one or two per chunk only.
 CHUNK_SIZE = 500
 
-#: The parameter types written, in the order the XSD's `Procedure` sequence requires them.
-_SECTION_ORDER = (Parameter.Type.SIMPLE, Parameter.Type.SERIES, Parameter.Type.METADATA)
 _INDENT = "  "
 
 
@@ -259,20 +259,31 @@ def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> W
 def experiment_rows(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
     """Join what the XML needs and order by centre block (centre, pipeline, project), then date.
 
-    The DCC project is the colony's, else the centre's default (same rule as the specimen file); computing it in
-    SQL lets the database order the rows so that each `<centre>` block is written once, while streaming.
+    The DCC project is the one an imported file gave, else the colony's, else the centre's default (same rule as
+    the specimen file); computing it in SQL lets the database order the rows so that each `<centre>` block is
+    written once, while streaming. Values come in the imported file's order, else in IMPReSS order.
     """
-    values = ParameterValue.objects.select_related("parameter").order_by(
-        "parameter__order", "parameter__key", "increment", "pk"
-    )
     return (
         experiments.filter(voided_at__isnull=True, mouse__voided_at__isnull=True)
         .select_related("centre", "mouse", "procedure__pipeline")
         .annotate(
-            dcc_project=Coalesce(NullIf(F("mouse__colony__project"), Value("")), F("centre__default_project"))
+            dcc_project=Coalesce(NullIf(F("source_project"), Value("")),
+                                 NullIf(F("mouse__colony__project"), Value("")), F("centre__default_project")),
+            dcc_pipeline=_dcc_pipeline(),
         )
-        .prefetch_related(Prefetch("values", queryset=values))
-        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "date_of_experiment", "pk")
+        .prefetch_related(Prefetch("values", queryset=_value_rows(ParameterValue)))
+        .order_by("centre__code", "dcc_pipeline", "dcc_project", "date_of_experiment", "pk")
+    )
+
+
+def _dcc_pipeline():
+    """The pipeline of the record's `<centre>` block: the imported file's, else its procedure's."""
+    return Coalesce(NullIf(F("source_pipeline"), Value("")), F("procedure__pipeline__key"))
+
+
+def _value_rows(model):
+    return model.objects.select_related("parameter").order_by(
+        F("position").asc(nulls_last=True), "parameter__order", "parameter__key", "increment", "pk"
     )
 
 
@@ -293,34 +304,49 @@ def not_performed_rows(tests: QuerySet[ScheduledTest]) -> QuerySet[ScheduledTest
 
 def line_rows(lines: QuerySet[LineExperiment]) -> QuerySet[LineExperiment]:
     """Line-level experiments as the writer reads them (one `<line colonyID>` each)."""
-    values = LineParameterValue.objects.select_related("parameter").order_by(
-        "parameter__order", "parameter__key", "increment", "pk"
-    )
     return (
         lines.filter(voided_at__isnull=True)
         .select_related("centre", "colony", "procedure__pipeline")
         .annotate(
-            dcc_project=Coalesce(NullIf(F("colony__project"), Value("")), F("centre__default_project")),
+            dcc_project=Coalesce(NullIf(F("source_project"), Value("")), NullIf(F("colony__project"), Value("")),
+                                 F("centre__default_project")),
             cohort_name=Subquery(_cohorts("colony_id", "centre_id").values("colony_name")[:1]),
+            dcc_pipeline=_dcc_pipeline(),
         )
-        .prefetch_related(Prefetch("values", queryset=values))
-        .order_by("centre__code", "procedure__pipeline__key", "dcc_project", "date_of_experiment", "pk")
+        .prefetch_related(Prefetch("values", queryset=_value_rows(LineParameterValue)))
+        .order_by("centre__code", "dcc_pipeline", "dcc_project", "date_of_experiment", "pk")
+    )
+
+
+def housing_rows(housings: QuerySet[Housing]) -> QuerySet[Housing]:
+    """Centre housing records as the writer reads them (one `<housing>` each, at most two per block)."""
+    return (
+        housings.filter(voided_at__isnull=True)
+        .select_related("centre", "procedure__pipeline")
+        .annotate(dcc_project=Coalesce(NullIf(F("source_project"), Value("")), F("centre__default_project")),
+                  dcc_pipeline=_dcc_pipeline())
+        .prefetch_related(Prefetch("values", queryset=_value_rows(HousingValue)))
+        .order_by("centre__code", "dcc_pipeline", "dcc_project", "pk")
     )
 
 
 def _values_content(rows) -> list[tuple]:
     return [(r.parameter.key, r.parameter.type, r.parameter.unit, r.increment, r.value, r.status_code)
+            + ((r.kind, r.sequence_id, r.unit, r.terms, r.media) if r.kind else ())
             for r in rows]
 
 
 def experiment_content(experiment: Experiment) -> dict:
     """Everything the experiment file says about one experiment; the ledger hashes exactly this."""
     attrib = {"experimentID": experiment.experiment_id,
-              "dateOfExperiment": experiment.date_of_experiment.isoformat()}
+              "dateOfExperiment": experiment.date_of_experiment.isoformat() + experiment.dcc_date_timezone}
     if experiment.sequence_id:
         attrib["sequenceID"] = experiment.sequence_id
-    return {"block": list(_block_key(experiment)), "attrib": attrib, "specimen": experiment.mouse.specimen_id,
-            "procedure": experiment.procedure.key, "values": _values_content(experiment.values.all())}
+    content = {"block": list(_block_key(experiment)), "attrib": attrib, "specimen": experiment.mouse.specimen_id,
+               "procedure": experiment.procedure.key, "values": _values_content(experiment.values.all())}
+    if experiment.dcc_status_codes:
+        content["status_codes"] = experiment.dcc_status_codes
+    return content
 
 
 def not_performed_date(test: ScheduledTest):
@@ -336,26 +362,86 @@ def not_performed_content(test: ScheduledTest) -> dict:
 
 
 def line_content(line: LineExperiment) -> dict:
-    return {"block": list(_block_key(line)),
-            "attrib": {"colonyID": getattr(line, "cohort_name", None) or line.colony.name},
+    attrib = {"colonyID": getattr(line, "cohort_name", None) or line.colony.name}
+    if line.sequence_id:
+        attrib["sequenceID"] = line.sequence_id
+    return {"block": list(_block_key(line)), "attrib": attrib,
             "procedure": line.procedure.key, "values": _values_content(line.values.all()),
-            "status_code": line.status_code}
+            "status_code": line.status_code,
+            "status_codes": line.dcc_status_codes or ([[line.status_code, ""]] if line.status_code else [])}
 
 
 def _block_key(experiment: Experiment) -> tuple[str, str, str]:
-    return experiment.centre.code, experiment.procedure.pipeline.key, experiment.dcc_project
+    pipeline = getattr(experiment, "dcc_pipeline", None) or experiment.procedure.pipeline.key
+    return experiment.centre.code, pipeline, experiment.dcc_project
 
 
-def _write_simple(doc: _Document, parameter: Parameter, rows: list[ParameterValue], depth: int) -> None:
-    attrib = {"parameterID": parameter.key}
-    if parameter.unit:
-        attrib["unit"] = parameter.unit
+#: The XML element of each IMPReSS type, for values entered at the bench (an imported value keeps its own).
+_KIND_OF_TYPE = {
+    Parameter.Type.SIMPLE: "simpleParameter", Parameter.Type.ONTOLOGY: "ontologyParameter",
+    Parameter.Type.SERIES: "seriesParameter", Parameter.Type.MEDIA: "mediaParameter",
+    Parameter.Type.MEDIA_SAMPLE: "mediaSampleParameter", Parameter.Type.SERIES_MEDIA: "seriesMediaParameter",
+    Parameter.Type.METADATA: "procedureMetadata",
+}
+#: The XSD's `Procedure` sequence: every element of a kind comes before the next kind.
+_KIND_ORDER = ("simpleParameter", "ontologyParameter", "seriesParameter", "mediaParameter", "mediaSampleParameter",
+               "seriesMediaParameter", "procedureMetadata")
+
+
+def _kind(row) -> str:
+    return row.kind or _KIND_OF_TYPE[row.parameter.type]
+
+
+def _parameter_attrib(row, *, unit: bool) -> dict[str, str]:
+    attrib = {"parameterID": row.parameter.key}
+    if unit:
+        sent = row.unit if row.kind else None
+        if sent is None:
+            sent = row.parameter.unit
+        if sent:
+            attrib["unit"] = sent
+    if row.sequence_id:
+        attrib["sequenceID"] = row.sequence_id
+    return attrib
+
+
+def _sub(doc: _Document, name: str, attrib: dict | None = None):
+    """A child element written inline (inside a parameter line)."""
+    return doc._xf.element(doc._tag(name), attrib or {})
+
+
+def _write_metadata_items(doc: _Document, items: list[dict]) -> None:
+    for item in items:
+        with _sub(doc, "procedureMetadata", item.get("attrib")):
+            if item.get("parameterStatus") is not None:
+                doc.leaf("parameterStatus", item["parameterStatus"])
+            if item.get("value") is not None:
+                doc.leaf("value", item["value"])
+
+
+def _write_associations(doc: _Document, items: list[dict]) -> None:
+    for item in items:
+        with _sub(doc, "parameterAssociation", item.get("attrib")):
+            for dim in item.get("dim", []):
+                doc.leaf("dim", dim.get("value", ""), dim.get("attrib"))
+
+
+def _write_simple(doc: _Document, rows, depth: int) -> None:
+    """A simpleParameter or procedureMetadata (whose XSD order is reversed: parameterStatus before value)."""
     for row in rows:
-        with doc.line("simpleParameter", attrib, depth):
-            if row.value:
-                doc.leaf("value", row.value)
-            if row.status_code:
+        kind = _kind(row)
+        with doc.line(kind, _parameter_attrib(row, unit=kind == "simpleParameter"), depth):
+            # An imported element keeps whether it had a <value> ("value" in media when that is not implied).
+            has_value = bool(row.value) or (row.media or {}).get("value", not row.status_code)
+            if kind == "procedureMetadata" and row.status_code:
                 doc.leaf("parameterStatus", row.status_code)
+            if has_value:
+                doc.leaf("value", row.value)
+            if kind == "simpleParameter" and row.status_code:
+                doc.leaf("parameterStatus", row.status_code)
+
+
+_write_metadata = _write_simple
 
 
 def _increment_sort_key(parameter: Parameter):
@@ -373,62 +459,124 @@ def _increment_sort_key(parameter: Parameter):
     return key
 
 
-def _write_series(doc: _Document, parameter: Parameter, rows: list[ParameterValue], depth: int,
-                  problems: list[str], label: str) -> None:
+def _own_row(row) -> bool:
+    """The row holding a series element's own part (its parameterStatus, seriesMedia metadata), not a value."""
+    if row.kind:
+        return "status" in (row.media or {})
+    return not row.increment
+
+
+def _write_series(doc: _Document, rows, depth: int, problems: list[str], label: str) -> None:
     """One `seriesParameter` per parameter: a `value` per increment, a status without increment for the whole."""
-    attrib = {"parameterID": parameter.key}
-    if parameter.unit:
-        attrib["unit"] = parameter.unit
-    overall_status = ""
-    with doc.line("seriesParameter", attrib, depth):
-        for row in sorted(rows, key=_increment_sort_key(parameter)):
-            if not row.increment:
-                if row.status_code:
-                    overall_status = row.status_code
-                else:
-                    problems.append(f"{label}: {parameter.key} has a series value without an increment.")
-                continue
+    first = rows[0]
+    own = [r for r in rows if _own_row(r)]
+    values = [r for r in rows if not _own_row(r)]
+    if not first.kind:  # entered at the bench: IMPReSS order; an import keeps the file's
+        values.sort(key=_increment_sort_key(first.parameter))
+    overall_status = next((r.status_code for r in own if r.status_code), "")
+    if not first.kind:
+        for r in own:
+            if not r.status_code:
+                problems.append(f"{label}: {first.parameter.key} has a series value without an increment.")
+    with doc.line("seriesParameter", _parameter_attrib(first, unit=True), depth):
+        for row in values:
             value_attrib = {"incrementValue": row.increment}
             if row.status_code:
                 value_attrib["incrementStatus"] = row.status_code
             doc.leaf("value", row.value, value_attrib)
-        if overall_status:
+        if overall_status or any((r.media or {}).get("status") for r in own):
             doc.leaf("parameterStatus", overall_status)
 
 
-def _write_metadata(doc: _Document, parameter: Parameter, rows: list[ParameterValue], depth: int) -> None:
+def _write_ontology(doc: _Document, rows, depth: int) -> None:
     for row in rows:
-        # The XSD reverses the order here: parameterStatus comes before value.
-        with doc.line("procedureMetadata", {"parameterID": parameter.key}, depth):
+        with doc.line("ontologyParameter", _parameter_attrib(row, unit=False), depth):
+            for term in row.terms or []:
+                doc.leaf("term", term)
             if row.status_code:
                 doc.leaf("parameterStatus", row.status_code)
-            if row.value:
-                doc.leaf("value", row.value)
+
+
+def _write_media(doc: _Document, rows, depth: int) -> None:
+    for row in rows:
+        media = row.media or {}
+        with doc.line("mediaParameter", {**_parameter_attrib(row, unit=False), **media.get("attrib", {})}, depth):
+            if row.status_code:
+                doc.leaf("parameterStatus", row.status_code)
+            _write_associations(doc, media.get("parameterAssociation", []))
+            _write_metadata_items(doc, media.get("procedureMetadata", []))
+
+
+def _write_media_sample(doc: _Document, rows, depth: int) -> None:
+    for row in rows:
+        with doc.line("mediaSampleParameter", _parameter_attrib(row, unit=False), depth):
+            for sample in (row.media or {}).get("mediaSample", []):
+                with _sub(doc, "mediaSample", {"localId": sample.get("localId", "")}):
+                    for section in sample.get("mediaSection", []):
+                        with _sub(doc, "mediaSection", {"localId": section.get("localId", "")}):
+                            for media_file in section.get("mediaFile", []):
+                                with _sub(doc, "mediaFile", media_file.get("attrib")):
+                                    _write_metadata_items(doc, media_file.get("procedureMetadata", []))
+                                    _write_associations(doc, media_file.get("parameterAssociation", []))
+            if row.status_code:
+                doc.leaf("parameterStatus", row.status_code)
+
+
+def _write_series_media(doc: _Document, rows, depth: int) -> None:
+    first = rows[0]
+    own = [r for r in rows if _own_row(r)]
+    values = [r for r in rows if not _own_row(r)]
+    with doc.line("seriesMediaParameter", _parameter_attrib(first, unit=False), depth):
+        for row in values:
+            media = row.media or {}
+            with _sub(doc, "value", {"incrementValue": row.increment, **media.get("attrib", {})}):
+                _write_associations(doc, media.get("parameterAssociation", []))
+                _write_metadata_items(doc, media.get("procedureMetadata", []))
+        for row in own:
+            if row.status_code or (row.media or {}).get("status"):
+                doc.leaf("parameterStatus", row.status_code)
+            _write_metadata_items(doc, (row.media or {}).get("procedureMetadata", []))
 
 
 def _write_procedure(doc: _Document, procedure_key: str, values, label: str, depth: int,
                      problems: list[str]) -> None:
-    """Write `<procedure>` with its parameters grouped by type in XSD order, each group in IMPReSS order."""
-    by_parameter: dict[int, tuple[Parameter, list[ParameterValue]]] = {}
+    """Write `<procedure>` with one element per parameter, grouped by kind in XSD order.
+
+    Within a kind, imported values keep the file's order and the element they were sent in; values entered at the
+    bench follow IMPReSS order and type. Bench data of a type the forms cannot enter (media, ontology) has no
+    media or terms to write and is reported.
+    """
+    elements: dict[tuple, list] = {}
     for row in values:
-        by_parameter.setdefault(row.parameter_id, (row.parameter, []))[1].append(row)
-    for parameter, _rows in by_parameter.values():
-        if parameter.type not in _SECTION_ORDER:
-            problems.append(
-                f"{label}: {parameter.key} is a {parameter.get_type_display().lower()} parameter, "
-                "which the export does not support yet."
-            )
+        kind = _kind(row)
+        if not row.kind and kind not in ("simpleParameter", "seriesParameter", "procedureMetadata"):
+            problems.append(f"{label}: {row.parameter.key} is a {row.parameter.get_type_display().lower()} "
+                            "parameter, which the export does not support yet.")
+            continue
+        elements.setdefault((kind, row.parameter_id, row.sequence_id), []).append(row)
     with doc.block("procedure", {"procedureID": procedure_key}, depth):
-        for section in _SECTION_ORDER:
-            for parameter, rows in by_parameter.values():
-                if parameter.type != section:
+        for section in _KIND_ORDER:
+            for (kind, _parameter, _sequence), rows in elements.items():
+                if kind != section:
                     continue
-                if section == Parameter.Type.SIMPLE:
-                    _write_simple(doc, parameter, rows, depth + 1)
-                elif section == Parameter.Type.SERIES:
-                    _write_series(doc, parameter, rows, depth + 1, problems, label)
+                if kind in ("simpleParameter", "procedureMetadata"):
+                    _write_simple(doc, rows, depth + 1)
+                elif kind == "seriesParameter":
+                    _write_series(doc, rows, depth + 1, problems, label)
+                elif kind == "ontologyParameter":
+                    _write_ontology(doc, rows, depth + 1)
+                elif kind == "mediaParameter":
+                    _write_media(doc, rows, depth + 1)
+                elif kind == "mediaSampleParameter":
+                    _write_media_sample(doc, rows, depth + 1)
                 else:
-                    _write_metadata(doc, parameter, rows, depth + 1)
+                    _write_series_media(doc, rows, depth + 1)
+
+
+def _write_status_codes(doc: _Document, codes: list, depth: int) -> None:
+    for code, when in codes:
+        doc._xf.write("\n" + _INDENT * depth)
+        doc.leaf("statusCode", code, {"date": when} if when else None)
 
 
 def _write_line(doc: _Document, line: LineExperiment, depth: int, problems: list[str]) -> None:
@@ -436,8 +584,7 @@ def _write_line(doc: _Document, line: LineExperiment, depth: int, problems: list
     with doc.block("line", content["attrib"], depth):
         label = f"line {content['attrib']['colonyID']} ({line.procedure.key}, {line.date_of_experiment})"
         _write_procedure(doc, line.procedure.key, line.values.all(), label, depth + 1, problems)
-        if line.status_code:
-            doc.text_line("statusCode", line.status_code, depth + 1)
+        _write_status_codes(doc, content["status_codes"], depth + 1)
 
 
 def _write_experiment(doc: _Document, experiment: Experiment, depth: int, problems: list[str]) -> None:
@@ -446,6 +593,16 @@ def _write_experiment(doc: _Document, experiment: Experiment, depth: int, proble
         doc.text_line("specimenID", content["specimen"], depth + 1)
         label = f"{experiment.experiment_id} ({experiment.procedure.key}, specimen {content['specimen']})"
         _write_procedure(doc, experiment.procedure.key, experiment.values.all(), label, depth + 1, problems)
+        _write_status_codes(doc, experiment.dcc_status_codes or [], depth + 1)
+
+
+def _write_housing(doc: _Document, housing: Housing, depth: int, problems: list[str]) -> None:
+    attrib = {"fromLIMS": "true" if housing.from_lims else "false"}
+    if housing.last_updated:
+        attrib["lastUpdated"] = housing.last_updated.isoformat()
+    with doc.block("housing", attrib, depth):
+        label = f"housing {housing.procedure.key} ({housing.centre.code})"
+        _write_procedure(doc, housing.procedure.key, housing.values.all(), label, depth + 1, problems)
 
 
 def _write_not_performed(doc: _Document, test: ScheduledTest, depth: int) -> None:
@@ -457,28 +614,40 @@ def _write_not_performed(doc: _Document, test: ScheduledTest, depth: int) -> Non
 
 def write_experiment_file(destination: str | PathLike, experiments: QuerySet[Experiment],
                           not_performed: QuerySet[ScheduledTest] | None = None,
-                          lines: QuerySet[LineExperiment] | None = None) -> WriteResult:
+                          lines: QuerySet[LineExperiment] | None = None,
+                          housing: QuerySet[Housing] | None = None) -> WriteResult:
     """Write a `centreProcedureSet`: one `<centre centreID pipeline project>` block per combination.
 
     The XSD puts pipeline and project on `<centre>`, so experiments of different pipelines or projects (a colony
     of another project, a baseline under the centre's default) go to separate blocks. Inside a block the XSD order
-    is line*, experiment*: line experiments first, then the experiments, then the not-performed tests (experiments
-    carrying only a statusCode). Experiments stream; lines and not-performed tests are few and are held per block
-    until their block is written, so each block appears once whatever the database's collation. Data the format
-    cannot hold yet (media, ontology parameters) is reported in `WriteResult.problems` rather than silently
-    dropped. The XSD needs at least one `<centre>`, so callers do not write an experiment file with no record.
+    is housing{0,2}, line*, experiment*: housing records first, line experiments, then the experiments, then the
+    not-performed tests (experiments carrying only a statusCode). Experiments stream; housing, lines and
+    not-performed tests are few and are held per block until their block is written, so each block appears once
+    whatever the database's collation. A block holds at most two housing records (XSD): more are reported. Data
+    the format cannot hold is reported in `WriteResult.problems` rather than silently dropped. The XSD needs at
+    least one `<centre>`, so callers do not write an experiment file with no record.
     """
     result = WriteResult()
-    pending: dict[tuple, tuple[list, list]] = {}
+    pending: dict[tuple, tuple[list, list, list]] = {}
+    for record in housing_rows(housing).iterator(chunk_size=CHUNK_SIZE) if housing is not None else ():
+        kept = pending.setdefault(_block_key(record), ([], [], []))[2]
+        if len(kept) < 2:
+            kept.append(record)
+        else:
+            result.problems.append(f"housing {record.procedure.key} ({record.centre.code}): a <centre> block holds "
+                                   "at most two housing records; not written.")
     for line in line_rows(lines).iterator(chunk_size=CHUNK_SIZE) if lines is not None else ():
-        pending.setdefault(_block_key(line), ([], []))[0].append(line)
+        pending.setdefault(_block_key(line), ([], [], []))[0].append(line)
     for test in not_performed_rows(not_performed).iterator(chunk_size=CHUNK_SIZE) if not_performed is not None else ():
-        pending.setdefault(_block_key(test), ([], []))[1].append(test)
+        pending.setdefault(_block_key(test), ([], [], []))[1].append(test)
 
     def write_block(key, experiment_group) -> None:
         centre_code, pipeline, project = key
-        block_lines, block_tests = pending.pop(key, ([], []))
+        block_lines, block_tests, block_housing = pending.pop(key, ([], [], []))
         with doc.block("centre", {"centreID": centre_code, "pipeline": pipeline, "project": project}, depth=1):
+            for record in block_housing:
+                _write_housing(doc, record, 2, result.problems)
+                result.count += 1
             for line in block_lines:
                 _write_line(doc, line, 2, result.problems)
                 result.count += 1
@@ -498,6 +667,7 @@ def write_experiment_file(destination: str | PathLike, experiments: QuerySet[Exp
     return result
 
 
+
 __all__ = [
     "CHUNK_SIZE",
     "PROCEDURE_NS",
@@ -505,6 +675,7 @@ __all__ = [
     "WriteResult",
     "experiment_content",
     "experiment_rows",
+    "housing_rows",
     "line_content",
     "line_rows",
     "mouse_content",

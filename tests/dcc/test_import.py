@@ -14,7 +14,7 @@ from colonies.models import Colony, Mouse
 from lims.models import Centre, Gene
 from procedures.dcc.importer import import_files
 from procedures.dcc.xml import PROCEDURE_NS, SPECIMEN_NS
-from procedures.models import Experiment, Parameter, Procedure
+from procedures.models import Experiment, Housing, Parameter, Procedure
 from tests.dcc.samples import (
     invalid_entries,
     path_of,
@@ -209,20 +209,26 @@ LINES = """<?xml version="1.0" encoding="UTF-8"?>
 """.format(ns=PROCEDURE_NS)
 
 
-def test_line_level_status_code_and_what_has_no_place(importer_user, tmp_path):
+def test_line_level_status_code_housing_and_what_has_no_place(importer_user, tmp_path):
     centre = Centre.objects.get(code="H")
     colony = ColonyFactory(centre=centre, name="H-LINE-1")
     specimens = _write(tmp_path, "s.xml", SPECIMENS)
     lines = _write(tmp_path, "l.xml", LINES)
+    # A <line> has no date: without --line-date it is recorded on the day of the import, with a warning.
     without_date = import_files([specimens, lines], actor=importer_user)
-    assert any(p.kind == "line" and "--line-date" in p.reason for p in without_date.problems)
+    assert any(p.kind == "warning" and "--line-date" in p.reason for p in without_date.problems)
+    assert colony.line_experiments.get().date_of_experiment == date.today()
+    housing = Housing.objects.get()
+    assert (housing.centre, housing.procedure.key, housing.from_lims, housing.last_updated) == (
+        centre, "IMPC_HOU_001", True, date(2013, 1, 1))
 
     report = import_files([lines], actor=importer_user, line_date=date(2020, 5, 1))
-    assert report.counts["line"]["created"] == 1
-    record = colony.line_experiments.get()
-    assert record.status_code == "IMPC_PSC_004:not bred yet" and record.date_of_experiment == date(2020, 5, 1)
+    assert report.counts["line"]["created"] == 1 and report.counts["housing"]["matched"] == 1
+    record = colony.line_experiments.get(date_of_experiment=date(2020, 5, 1))
+    assert record.status_code == "IMPC_PSC_004:not bred yet"
+    assert record.dcc_status_codes == [["IMPC_PSC_004:not bred yet", ""]]
     reasons = {p.kind: p.reason for p in report.problems}
-    assert "housing" in reasons and "only status code(s) IMPC_PSC_001" in reasons["experiment"]
+    assert "only status code(s) IMPC_PSC_001" in reasons["experiment"]
 
 
 def test_command_service_account_is_a_centre_data_wrangler_not_a_superuser(reference, tmp_path):

@@ -50,9 +50,13 @@ class Command(AuditedCommand):
         parser.add_argument("--user", default="", help="Username the records are attributed to (default: "
                                                        f"the inactive {SERVICE_USERNAME!r} account).")
         parser.add_argument("--line-date", type=date.fromisoformat, default=None,
-                            help="Date (YYYY-MM-DD) for line-level procedures, which carry none in the XML.")
+                            help="Date (YYYY-MM-DD) for line-level procedures, which carry none in the XML "
+                                 "(default: the day of the import, with a warning).")
+        parser.add_argument("--create-parameters", action="store_true",
+                            help="Register a pipeline, procedure or parameter the IMPReSS reference lacks (flagged "
+                                 "as imported, never scheduled) so that its values are kept.")
 
-    def handle(self, *args, files, centre, dry_run, create_colonies, user, line_date, create_strains=False,
+    def handle(self, *args, files, centre, dry_run, create_colonies, user, line_date, create_strains, create_parameters,
                **options):
         centre_obj = None
         if centre:
@@ -66,7 +70,8 @@ class Command(AuditedCommand):
         else:
             actor = service_user(centre_obj)
         report = import_files(files, actor=actor, centre=centre_obj, create_colonies=create_colonies,
-                              dry_run=dry_run, line_date=line_date, create_strains=create_strains)
+                              dry_run=dry_run, line_date=line_date, create_strains=create_strains,
+                              create_parameters=create_parameters)
         for line in report.summary_lines():
             self.stdout.write(line)
         for name in report.refused_files:
