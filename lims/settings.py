@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import pgtrigger
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -205,6 +206,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Audit ------------------------------------------------------------------------------------------------------
 PGHISTORY_APPEND_ONLY = True
+# Statement-level audit triggers: one INSERT … SELECT of events per statement, from its transition table, instead
+# of one event insert and one context upsert per row. A bulk insert of 16,000 values took 7.5 s with row-level
+# triggers and 0.3 s with statement-level ones (0.2 s with none); every event still has its full row and its
+# context (who, why, which request or command), and an update's previous values are the record's previous event.
+PGHISTORY_LEVEL = pgtrigger.Statement
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # --- Domain -----------------------------------------------------------------------------------------------------
