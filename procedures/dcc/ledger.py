@@ -24,7 +24,7 @@ Folder = SubmissionFile.Folder
 #: The record kinds of each file kind.
 FILE_KINDS = {
     SubmissionFile.Kind.SPECIMEN: (Kind.SPECIMEN,),
-    SubmissionFile.Kind.EXPERIMENT: (Kind.EXPERIMENT, Kind.NOT_PERFORMED, Kind.LINE),
+    SubmissionFile.Kind.EXPERIMENT: (Kind.EXPERIMENT, Kind.NOT_PERFORMED, Kind.LINE, Kind.HOUSING),
 }
 
 
@@ -81,6 +81,8 @@ def _sources(centre: Centre) -> list[tuple[str, QuerySet, Callable[[object], dic
         (Kind.NOT_PERFORMED, dcc_xml.not_performed_rows(selectors.exportable_not_performed_list(centre=centre)),
          dcc_xml.not_performed_content),
         (Kind.LINE, dcc_xml.line_rows(selectors.exportable_line_list(centre=centre)), dcc_xml.line_content),
+        (Kind.HOUSING, dcc_xml.housing_rows(selectors.exportable_housing_list(centre=centre)),
+         dcc_xml.housing_content),
     ]
 
 

@@ -107,6 +107,7 @@ class SubmissionRecord(models.Model):
         EXPERIMENT = "experiment", "Experiment"
         NOT_PERFORMED = "not_performed", "Not-performed test"
         LINE = "line", "Line experiment"
+        HOUSING = "housing", "Housing"
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="records")
     file = models.ForeignKey(SubmissionFile, on_delete=models.PROTECT, null=True, blank=True, related_name="records")

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from colonies.models import Mouse
 from lims.models import Centre
-from procedures.models import Experiment, LineExperiment, Procedure, ScheduledTest
+from procedures.models import Experiment, Housing, LineExperiment, Procedure, ScheduledTest
 
 
 def exportable_experiment_list(*, centre: Centre) -> QuerySet[Experiment]:
@@ -45,6 +45,11 @@ def exportable_not_performed_list(*, centre: Centre) -> QuerySet[ScheduledTest]:
 def exportable_line_list(*, centre: Centre) -> QuerySet[LineExperiment]:
     """Non-voided line-level experiments of `centre` on non-voided colonies (`<line>` elements)."""
     return LineExperiment.objects.filter(centre=centre, voided_at__isnull=True, colony__voided_at__isnull=True)
+
+
+def exportable_housing_list(*, centre: Centre) -> QuerySet[Housing]:
+    """The centre's non-voided housing records (`<housing>` elements, at most two per `<centre>` block)."""
+    return Housing.objects.filter(centre=centre, voided_at__isnull=True)
 
 
 def exportable_specimen_list(*, centre: Centre) -> QuerySet[Mouse]:

@@ -30,7 +30,7 @@ from procedures.dcc.packaging import allocate_increments, dcc_names, sha256_of, 
 from procedures.dcc.preflight import preflight
 from procedures.dcc.validation import validate_xml
 from procedures.dcc.xml import write_experiment_file, write_specimen_file
-from procedures.models import Experiment, LineExperiment, ScheduledTest
+from procedures.models import Experiment, Housing, LineExperiment, ScheduledTest
 
 Status = Submission.Status
 Kind = SubmissionFile.Kind
@@ -220,6 +220,7 @@ def _build_and_validate_locked(submission: Submission, work_dir: Path) -> Submis
                     Experiment.objects.filter(pk__in=plan.ids(RecordKind.EXPERIMENT, folder)),
                     not_performed=ScheduledTest.objects.filter(pk__in=plan.ids(RecordKind.NOT_PERFORMED, folder)),
                     lines=LineExperiment.objects.filter(pk__in=plan.ids(RecordKind.LINE, folder)),
+                    housing=Housing.objects.filter(pk__in=plan.ids(RecordKind.HOUSING, folder)),
                 )
             errors += result.problems
             results[(folder, kind)] = result.count

@@ -371,6 +371,13 @@ def line_content(line: LineExperiment) -> dict:
             "status_codes": line.dcc_status_codes or ([[line.status_code, ""]] if line.status_code else [])}
 
 
+def housing_content(housing: Housing) -> dict:
+    """What `_write_housing` writes, for the ledger's hash: a changed value or date sends the record again."""
+    return {"block": list(_block_key(housing)), "from_lims": housing.from_lims,
+            "last_updated": housing.last_updated.isoformat() if housing.last_updated else "",
+            "procedure": housing.procedure.key, "values": _values_content(housing.values.all())}
+
+
 def _block_key(experiment: Experiment) -> tuple[str, str, str]:
     pipeline = getattr(experiment, "dcc_pipeline", None) or experiment.procedure.pipeline.key
     return experiment.centre.code, pipeline, experiment.dcc_project
@@ -675,6 +682,7 @@ __all__ = [
     "WriteResult",
     "experiment_content",
     "experiment_rows",
+    "housing_content",
     "housing_rows",
     "line_content",
     "line_rows",

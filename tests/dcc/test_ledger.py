@@ -290,3 +290,31 @@ def test_an_export_planned_while_another_is_not_yet_delivered_does_not_send_its_
     assert first.status == Status.DELIVERED
     assert SubmissionRecord.objects.filter(submission__status=Status.DELIVERED).count() == \
         SubmissionRecord.objects.count()
+
+
+def test_housing_is_sent_once_then_again_to_edit_after_a_change(centre, wrangler, mutant, record_weight, tmp_path,
+                                                                official_schemas):
+    from procedures.models import HousingValue
+    from procedures.services import housing_import
+
+    procedure = ProcedureFactory(key="IMPC_HOU_001", name="Housing and Husbandry")
+    parameter, _ = Parameter.objects.get_or_create(procedure=procedure, key="IMPC_HOU_001_001", defaults={
+        "name": "Cage type", "type": "metadata", "order": 0})
+    record_weight(mutant)
+    housing = housing_import(centre=centre, procedure=procedure, from_lims=True, last_updated=TODAY, actor=wrangler,
+                             rows=[HousingValue(parameter=parameter, value="IVC", position=0)])
+
+    first = export(centre, wrangler, tmp_path)
+    assert first.status == Status.DELIVERED, first.errors
+    xml = delivered(first)[("add", "experiment")]
+    official_schemas["experiment"].validate(xml.decode())
+    [element] = parse(xml).iter(q(PROCEDURE_NS, "housing"))
+    assert element.get("fromLIMS") == "true" and element.get("lastUpdated") == TODAY.isoformat()
+    assert b"IVC" in xml
+    assert export(centre, wrangler, tmp_path).status == Status.NOTHING
+
+    HousingValue.objects.filter(housing=housing).update(value="Open cage")
+    changed = export(centre, wrangler, tmp_path)
+    assert list(delivered(changed)) == [("edit", "experiment")]
+    assert list(changed.records.values_list("kind", "object_id", "folder")) == [("housing", housing.pk, "edit")]
+    assert b"Open cage" in delivered(changed)[("edit", "experiment")]
