@@ -1,6 +1,7 @@
 """FilterSets shared by the HTML lists and the API (one definition, NetBox-style)."""
 import django_filters as df
-from django.db.models import Q
+from django.db.models import Q, Subquery
+from django.db.models.functions import Lower
 
 from colonies.models import (
     AlleleModification,
@@ -103,7 +104,7 @@ class MouseFilterSet(SearchFilterSet):
     """`cage` and `room` follow the open placement (where the mouse is now)."""
 
     search_fields = ("specimen_id", "ear_mark", "colony__name", "litter_code")
-    colony = df.CharFilter(field_name="colony__name", lookup_expr="iexact")
+    colony = df.CharFilter(method="of_colony", label="Colony")
     dob_after = df.DateFilter(field_name="date_of_birth", lookup_expr="gte", label="Born from")
     dob_before = df.DateFilter(field_name="date_of_birth", lookup_expr="lte", label="Born to")
     cage = df.CharFilter(method="in_cage", label="Cage ID")
@@ -113,6 +114,17 @@ class MouseFilterSet(SearchFilterSet):
     class Meta:
         model = Mouse
         fields = ["colony", "sex", "status", "zygosity", "is_baseline", "breeding_status"]
+
+    def of_colony(self, queryset, name, value):
+        """The colony's id first, from the case-insensitive unique index on its name (a scalar subquery).
+
+        Joined on the name instead, the planner cannot know which colony is meant and walks every mouse of the
+        centre in specimen order until it has a page (0.24 s at 1,000,000 mice); with the id it reads the page
+        straight from the (centre, colony, status, specimen_id) index.
+        """
+        colony = (Colony.objects.annotate(lower_name=Lower("name")).filter(lower_name=value.strip().lower())
+                  .values("pk")[:1])
+        return queryset.filter(colony_id=Subquery(colony))
 
     def in_cage(self, queryset, name, value):
         return queryset.filter(placements__ended_on__isnull=True, placements__cage__cage_id__iexact=value.strip())

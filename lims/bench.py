@@ -225,9 +225,9 @@ def api_mice(n: int) -> dict:
     page = len(first.json().get("results", []))
     samples = [_timed(lambda: client.get(url)) for _ in range(API_REQUESTS)]
     sql = (
-        "SELECT m.* FROM colonies_mouse m JOIN colonies_colony c ON c.id = m.colony_id "
-        "WHERE m.centre_id = %s AND UPPER(c.name) = UPPER(%s) AND m.status = 'alive' AND m.voided_at IS NULL "
-        "ORDER BY m.specimen_id LIMIT 50"
+        "SELECT m.* FROM colonies_mouse m WHERE m.centre_id = %s "
+        "AND m.colony_id = (SELECT id FROM colonies_colony WHERE LOWER(name) = LOWER(%s)) "
+        "AND m.status = 'alive' AND m.voided_at IS NULL ORDER BY m.specimen_id LIMIT 50"
     )
 
     def raw():

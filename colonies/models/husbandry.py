@@ -277,7 +277,7 @@ class Mouse(CentreOwnedModel, VoidableModel):
             models.UniqueConstraint(fields=["centre", "specimen_id"], name="mouse_specimen_id_unique_per_centre"),
         ]
         indexes = [
-            models.Index(fields=["centre", "colony", "status"]),
+            models.Index(fields=["centre", "colony", "status", "specimen_id"]),  # a colony's page, in order
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["centre", "sex", "status"]),
         ]

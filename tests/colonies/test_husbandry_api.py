@@ -8,6 +8,7 @@ from tests.colonies.helpers import ADULT, adult
 from tests.factories import (
     CageFactory,
     CagePlacementFactory,
+    ColonyFactory,
     LitterFactory,
     MouseFactory,
     RoomFactory,
@@ -121,6 +122,16 @@ def test_filters_on_mice(auth_client, manager, colony):
     assert client.get("/api/v1/mice/?dob_after=2026-01-15&dob_before=2026-02-15").json()["count"] == 1
     assert client.get(f"/api/v1/mice/?colony={colony.name}").json()["count"] == 2
     assert client.get("/api/v1/mice/", {"updated_since": since.isoformat()}).json()["count"] == 1
+
+
+def test_colony_filter_ignores_case_and_spaces_and_other_colonies(auth_client, manager, colony):
+    other = ColonyFactory(centre=manager.centre)
+    adult(colony, "male")
+    adult(other, "female")
+    client = auth_client(manager)
+    mine = client.get("/api/v1/mice/", {"colony": f" {colony.name.lower()} ", "status": "alive"}).json()
+    assert [m["colony"] for m in mine["results"]] == [colony.name]
+    assert client.get("/api/v1/mice/", {"colony": "NO-SUCH-COLONY"}).json()["count"] == 0
 
 
 def test_other_centres_records_are_404_and_read_only_is_403(auth_client, manager, readonly, outsider, colony):
