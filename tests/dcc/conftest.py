@@ -3,13 +3,22 @@
 Dates are relative to today because `experiment_record` refuses experiments in the future.
 """
 import datetime as dt
+import io
 
 import pytest
 import xmlschema
 from django.conf import settings as django_settings
+from django.core.management import call_command
 
 from procedures.services import EnteredValue, experiment_record
-from tests.factories import BODY_WEIGHT_VALUES, ColonyFactory, MouseFactory, StrainFactory, body_weight_procedure
+from tests.factories import (
+    BODY_WEIGHT_VALUES,
+    ColonyFactory,
+    MouseFactory,
+    StrainFactory,
+    UserFactory,
+    body_weight_procedure,
+)
 
 TODAY = dt.date.today()
 BORN = TODAY - dt.timedelta(weeks=20)
@@ -66,3 +75,15 @@ def official_schemas():
         "specimen": xmlschema.XMLSchema(str(xsd_dir / "core" / "specimen_definition.xsd")),
         "experiment": xmlschema.XMLSchema(str(xsd_dir / "core" / "procedure_definition.xsd")),
     }
+
+
+@pytest.fixture
+def reference(db):
+    """The reference data a centre starts from: centres, strains, genes and the IMPReSS subset."""
+    call_command("load_reference", stdout=io.StringIO())
+
+
+@pytest.fixture
+def importer_user(reference):
+    """The account the DCC import tests attribute records to (any centre's: a superuser data wrangler)."""
+    return UserFactory(username="importer", centre=None, is_superuser=True, role="data_wrangler")

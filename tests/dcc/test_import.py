@@ -20,19 +20,11 @@ from tests.dcc.samples import (
     path_of,
     reason_keyword,
 )
-from tests.factories import ColonyFactory, UserFactory
+from tests.factories import ColonyFactory
 
 STORED = {"simpleParameter", "seriesParameter", "procedureMetadata"}
 
 
-@pytest.fixture
-def reference(db):
-    call_command("load_reference", stdout=io.StringIO())
-
-
-@pytest.fixture
-def importer_user(reference):
-    return UserFactory(username="importer", centre=None, is_superuser=True, role="data_wrangler")
 
 
 def _local(el) -> str:

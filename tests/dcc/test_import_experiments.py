@@ -32,7 +32,7 @@ from procedures.models import (
 )
 from procedures.services import EnteredValue, experiment_record, mice_enrol
 from tests.dcc.samples import manifest_entries, path_of
-from tests.factories import ColonyFactory, MouseFactory, UserFactory
+from tests.factories import ColonyFactory, MouseFactory
 
 
 def _experiment_samples():
@@ -42,14 +42,6 @@ def _experiment_samples():
         pytest.param(None, marks=pytest.mark.skip(reason="no MANIFEST"))]
 
 
-@pytest.fixture
-def reference(db):
-    call_command("load_reference", stdout=io.StringIO())
-
-
-@pytest.fixture
-def importer_user(reference):
-    return UserFactory(username="importer", centre=None, is_superuser=True, role="data_wrangler")
 
 
 def _local(el) -> str:
@@ -118,34 +110,6 @@ def _records(path, *, drop_repeats: bool = False) -> tuple[Counter, set[int]]:
 def _diff(given: Counter, written: Counter) -> str:
     missing, extra = given - written, written - given
     return f"\nmissing from the export: {list(missing)[:2]}\nexported but not given: {list(extra)[:2]}"
-
-
-@pytest.mark.parametrize("entry", _experiment_samples())
-def test_experiment_sample_round_trips_element_by_element(entry, importer_user, tmp_path, official_schemas):
-    path = path_of(entry)
-    _seed(path)
-    report = import_files([path], actor=importer_user, create_parameters=True)
-    assert not report.refused_files
-    unmapped = [p for p in report.problems if p.kind != "warning"]
-    assert all("[checkRepeatedParameters]" in p.reason for p in unmapped), [str(p) for p in unmapped]
-
-    out = tmp_path / "experiment.xml"
-    given, repeated = _records(path, drop_repeats=True)
-    if not given:  # a document with no record at all (an empty <centre>) has nothing to round-trip
-        assert not (report.experiments or report.line_experiments or report.housings)
-        return
-    result = write_experiment_file(
-        out, Experiment.objects.filter(pk__in=report.experiments),
-        lines=LineExperiment.objects.filter(pk__in=report.line_experiments),
-        housing=Housing.objects.filter(pk__in=report.housings),
-    )
-    assert not result.problems
-    official_schemas["experiment"].validate(str(out))
-    written, _ = _records(out)
-    assert written == given, _diff(given, written)
-    # every repeated copy left out is reported at its own line
-    reported = {p.line for p in unmapped}
-    assert repeated <= reported, sorted(repeated - reported)
 
 
 def _sample(name: str):

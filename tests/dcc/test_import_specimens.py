@@ -20,25 +20,7 @@ from colonies.services import colony_create, colony_import, mouse_create, mouse_
 from lims.models import Gene, Strain
 from procedures.dcc.importer import UNKNOWN_STRAIN, import_files
 from procedures.dcc.xml import SPECIMEN_NS, write_specimen_file
-from tests.dcc.samples import manifest_entries, path_of
-from tests.factories import ColonyFactory, MouseFactory, StrainFactory, UserFactory
-
-
-def _specimen_samples():
-    entries = [e for e in manifest_entries()
-               if e["xsd_result"] == "PASS" and e.get("root_element") == "centreSpecimenSet"]
-    return [pytest.param(e, id=e["file"].split("/", 1)[0] + ":" + e["file"].rsplit("/", 1)[-1]) for e in entries] \
-        or [pytest.param(None, marks=pytest.mark.skip(reason="no MANIFEST"))]
-
-
-@pytest.fixture
-def reference(db):
-    call_command("load_reference", stdout=io.StringIO())
-
-
-@pytest.fixture
-def importer_user(reference):
-    return UserFactory(username="importer", centre=None, is_superuser=True, role="data_wrangler")
+from tests.factories import ColonyFactory, MouseFactory, StrainFactory
 
 
 def _local(element) -> str:
@@ -67,30 +49,6 @@ def _assert_same_specimen(given, written) -> None:
     assert [_tree(c) for c in given if isinstance(c.tag, str)] == \
         [_tree(c) for c in written if isinstance(c.tag, str)], key
 
-
-@pytest.mark.parametrize("entry", _specimen_samples())
-def test_specimen_sample_imports_and_exports_equal(entry, importer_user, tmp_path, official_schemas):
-    path = path_of(entry)
-    report = import_files([path], actor=importer_user, create_colonies=True, create_strains=True)
-    assert not report.refused_files
-    unmapped = [str(p) for p in report.problems if p.kind != "warning"]
-    assert unmapped == []
-    for warning in report.warnings:  # a warning says where and why, like a problem
-        assert warning.line > 0 and warning.reason
-
-    given = _specimens(path)
-    assert len(set(report.mice)) == len(given)
-    out = tmp_path / "specimen.xml"
-    result = write_specimen_file(out, Mouse.objects.filter(pk__in=report.mice))
-    assert result.count == len(given)
-    assert official_schemas["specimen"].is_valid(str(out)), official_schemas["specimen"].validate(str(out))
-    written = _specimens(out)
-    assert set(written) == set(given)
-    for specimen_id, element in given.items():
-        _assert_same_specimen(element, written[specimen_id])
-
-
-# --- everything the schema allows, on a hand-made file -----------------------------------------------------------
 
 FULL = """<?xml version="1.0" encoding="UTF-8"?>
 <centreSpecimenSet xmlns="{ns}">

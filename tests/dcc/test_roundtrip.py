@@ -15,12 +15,10 @@ Two kinds of sample need a word:
   parameter inside one experiment; the DCC's validator rejects that, so the importer keeps the first copy and
   reports each repeat with the DCC rule's name. Everything else in them must round-trip like any other file.
 """
-import io
 from collections import Counter
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 from lxml import etree
 
 from colonies.models import Colony, Mouse
@@ -29,17 +27,11 @@ from procedures.dcc.importer import import_files
 from procedures.dcc.xml import PROCEDURE_NS, SPECIMEN_NS, write_experiment_file, write_specimen_file
 from procedures.models import Experiment, Housing, LineExperiment
 from tests.dcc.samples import companion_specimen_files, path_of, valid_entries
-from tests.factories import ColonyFactory, MouseFactory, UserFactory
+from tests.factories import ColonyFactory, MouseFactory
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 REPEATED = "repeated parameters"
 CREATE_ALL = {"create_colonies": True, "create_strains": True, "create_parameters": True}
-
-
-@pytest.fixture
-def importer_user(db):
-    call_command("load_reference", stdout=io.StringIO())
-    return UserFactory(username="importer", centre=None, is_superuser=True, role="data_wrangler")
 
 
 def _local(element) -> str:
