@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 
 from colonies.models import (
     Cage,
@@ -406,6 +406,9 @@ class _Seeder:
                 number += sum(slice_sizes)
                 if self.with_phenotyping:
                     self.phenotyping(pups)
+            # With DEBUG on (development), Django keeps the last 9,000 statements with their text: a bulk insert
+            # of 2,000 rows is a long statement, so the log alone grew the 100,000-mouse seed to 1.1 GB.
+            reset_queries()
         # Fresh statistics, as after any bulk load: without them the planner takes the new tables for empty and
         # picks nested loops over thousands of rows (a colony's mice page took 0.5 s instead of milliseconds).
         tables = {model._meta.db_table for model in (
