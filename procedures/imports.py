@@ -98,13 +98,18 @@ def _as_text(value) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
 
 
+#: Rows a procedure upload may hold. It runs as a Celery job with a progress bar (`UploadJob`), not inside a web
+#: request like the production imports (`DEFAULT_MAX_ROWS`), so a cohort's whole day of 10,000 rows fits in one file.
+PROCEDURE_MAX_ROWS = 20_000
+
+
 def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
                      progress: Callable[[int], None] | None = None, progress_every: int = PROGRESS_EVERY) -> ImportResult:
     """Record an experiment per row of an uploaded template, or nothing when any row is wrong.
 
     Each row is checked by `ExperimentBatch` with the rules and words of `experiment_record` (the mouse's open
     scheduled test of the procedure becomes done), so every bad row is reported by row and column; one bad row rolls
-    back the file. The file (at most `DEFAULT_MAX_ROWS` rows) is read first, so its mice, their scheduled tests and
+    back the file. The file (at most `PROCEDURE_MAX_ROWS` rows) is read first, so its mice, their scheduled tests and
     the parameters are fetched in a few queries for all rows; accepted rows are written every `progress_every` rows
     with bulk inserts, and no longer once a row has been refused (it would all be rolled back).
     `progress(rows_done)` is called every `progress_every` rows; it runs inside the import's transaction, so it
@@ -113,9 +118,9 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
     parameters = [p for p in procedure.parameters.all() if enterable(p)]
     columns = procedure_columns(procedure)
     first_column = {p.key: _value_columns(p)[0][0] for p in parameters}
-    reader = SheetReader(file, columns)
+    reader = SheetReader(file, columns, max_rows=PROCEDURE_MAX_ROWS)
     result = ImportResult()
-    rows = list(reader)  # streamed from the XML; the reader caps the file at DEFAULT_MAX_ROWS rows
+    rows = list(reader)  # streamed from the XML; the reader caps the file at PROCEDURE_MAX_ROWS rows
     readable = [(row, values) for row, values in rows
                 if row not in reader.bad_rows and SPECIMEN in values and DATE_COLUMN in values]
     mice: dict[str, Mouse] = {}

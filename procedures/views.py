@@ -21,13 +21,13 @@ from lims.forms import add_service_errors, add_version_field, service_error_mess
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import Column, ScopedDetailView, ScopedListView, Section, WriteAccessMixin, overdue_on
-from lims.xlsx_import import DEFAULT_MAX_ROWS, workbook_response
+from lims.xlsx_import import workbook_response
 from procedures import selectors
 from procedures.batch_forms import raw_values
 from procedures.drafts import experiment_draft_save
 from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet, ScheduledTestFilterSet
 from procedures.forms import ExperimentEditForm, ExperimentRecordForm, ScheduledTestCloseForm, WorklistDayForm
-from procedures.imports import procedure_columns, procedure_template, upload_job_create
+from procedures.imports import PROCEDURE_MAX_ROWS, procedure_columns, procedure_template, upload_job_create
 from procedures.models import (
     Experiment,
     ExperimentDraft,
@@ -420,7 +420,7 @@ class ProcedureImportView(_ProcedureUploadMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             title=f"Upload {self.procedure.name} ({self.procedure.key})", noun_plural="experiments",
-            columns=procedure_columns(self.procedure), max_rows=DEFAULT_MAX_ROWS,
+            columns=procedure_columns(self.procedure), max_rows=PROCEDURE_MAX_ROWS,
             template_url=reverse("procedures:procedure_template", args=[self.procedure.key]),
             list_url=reverse("procedures:experiment_list"),
         )
