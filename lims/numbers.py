@@ -32,7 +32,7 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9
 #: A comma that may be a thousands separator: 1–3 digits (not starting with 0), a comma, exactly three digits.
 _THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}", re.ASCII)
 #: A number followed by something that is not part of a number: a unit or a note ("21.4 g", "21,4g", "20 approx").
-_WITH_UNIT = re.compile(r"([+-]?[0-9][0-9.,' ]*)\s*([^\s0-9.,'+-].*)", re.ASCII | re.DOTALL)
+_WITH_UNIT = re.compile(r"([+-]?[0-9][0-9.,' ]*)\s*((?:[^\W\d_]|[%°/]).*)", re.DOTALL)
 #: Digits grouped by thousands separators (comma, dot, space, apostrophe), with an optional decimal part.
 _GROUPED = re.compile(r"([+-]?)([0-9]{1,3}(?:([,. '])[0-9]{3})(?:\3[0-9]{3})*)(?:([.,])([0-9]+))?", re.ASCII)
 _MAX_SHOWN = 60
