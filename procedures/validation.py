@@ -96,9 +96,9 @@ def dcc_number_problem(value_type: str, value: str) -> str:
     """
     integer = (value_type or "").upper() != "FLOAT"
     try:
-        number = read_number(value, label="The value", integer=integer)
+        number = read_number(value, label="it", integer=integer)
     except NotANumber as exc:
-        return f"is not {'a whole number' if integer else 'a number'} the DCC can read ({exc.message})"
+        return f"is not a valid {(value_type or 'number').upper()}: {exc.message.rstrip('.')}"
     if "," in value:
         return (f"has a decimal comma; the DCC reads a comma as a thousands separator (it would read "
                 f"{value.strip().replace(',', '')}, not {number!r}): send it as {number!r}")
