@@ -281,7 +281,9 @@ class ExperimentDetailView(ScopedDetailView):
               ("Date of experiment", "date_of_experiment"), ("Sequence", "sequence_id"),
               ("Experimenter", "experimenter"), ("Recorded by", "recorded_by"), ("Status", "status", True),
               ("Scheduled test", "scheduled_test"), ("QC locked", "qc_locked_at"), ("QC locked by", "qc_locked_by"),
-              ("Needs resubmission", "needs_resubmission"), ("Voided", "voided_at"), ("Void reason", "void_reason")]
+              ("Needs resubmission", "needs_resubmission"),
+              ("Confirmed warnings", lambda e: " ".join(e.confirmed_warnings)),
+              ("Voided", "voided_at"), ("Void reason", "void_reason")]
 
     def get_actions(self):
         experiment, user = self.object, self.request.user
