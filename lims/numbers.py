@@ -70,7 +70,8 @@ def _suggestion(text: str) -> str:
     if not grouped:
         return ""
     sign, whole, separator, decimal_separator, fraction = grouped.groups()
-    if decimal_separator == separator or (decimal_separator is None and separator in ",." and whole.count(separator) == 1):
+    single_group = decimal_separator is None and separator in ",." and whole.count(separator) == 1
+    if decimal_separator == separator or single_group:
         return ""
     return sign + whole.replace(separator, "") + (f".{fraction}" if fraction else "")
 

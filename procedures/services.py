@@ -572,8 +572,8 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
     if removed:
         raise ValidationError({key: ["A recorded value cannot be removed; give a parameter status code instead."]
                                for key in removed})
-    changes = [row for key, row in rows.items()
-               if key not in existing or (existing[key].value, existing[key].status_code) != (row.value, row.status_code)]
+    changes = [row for key, row in rows.items() if key not in existing
+               or (existing[key].value, existing[key].status_code) != (row.value, row.status_code)]
     warnings = range_warnings(changes)
     note = warnings_confirm(warnings, confirm=confirm)
     action = "procedures.experiment.edited_after_qc" if experiment.is_qc_locked else "procedures.experiment.edited"

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from lims.audit import history_for
-from procedures.models import Experiment, ScheduledTest
+from procedures.models import Experiment, ParameterValue, ScheduledTest
 from procedures.services import EnteredValue, ValuesNeedConfirmation, experiment_record, window_warnings
 from tests.factories import BODY_WEIGHT_VALUES, MouseFactory, body_weight_procedure
 from tests.procedures.helpers import scheduled_test
@@ -30,8 +30,8 @@ def _record(tech, test, on, **kwargs):
                              date_of_experiment=on, values=VALUES, **kwargs)
 
 
-@pytest.mark.parametrize(("days_before_today", "when"), [(11, "before its window opens"),
-                                                         (3, "after its window closed"), (0, "after its window closed")])
+@pytest.mark.parametrize(("days_before_today", "when"), [
+    (11, "before its window opens"), (3, "after its window closed"), (0, "after its window closed")])
 def test_a_date_outside_the_window_asks_for_confirmation(tech, test_, days_before_today, when):
     on = TODAY - dt.timedelta(days=days_before_today)
     with pytest.raises(ValuesNeedConfirmation) as asked:
@@ -96,3 +96,24 @@ def test_the_api_answers_400_with_the_window_warning_until_confirmed(auth_client
     warned = client.post("/api/v1/experiments/", item, format="json")
     assert warned.status_code == 400 and "after its window closed" in warned.json()["errors"]["warnings"][0]
     assert client.post("/api/v1/experiments/", {**item, "confirm": True}, format="json").status_code == 201
+
+
+def test_the_batch_asks_once_for_every_mouse_outside_its_window_and_saves_none(tech):
+    from procedures.batch import experiments_record_batch
+
+    procedure = body_weight_procedure()
+    late = scheduled_test(MouseFactory(centre=tech.centre, specimen_id="H-LATE"), procedure,
+                          due=TODAY - dt.timedelta(days=10))
+    on_time = scheduled_test(MouseFactory(centre=tech.centre, specimen_id="H-ONTIME"), procedure, due=TODAY)
+    metadata = {k: v for k, v in VALUES.items() if k != "IMPC_BWT_001_001"}
+    weights = {t.pk: {"IMPC_BWT_001_001": [EnteredValue("24,5")]} for t in (late, on_time)}
+    with pytest.raises(ValuesNeedConfirmation) as asked:
+        experiments_record_batch(tests=[late, on_time], metadata=metadata, values=weights, date_of_experiment=TODAY,
+                                 actor=tech)
+    assert len(asked.value.warnings) == 1 and asked.value.warnings[0].startswith("Body Weight for H-LATE is dated")
+    assert not Experiment.objects.exists()
+    saved = experiments_record_batch(tests=[late, on_time], metadata=metadata, values=weights,
+                                     date_of_experiment=TODAY, actor=tech, confirm=True)
+    assert [bool(e.confirmed_warnings) for e in saved] == [True, False]
+    weights = ParameterValue.objects.filter(experiment__in=saved, parameter__key="IMPC_BWT_001_001")
+    assert sorted(weights.values_list("value", flat=True)) == ["24.5", "24.5"]
