@@ -34,18 +34,22 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from lims.exceptions import DomainError
 from lims.exports import XLSX_CONTENT_TYPE
+from lims.numbers import NotANumber, read_number
 
-TEXT, INTEGER, DATE, CHOICE, BOOLEAN = "text", "integer", "date", "choice", "boolean"
-KINDS = (TEXT, INTEGER, DATE, CHOICE, BOOLEAN)
-KIND_LABELS = {TEXT: "text", INTEGER: "whole number", DATE: "date (YYYY-MM-DD)", CHOICE: "one of the listed values",
-               BOOLEAN: "yes or no"}
+TEXT, INTEGER, NUMBER, DATE, CHOICE, BOOLEAN = "text", "integer", "number", "date", "choice", "boolean"
+KINDS = (TEXT, INTEGER, NUMBER, DATE, CHOICE, BOOLEAN)
+KIND_LABELS = {TEXT: "text", INTEGER: "whole number", NUMBER: "number (decimal point or decimal comma)",
+               DATE: "date (YYYY-MM-DD)", CHOICE: "one of the listed values", BOOLEAN: "yes or no"}
 DEFAULT_MAX_ROWS = 5000  # one request commits the whole file; more than this belongs in a background job
 SUGGESTION_LIMIT = 5000  # a longer dropdown helps nobody and bloats the template
 LAST_ROW = 1048576  # Excel's last row: validations and formats cover the whole column
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TRUE_WORDS, FALSE_WORDS = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
 # Column formats: dates show as ISO, and "@" (text) keeps ids such as 0123 or 1-2 from turning into numbers or dates.
-NUMBER_FORMATS = {TEXT: "@", INTEGER: "0", DATE: "yyyy-mm-dd", CHOICE: "@", BOOLEAN: "General"}
+# A number column is text too: Excel would read "1,234" typed in a General cell as 1234 (or 1.234, by locale) before
+# the LIMS sees it; as text the reader gets what was typed and refuses what is ambiguous. Numeric cells (pasted or
+# from another tool) are still read as numbers.
+NUMBER_FORMATS = {TEXT: "@", INTEGER: "0", NUMBER: "@", DATE: "yyyy-mm-dd", CHOICE: "@", BOOLEAN: "General"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 REQUIRED_FILL = PatternFill("solid", fgColor="F7D9A8")
 LISTS_SHEET = "Lists"
@@ -62,7 +66,9 @@ class ImportColumn:
 
     `choices` are strict: the reader refuses anything else (case is forgiven). `suggestions` only feed the template's
     dropdown (reference data such as strain names), because the importer resolves those itself and says "not found"
-    in its own words; a suggestion dropdown warns in Excel instead of refusing.
+    in its own words; a suggestion dropdown warns in Excel instead of refusing. Integer and number cells are read by
+    the one number reader (`lims.numbers`): a numeric cell as the number it holds, a text cell as typed ("20,9" is
+    20.9, "1,234" is refused as ambiguous); `label` names the column in its messages (default: the header).
     """
 
     name: str
@@ -76,6 +82,7 @@ class ImportColumn:
     min_value: int | None = None
     example: Any = None
     width: int | None = None
+    label: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -111,20 +118,25 @@ class ImportColumn:
             raise CellError(f"{_quote(text)} is longer than {self.max_length} characters")
         return text
 
+    def _read_number(self, raw: Any, *, integer: bool) -> int | float:
+        if isinstance(raw, (dt.date, dt.datetime, dt.time)):
+            raise CellError(f"{_quote(raw)} is a date, not a {'whole number' if integer else 'number'}")
+        try:
+            return read_number(raw, label=self.label or self.name, integer=integer,
+                               example=None if self.example is None else str(self.example))
+        except NotANumber as exc:
+            raise CellError(exc.message) from None
+
     def _parse_integer(self, raw: Any) -> int:
-        value: int | None = None
-        if isinstance(raw, (bool, dt.date, dt.datetime)):
-            value = None
-        elif isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, float) and raw.is_integer():
-            value = int(raw)
-        elif isinstance(raw, str) and re.fullmatch(r"[+-]?\d+(\.0*)?", raw):
-            value = int(raw.split(".")[0])
-        if value is None:
-            raise CellError(f"{_quote(raw)} is not a whole number")
+        value = self._read_number(raw, integer=True)
         if self.min_value is not None and value < self.min_value:
             raise CellError(f"{value} is below the minimum of {self.min_value}")
+        return value
+
+    def _parse_number(self, raw: Any) -> float:
+        value = self._read_number(raw, integer=False)
+        if self.min_value is not None and value < self.min_value:
+            raise CellError(f"{value:g} is below the minimum of {self.min_value}")
         return value
 
     def _parse_date(self, raw: Any) -> dt.date:
@@ -508,7 +520,7 @@ def commit_row(result: ImportResult, row: int, create: Callable[[], Any], *,
 
 
 __all__ = [
-    "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "SUGGESTION_LIMIT", "TEXT", "CellError",
+    "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "NUMBER", "SUGGESTION_LIMIT", "TEXT", "CellError",
     "ImportColumn", "ImportResult", "ReferenceSheet", "RowError", "SheetReader", "all_or_nothing", "build_template",
     "commit_row", "header_key", "workbook_response",
 ]

@@ -7,8 +7,8 @@ from procedures.models import Parameter, Pipeline, PipelineSettings, Procedure
 class ParameterInline(admin.TabularInline):
     model = Parameter
     extra = 0
-    fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value", "order",
-              "source"]
+    fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value",
+              "range_source", "order", "source"]
 
 
 @admin.register(Pipeline)

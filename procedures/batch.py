@@ -14,7 +14,7 @@ from django.db import transaction
 from lims.exceptions import DomainError
 from lims.forms import service_error_messages
 from procedures.models import Experiment, Parameter, ScheduledTest
-from procedures.services import EnteredValue, experiment_record
+from procedures.services import EnteredValue, ValuesNeedConfirmation, experiment_record
 
 MAX_BATCH = 200
 # Fields entered once for the batch besides the metadata parameters: their errors are shown once, at the top.
@@ -47,15 +47,18 @@ def _shared_errors(raised: dict[str, dict[str, list[str]]], total: int) -> dict[
 @transaction.atomic
 def experiments_record_batch(*, tests: list[ScheduledTest], metadata: dict[str, list[EnteredValue]],
                              values: dict[int, dict[str, list[EnteredValue]]], date_of_experiment: date, actor,
-                             experimenter: str = "") -> list[Experiment]:
+                             experimenter: str = "", confirm: bool = False) -> list[Experiment]:
     """Record the experiment of every scheduled test (one procedure), with the same metadata, all or none.
 
     `metadata` holds the procedure's metadata parameters (applied to every experiment); `values` the measurements
-    by scheduled-test id. On success every test is done and its draft deleted (by `experiment_record`).
+    by scheduled-test id. On success every test is done and its draft deleted (by `experiment_record`). Warnings
+    (a value outside its plausible range, a date outside a test's window) are asked about once no mouse is refused:
+    `confirm` ("Save anyway") records the batch despite them, each experiment keeping its own.
 
     Raises:
         ValidationError: no tests, too many, or tests of more than one procedure.
         BatchRefused: at least one mouse was refused; nothing was saved.
+        ValuesNeedConfirmation: warnings not confirmed, each naming its mouse (keyed by test id and key); nothing saved.
     """
     if not tests:
         raise ValidationError({"tests": ["Choose at least one mouse."]})
@@ -72,6 +75,7 @@ def experiments_record_batch(*, tests: list[ScheduledTest], metadata: dict[str, 
 
     shared: dict[str, dict[str, list[str]]] = {}
     per_test: dict[int, dict[str, list[str]]] = {}
+    warnings: list[tuple[str, str]] = []
     experiments = []
     for test in tests:
         entries = {key: rows for key, rows in values.get(test.pk, {}).items() if key not in metadata_keys}
@@ -81,7 +85,12 @@ def experiments_record_batch(*, tests: list[ScheduledTest], metadata: dict[str, 
                 experiments.append(experiment_record(
                     mouse=test.mouse, procedure=procedure, scheduled_test=test, actor=actor,
                     date_of_experiment=date_of_experiment, experimenter=experimenter, values=entries,
+                    confirm=confirm,
                 ))
+        except ValuesNeedConfirmation as exc:
+            specimen = test.mouse.specimen_id
+            warnings.extend((f"{test.pk}:{key}", message if specimen in message else f"Mouse {specimen}: {message}")
+                            for key, message in exc.keyed)
         except (ValidationError, DomainError) as exc:
             for key, texts in service_error_messages(exc).items():
                 if key in shared_keys:
@@ -92,4 +101,6 @@ def experiments_record_batch(*, tests: list[ScheduledTest], metadata: dict[str, 
     if shared or per_test:
         # Raised inside the atomic block: every experiment recorded above is rolled back with it.
         raise BatchRefused(shared=_shared_errors(shared, len(tests)), per_test=per_test)
+    if warnings:
+        raise ValuesNeedConfirmation(warnings)
     return experiments

@@ -27,11 +27,16 @@ class MouseValuesForm(ExperimentRecordForm):
         self.test = test
         super().__init__(*args, parameters=[p for p in parameters if not is_metadata(p)], prefix=f"t{test.pk}",
                          **kwargs)
-        del self.fields["date_of_experiment"], self.fields["experimenter"]
+        # The batch's dates and its "Save anyway" box are the metadata form's, once for every mouse.
+        del self.fields["date_of_experiment"], self.fields["experimenter"], self.fields["confirm_warnings"]
         for form_field in self.fields.values():
             form_field.widget.attrs.pop("autofocus", None)
 
 
 def raw_values(form: forms.Form) -> dict[str, str]:
-    """What was typed in a bound form, by unprefixed field name, unvalidated: the content of a draft."""
-    return {name: form.data.get(form.add_prefix(name), "") for name in form.fields}
+    """What was typed in a bound form, by unprefixed field name, unvalidated: the content of a draft.
+
+    Kept as typed ("20,9" stays "20,9"): a draft is read by the one number reader only when it is recorded. The
+    "Save anyway" box is not part of a draft: a reopened draft must show its warnings again.
+    """
+    return {name: form.data.get(form.add_prefix(name), "") for name in form.fields if name != "confirm_warnings"}

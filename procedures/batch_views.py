@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from colonies.services.rules import NeedsConfirmation
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors
 from lims.scoping import scope_for_user
@@ -147,7 +148,13 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
                     values={b.test.pk: b.entered_values() for b in blocks},
                     date_of_experiment=meta.cleaned_data["date_of_experiment"],
                     experimenter=meta.cleaned_data["experimenter"],
+                    confirm=bool(meta.cleaned_data.get("confirm_warnings")),
                 )
+            except NeedsConfirmation as exc:
+                # Every mouse is valid; nothing is saved until the warnings are confirmed with "Save anyway".
+                self._focus(meta, blocks, None)
+                return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks,
+                                                                     warnings=exc.warnings))
             except BatchRefused as exc:
                 if exc.shared:
                     add_service_errors(meta, ValidationError(exc.shared), field_for=meta.field_for)
@@ -177,7 +184,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
                                        f"{'mouse' if len(blocks) == 1 else 'mice'}; nothing is recorded yet.")
         return redirect(_worklist_url(self._back()))
 
-    def get_context_data(self, *, meta, blocks, refused=False, **kwargs):
+    def get_context_data(self, *, meta, blocks, refused=False, warnings=(), **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         rows = []
@@ -187,7 +194,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
                          "overdue": block.test.window_end < today, "draft": self.drafts.get(block.test.pk)})
         _, metadata = meta.groups()
         context.update(
-            procedure=self.procedure, form=meta, metadata=metadata, blocks=rows, refused=refused,
+            procedure=self.procedure, form=meta, metadata=metadata, blocks=rows, refused=refused, warnings=warnings,
             mice_with_errors=[r for r in rows if r["form"].errors],
             metadata_error_count=len([name for name in meta.errors if name != "__all__"]),
             tests=self.tests, day=self._day(),

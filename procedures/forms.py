@@ -10,6 +10,8 @@ from django import forms
 from django.forms import BoundField
 from django.utils import timezone
 
+from colonies.forms import ConfirmWarningsMixin
+from colonies.import_views import SpreadsheetUploadForm
 from colonies.models import Room
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
@@ -67,11 +69,12 @@ class ParameterGroup:
         return bool(self.status.value())
 
 
-class ExperimentRecordForm(forms.Form):
+class ExperimentRecordForm(ConfirmWarningsMixin, forms.Form):
     """Every enterable parameter of a procedure, plus the date of the experiment and who did it.
 
     Field names are the parameter keys (`IMPC_BWT_001_001`), `<key>__<n>` for the n-th series increment, and
-    `<key>__status` for the parameter status code chosen instead of a value.
+    `<key>__status` for the parameter status code chosen instead of a value. `confirm_warnings` is the "Save anyway"
+    box, shown once the service has answered with warnings (a value out of range, a date outside the window).
     """
 
     date_of_experiment = forms.DateField(widget=DATE_INPUT)
@@ -179,6 +182,16 @@ class ExperimentEditForm(ExperimentRecordForm):
                 self.initial[name] = value
                 if code:
                     self.initial[f"{parameter.key}__status"] = code
+
+
+class ProcedureUploadForm(SpreadsheetUploadForm):
+    """A procedure's filled-in template, and "Save anyway" for a file whose warnings were read and are right."""
+
+    confirm_warnings = forms.BooleanField(
+        required=False, label="Save anyway",
+        help_text="Tick after an upload listed warnings (values outside their plausible range, dates outside a "
+                  "test's window) that you have checked: the same file is then recorded with them.",
+    )
 
 
 class WorklistDayForm(forms.Form):

@@ -2,14 +2,19 @@
 
 The template has a row per mouse due for the procedure (specimen ID filled in) and a column per parameter (one per
 series increment) with its unit in the header comment and a dropdown where IMPReSS lists options; a `<key>_status`
-column takes an IMPC_PARAMSC code for a value not measured. Values stay text in the reader and are checked by
+column takes an IMPC_PARAMSC code for a value not measured. Numeric parameters are read by the one number reader
+(`lims.numbers`, through the NUMBER column kind): a numeric cell as its number, a text cell as typed ("21,4" is 21.4,
+"1,234" is refused). Other values stay text in the reader. Every row is then checked by
 `procedures.services.ExperimentBatch` with the functions of `experiment_record`, so an upload refuses exactly what the
-data-entry form refuses, with the same words, reported by row and column. Reading and committing reuse `lims.xlsx_import`.
+data-entry form refuses, with the same words, reported by row and column; its warnings (a value out of range, a date
+outside the test's window) stop the file until it is uploaded again with "Save anyway" (`confirm`). Reading and
+committing reuse `lims.xlsx_import`.
 """
 import datetime as dt
 import logging
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import IO
 from xml.etree.ElementTree import ParseError
 
@@ -26,17 +31,19 @@ from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
     DATE,
+    NUMBER,
     TEXT,
     ImportColumn,
     ImportResult,
+    RowError,
     SheetReader,
     all_or_nothing,
     build_template,
 )
 from procedures.forms import enterable
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
-from procedures.services import EnteredValue, ExperimentBatch
-from procedures.validation import PARAMETER_STATUS_CODES
+from procedures.services import EnteredValue, ExperimentBatch, ValuesNeedConfirmation
+from procedures.validation import PARAMETER_STATUS_CODES, is_numeric
 
 SPECIMEN, DATE_COLUMN, EXPERIMENTER = "specimen_id", "date_of_experiment", "experimenter"
 PROGRESS_EVERY = 200  # rows between progress updates: often enough for the bar, rare enough to cost nothing
@@ -70,7 +77,8 @@ def procedure_columns(procedure: Procedure) -> list[ImportColumn]:
                                             help=f"{need}: {text}."))
             else:
                 kind = (parameter.value_type or "TEXT").upper()
-                columns.append(ImportColumn(name, TEXT, unit=parameter.unit, help=f"{need}: {text}, {kind.lower()}."))
+                columns.append(ImportColumn(name, NUMBER if is_numeric(parameter) else TEXT, unit=parameter.unit,
+                                            label=parameter.name, help=f"{need}: {text}, {kind.lower()}."))
         columns.append(ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
                                     help=f"IMPC_PARAMSC code when {parameter.name} was not measured."))
     return columns
@@ -98,13 +106,33 @@ def _as_text(value) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
 
 
+def _cell_value(value):
+    """A cell's value for `EnteredValue`: a number stays the number the reader read (never through str()); text is
+    stripped; an empty cell is ""."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return _as_text(value).strip()
+
+
+@dataclass
+class ProcedureImportResult(ImportResult):
+    """An import's outcome plus its unconfirmed warnings (row, column, message): with any, nothing is recorded."""
+
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.warnings
+
+
 #: Rows a procedure upload may hold. It runs as a Celery job with a progress bar (`UploadJob`), not inside a web
 #: request like the production imports (`DEFAULT_MAX_ROWS`), so a cohort's whole day of 10,000 rows fits in one file.
 PROCEDURE_MAX_ROWS = 20_000
 
 
 def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
-                     progress: Callable[[int], None] | None = None, progress_every: int = PROGRESS_EVERY) -> ImportResult:
+                     progress: Callable[[int], None] | None = None, progress_every: int = PROGRESS_EVERY,
+                     confirm: bool = False) -> ProcedureImportResult:
     """Record an experiment per row of an uploaded template, or nothing when any row is wrong.
 
     Each row is checked by `ExperimentBatch` with the rules and words of `experiment_record` (the mouse's open
@@ -113,13 +141,14 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
     the parameters are fetched in a few queries for all rows; accepted rows are written every `progress_every` rows
     with bulk inserts, and no longer once a row has been refused (it would all be rolled back).
     `progress(rows_done)` is called every `progress_every` rows; it runs inside the import's transaction, so it
-    must write through another connection to be seen before the end.
+    must write through another connection to be seen before the end. Warnings (a value outside its plausible range,
+    a date outside the test's window) are listed by row and column and, unless `confirm`, nothing is recorded.
     """
     parameters = [p for p in procedure.parameters.all() if enterable(p)]
     columns = procedure_columns(procedure)
     first_column = {p.key: _value_columns(p)[0][0] for p in parameters}
     reader = SheetReader(file, columns, max_rows=PROCEDURE_MAX_ROWS)
-    result = ImportResult()
+    result = ProcedureImportResult()
     rows = list(reader)  # streamed from the XML; the reader caps the file at PROCEDURE_MAX_ROWS rows
     readable = [(row, values) for row, values in rows
                 if row not in reader.bad_rows and SPECIMEN in values and DATE_COLUMN in values]
@@ -135,7 +164,7 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
         return first_column.get(key, key)  # a parameter's errors go to its first column; fields keep their name
 
     def flush() -> None:
-        if result.errors or reader.errors:
+        if result.errors or reader.errors or result.warnings:
             batch.discard()
             return
         try:
@@ -164,35 +193,42 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
             for parameter in parameters:
                 code = _as_text(values.get(f"{parameter.key}_status"))
                 for name, increment in _value_columns(parameter):
-                    value = _as_text(values.get(name)).strip()
-                    if value or code:
+                    value = _cell_value(values.get(name))
+                    if value != "" or code:
                         entries.setdefault(parameter.key, []).append(
                             EnteredValue(value=value, status_code="" if value else code, increment=increment))
             try:
                 batch.add(row, mouse=mouse, date_of_experiment=values[DATE_COLUMN], values=entries,
-                          experimenter=values.get(EXPERIMENTER, ""))
+                          experimenter=values.get(EXPERIMENTER, ""), confirm=confirm)
+            except ValuesNeedConfirmation as exc:
+                result.warnings.extend(RowError(row, column_for(key), message) for key, message in exc.keyed)
             except (ValidationError, DomainError) as exc:
                 result.add_service_error(row, exc, column_for=column_for)
         flush()
         result.created = batch.created
         result.errors.extend(reader.errors)
+        if result.warnings:
+            transaction.set_rollback(True)  # rows flushed before the first warning are rolled back with the file
+            result.created = 0
+    result.warnings.sort(key=lambda w: w.row)
     return result
 
 
 # --- Upload as a job -----------------------------------------------------------------------------------------------
 
 
-def upload_job_create(*, file: IO[bytes], procedure: Procedure, actor) -> UploadJob:
+def upload_job_create(*, file: IO[bytes], procedure: Procedure, actor, confirm: bool = False) -> UploadJob:
     """Store an uploaded file under MEDIA_ROOT/uploads/ and make the pending job that will import it.
 
     The caller enqueues `upload_process` after commit; nothing is read here, so the request returns at once.
-    `file` is an uploaded file or any binary handle (a script's open file).
+    `file` is an uploaded file or any binary handle (a script's open file). `confirm` ("Save anyway") records the
+    file despite its warnings.
     """
     name = (getattr(file, "name", "") or "upload.xlsx").rsplit("/", 1)[-1][:255]
     if not isinstance(file, File):
         file = File(file, name=name)
     return UploadJob.objects.create(centre=actor.centre, created_by=actor, procedure=procedure, file=file,
-                                    file_name=name)
+                                    file_name=name, confirm=confirm)
 
 
 _UNREADABLE = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError)
@@ -264,14 +300,15 @@ def upload_process(*, job_id: int) -> UploadJob | None:
         writer = _ProgressWriter(job_id)
         try:
             result = procedure_import(file=handle, procedure=job.procedure, actor=job.created_by, progress=writer,
-                                      progress_every=PROGRESS_EVERY)
+                                      progress_every=PROGRESS_EVERY, confirm=job.confirm)
         finally:
             writer.close()
     status = UploadJob.Status.COMMITTED if result.ok else UploadJob.Status.REJECTED
     UploadJob.objects.filter(pk=job_id, status=UploadJob.Status.RUNNING).update(
         status=status, rows_done=result.rows, rows_total=result.rows if rows_total is None else rows_total,
         created_count=result.created, finished_at=timezone.now(),
-        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in result.errors])
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
+        warnings=[{"row": w.row, "column": w.column, "message": w.message} for w in result.warnings])
     job.refresh_from_db()
     return job
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from lims.models import CentreOwnedModel, TimeStampedModel, VoidableModel, audit_trackers, protect_delete
+from lims.numbers import NotANumber, read_number
 
 
 class Source(models.TextChoices):
@@ -90,6 +91,9 @@ class Parameter(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     min_value = models.FloatField(null=True, blank=True, help_text="Below this a value is flagged for review.")
     max_value = models.FloatField(null=True, blank=True, help_text="Above this a value is flagged for review.")
+    range_source = models.CharField(max_length=300, blank=True,
+                                    help_text="Where the plausible range comes from (IMPReSS, or the cited source of "
+                                              "fixtures/plausible_ranges.json).")
     source = models.CharField(max_length=10, choices=Source, default=Source.IMPRESS,
                               help_text="IMPReSS, or registered by a DCC import.")
 
@@ -100,13 +104,30 @@ class Parameter(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
 
-    def is_out_of_range(self, value: str) -> bool:
-        """True when a numeric value lies outside the plausible range; the value is kept, only flagged."""
-        if self.min_value is None and self.max_value is None:
+    @property
+    def has_range(self) -> bool:
+        return self.min_value is not None or self.max_value is not None
+
+    def range_text(self) -> str:
+        """The plausible range as people read it: "5 to 80 g", "at least 0 g", "at most 80 g"."""
+        unit = f" {self.unit}" if self.unit else ""
+        if self.min_value is not None and self.max_value is not None:
+            return f"{self.min_value:g} to {self.max_value:g}{unit}"
+        if self.min_value is not None:
+            return f"at least {self.min_value:g}{unit}"
+        return f"at most {self.max_value:g}{unit}" if self.max_value is not None else ""
+
+    def is_out_of_range(self, value) -> bool:
+        """True when a numeric value lies outside the plausible range; the value is kept, only flagged.
+
+        The value is read by the one number reader (`lims.numbers`), so an imported "20,9" is 20.9 here too; what
+        is not a number is not out of range (its type check says what is wrong with it).
+        """
+        if not self.has_range:
             return False
         try:
-            number = float(value)
-        except (TypeError, ValueError):
+            number = read_number(value)
+        except NotANumber:
             return False
         return (self.min_value is not None and number < self.min_value) or (
             self.max_value is not None and number > self.max_value)
@@ -211,6 +232,11 @@ class Experiment(CentreOwnedModel, VoidableModel):
     )
     needs_resubmission = models.BooleanField(
         default=False, editable=False, help_text="Edited after the QC lock: the DCC must receive it again."
+    )
+    confirmed_warnings = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="Warnings the person confirmed when saving (a value outside its plausible range, a date outside "
+                  "the test's window), kept with the record and in its history.",
     )
     # What a DCC import read and the export writes back as it was (empty for experiments entered at the bench).
     dcc_experiment_id = models.CharField(max_length=255, blank=True, editable=False,
@@ -440,6 +466,10 @@ class UploadJob(CentreOwnedModel):
     rows_done = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}, …]")
+    confirm = models.BooleanField(default=False, help_text="Save anyway: the warnings of the file are confirmed.")
+    warnings = models.JSONField(default=list, blank=True,
+                                help_text="Unconfirmed warnings [{row, column, message}, …]; upload again with "
+                                          "'Save anyway' ticked to record despite them.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

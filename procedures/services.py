@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from colonies.models import Colony, Mouse
 from colonies.services import phenotyping_started_for
+from colonies.services.rules import Findings, NeedsConfirmation
 from lims.audit import audit_context
 from lims.exceptions import Conflict, DomainError, InvalidTransition
 from lims.roles import can_write
@@ -97,11 +98,19 @@ def mice_enrol(*, mice, pipeline: Pipeline, actor, enrolled_on: date | None = No
 
 @dataclass
 class EnteredValue:
-    """One parameter as entered: a value, or a status code where it was not measured."""
+    """One parameter as entered: a value, or a status code where it was not measured.
 
-    value: str = ""
+    `value` is what was typed (text), or a number where the source holds one (an Excel numeric cell): numbers are
+    read by `lims.numbers` either way, never turned into text first.
+    """
+
+    value: str | int | float = ""
     status_code: str = ""
     increment: str = ""
+
+    @property
+    def has_value(self) -> bool:
+        return isinstance(self.value, (int, float)) or bool(str(self.value or "").strip())
 
 
 def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]],
@@ -118,7 +127,7 @@ def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]],
         if key not in parameters:
             errors.setdefault(key, []).append(f"{key} is not a parameter of {procedure.key}.")
     for key, parameter in parameters.items():
-        given = [e for e in entries.get(key, []) if e.value.strip() or e.status_code.strip()]
+        given = [e for e in entries.get(key, []) if e.has_value or e.status_code.strip()]
         if not given:
             if parameter.required and not parameter.derived:
                 errors.setdefault(key, []).append(
@@ -155,26 +164,99 @@ def _check_date(mouse: Mouse, date_of_experiment: date) -> None:
         raise ValidationError({"date_of_experiment": ["The experiment cannot be before the mouse was born."]})
 
 
+# --- Warnings the technician confirms (the breeding rules' mechanism, `colonies.services.rules`) ------------------
+
+
+class ValuesNeedConfirmation(NeedsConfirmation):
+    """Warnings on entered values not confirmed yet: 400 with `warnings` in the API, "Save anyway" on the forms.
+
+    A `NeedsConfirmation` like the breeding warnings, so every caller that handles those handles these; `keyed`
+    keeps the parameter key (or field) of each warning, so an upload names its column and a form its input.
+    """
+
+    def __init__(self, keyed: list[tuple[str, str]]):
+        self.keyed = list(keyed)
+        super().__init__([message for _, message in self.keyed])
+
+
+def range_warnings(rows: list[ParameterValue]) -> list[tuple[str, str]]:
+    """(parameter key, message) for each value outside its parameter's plausible range (`Parameter.min_value`…).
+
+    The value is never changed: an implausible number is usually a slip (a decimal point, a unit), but a mutant may
+    truly be extreme, so the person checks it and confirms; it is then kept, flagged `out_of_range`.
+    """
+    warnings = []
+    for row in rows:
+        if row.out_of_range:
+            parameter = row.parameter
+            unit = f" {parameter.unit}" if parameter.unit else ""
+            where = f" at {row.increment}" if row.increment else ""
+            warnings.append((parameter.key, f"{parameter.name} ({parameter.key}){where} = {row.value}{unit} is "
+                                            f"outside the plausible range ({parameter.range_text()}): check it."))
+    return warnings
+
+
+def window_warnings(test: ScheduledTest | None, date_of_experiment: date) -> list[tuple[str, str]]:
+    """A warning when the experiment's date is outside its scheduled test's window (before it opens, after it closes).
+
+    The DCC takes the data, but the age at test is then not the one the pipeline gives, which the statistics assume;
+    the technician confirms that the date is right (a late entry of an on-time test has its real date, in the window).
+    """
+    if test is None:
+        return []
+    window = f"{test.window_start.isoformat()} to {test.window_end.isoformat()}"
+    what = f"{test.procedure.name} for {test.mouse.specimen_id}"
+    if date_of_experiment < test.window_start:
+        return [("date_of_experiment", f"{what} is dated {date_of_experiment.isoformat()}, before its window opens "
+                                       f"({window}).")]
+    if date_of_experiment > test.window_end:
+        return [("date_of_experiment", f"{what} is dated {date_of_experiment.isoformat()}, after its window closed "
+                                       f"({window}).")]
+    return []
+
+
+def warnings_confirm(warnings: list[tuple[str, str]], *, confirm: bool) -> str:
+    """Raise `ValuesNeedConfirmation` for unconfirmed warnings; return the audit note for confirmed ones ("" if none).
+
+    The note ("Confirmed warnings: …") is the breeding rules' (`Findings.check`), written as the audit reason.
+    """
+    if not warnings:
+        return ""
+    if not confirm:
+        raise ValuesNeedConfirmation(warnings)
+    findings = Findings()
+    for _, message in warnings:
+        findings.warn(message)
+    return findings.check(confirm=True)
+
+
 @transaction.atomic
 def experiment_record(*, mouse: Mouse, procedure: Procedure, date_of_experiment: date,
                       values: dict[str, list[EnteredValue]], actor, experimenter: str = "",
-                      scheduled_test: ScheduledTest | None = None) -> Experiment:
+                      scheduled_test: ScheduledTest | None = None, confirm: bool = False) -> Experiment:
     """Record one experiment with all its values, or nothing: every bad value is reported at once.
+
+    Values outside their plausible range and a date outside the scheduled test's window are warnings: nothing is
+    saved until the person confirms (`confirm=True`, "Save anyway"); the confirmed warnings are kept on the
+    experiment (`confirmed_warnings`) and in the audit reason.
 
     Raises:
         ValidationError: keyed by parameter key (or field) with a message naming the parameter.
+        ValuesNeedConfirmation: warnings not confirmed (a ValidationError keyed `warnings` and `confirm`).
         Conflict: the scheduled test was already recorded (or is no longer scheduled).
     """
     _check_date(mouse, date_of_experiment)
     if scheduled_test is not None and (scheduled_test.mouse_id != mouse.pk or scheduled_test.procedure_id != procedure.pk):
         raise ValidationError({"scheduled_test": ["That scheduled test is for another mouse or procedure."]})
     rows = _check_values(procedure, values)
+    warnings = range_warnings(rows) + window_warnings(scheduled_test, date_of_experiment)
+    note = warnings_confirm(warnings, confirm=confirm)
     sequence = Experiment.objects.filter(mouse=mouse, procedure=procedure).count() + 1
-    with audit_context(user=actor.pk, action="procedures.experiment.recorded"):
+    with audit_context(user=actor.pk, action="procedures.experiment.recorded", reason=note):
         experiment = Experiment(
             centre_id=mouse.centre_id, mouse=mouse, procedure=procedure, procedure_version=procedure.version,
             scheduled_test=scheduled_test, date_of_experiment=date_of_experiment, sequence_id=str(sequence),
-            experimenter=experimenter, recorded_by=actor,
+            experimenter=experimenter, recorded_by=actor, confirmed_warnings=[m for _, m in warnings],
         )
         experiment.full_clean()
         experiment.save()
@@ -232,11 +314,16 @@ class ExperimentBatch:
         self.created = 0
 
     def add(self, key, *, mouse: Mouse, date_of_experiment: date, values: dict[str, list[EnteredValue]],
-            experimenter: str = "") -> None:
+            experimenter: str = "", confirm: bool = False) -> None:
         """Check one experiment and queue it under `key` (the row number); refused ones take no test or sequence.
+
+        An experiment with warnings (a value out of range, a date outside its test's window) takes its test and
+        sequence, as it will once confirmed, so the rows after it are checked as they will be then; unconfirmed,
+        it is not queued.
 
         Raises:
             ValidationError: as `experiment_record` raises it, keyed by parameter key or field.
+            ValuesNeedConfirmation: its warnings, when not `confirm`.
         """
         _check_date(mouse, date_of_experiment)
         rows = _check_values(self.procedure, values, self.parameters)
@@ -249,8 +336,13 @@ class ExperimentBatch:
         experiment.clean()
         tests = self._tests.get(mouse.pk)
         experiment.scheduled_test = tests.popleft() if tests else None
+        if experiment.scheduled_test is not None:
+            experiment.scheduled_test.mouse, experiment.scheduled_test.procedure = mouse, self.procedure
         self._sequence[mouse.pk] += 1
         experiment.sequence_id = str(self._sequence[mouse.pk])
+        warnings = range_warnings(rows) + window_warnings(experiment.scheduled_test, date_of_experiment)
+        if warnings_confirm(warnings, confirm=confirm):
+            experiment.confirmed_warnings = [message for _, message in warnings]
         self._pending.append((key, experiment, rows))
 
     def discard(self) -> None:
@@ -274,7 +366,10 @@ class ExperimentBatch:
                          for key, e, _ in pending if e.scheduled_test_id and e.scheduled_test_id not in still_open]
             if conflicts:
                 return conflicts
-        with audit_context(user=self.actor.pk, action="procedures.experiment.recorded"):
+        confirmed = sum(1 for _, e, _ in pending if e.confirmed_warnings)
+        note = (f"Confirmed warnings on {confirmed} experiment{'s' if confirmed != 1 else ''} (each keeps its own in "
+                "confirmed_warnings).") if confirmed else ""
+        with audit_context(user=self.actor.pk, action="procedures.experiment.recorded", reason=note):
             experiments = Experiment.objects.bulk_create([e for _, e, _ in pending], batch_size=1000)
             values = []
             for experiment, (_, _, rows) in zip(experiments, pending, strict=True):
@@ -450,16 +545,18 @@ def _entries_of(experiment: Experiment) -> dict[str, list[EnteredValue]]:
 
 @transaction.atomic
 def experiment_values_update(*, experiment: Experiment, values: dict[str, list[EnteredValue]], actor,
-                             reason: str = "", version: int | None = None) -> Experiment:
+                             reason: str = "", version: int | None = None, confirm: bool = False) -> Experiment:
     """Correct values of a recorded experiment; parameters not given keep their values.
 
     The whole experiment is validated again as one, like a new record. Values are changed in place (never deleted):
     the audit trail keeps old → new. Once QC-locked, an edit needs a reason and marks the experiment for
-    resubmission to the DCC, which already has the locked version.
+    resubmission to the DCC, which already has the locked version. A changed value outside its plausible range is
+    a warning to confirm, as when recording; the confirmation joins the experiment's `confirmed_warnings`.
 
     Raises:
         ValidationError: a value is refused (keyed by parameter), a value would be removed, or a locked experiment
             is edited without a reason.
+        ValuesNeedConfirmation: a changed value is out of range and `confirm` is not set.
         Conflict: the experiment is voided, or `version` (the one the client edited) is stale.
     """
     if experiment.voided_at is not None:
@@ -475,8 +572,12 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
     if removed:
         raise ValidationError({key: ["A recorded value cannot be removed; give a parameter status code instead."]
                                for key in removed})
+    changes = [row for key, row in rows.items() if key not in existing
+               or (existing[key].value, existing[key].status_code) != (row.value, row.status_code)]
+    warnings = range_warnings(changes)
+    note = warnings_confirm(warnings, confirm=confirm)
     action = "procedures.experiment.edited_after_qc" if experiment.is_qc_locked else "procedures.experiment.edited"
-    with audit_context(user=actor.pk, action=action, reason=reason):
+    with audit_context(user=actor.pk, action=action, reason=" ".join(part for part in (reason, note) if part)):
         changed = False
         for key, row in rows.items():
             old = existing.get(key)
@@ -489,6 +590,9 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
                 old.save(update_fields=["value", "status_code", "out_of_range", "updated_at"])
                 changed = True
         bump = ["version"] if changed else []
+        if warnings:
+            experiment.confirmed_warnings = [*experiment.confirmed_warnings, *(m for _, m in warnings)]
+            bump.append("confirmed_warnings")
         if changed and experiment.is_qc_locked and not experiment.needs_resubmission:
             experiment.needs_resubmission = True
             bump.append("needs_resubmission")
@@ -502,24 +606,31 @@ BULK_LIMIT = 1000
 
 
 @transaction.atomic
-def experiments_record_bulk(*, items: list[dict], actor) -> list[Experiment]:
+def experiments_record_bulk(*, items: list[dict], actor, confirm: bool = False) -> list[Experiment]:
     """Record many experiments (an instrument's export, a day's sheet) all or none.
 
     Every item is checked, each in its own savepoint so that one refusal does not hide the others; any refusal rolls
     back the lot, because a half-loaded batch is harder to fix than a rejected one. Each item takes the arguments
-    of `experiment_record` (without `actor`).
+    of `experiment_record` (without `actor`); `confirm` confirms the warnings of every item (an item may also carry
+    its own `confirm`). Errors come first: warnings are only asked about once no item is refused.
 
     Raises:
         ValidationError: keyed `experiments[<index>].<parameter key or field>`, for every bad item.
+        ValuesNeedConfirmation: the unconfirmed warnings of every item, each prefixed `experiments[<index>]`.
     """
     if len(items) > BULK_LIMIT:
         raise ValidationError({"experiments": [f"At most {BULK_LIMIT} experiments per request; split the batch."]})
     errors: dict[str, list[str]] = {}
+    warnings: list[tuple[str, str]] = []
     experiments: list[Experiment] = []
     for index, item in enumerate(items):
+        item = {**item, "confirm": bool(item.get("confirm")) or confirm}
         try:
             with transaction.atomic():
                 experiments.append(experiment_record(actor=actor, **item))
+        except ValuesNeedConfirmation as exc:
+            warnings.extend((f"experiments[{index}].{key}", f"experiments[{index}]: {message}")
+                            for key, message in exc.keyed)
         except ValidationError as exc:
             messages = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             for key, texts in messages.items():
@@ -528,6 +639,8 @@ def experiments_record_bulk(*, items: list[dict], actor) -> list[Experiment]:
             errors[f"experiments[{index}].{exc.field or 'non_field_errors'}"] = [exc.message]
     if errors:
         raise ValidationError(errors)
+    if warnings:
+        raise ValuesNeedConfirmation(warnings)
     return experiments
 
 
@@ -537,11 +650,12 @@ def experiments_record_bulk(*, items: list[dict], actor) -> list[Experiment]:
 @transaction.atomic
 def line_experiment_record(*, colony: Colony, procedure: Procedure, date_of_experiment: date,
                            values: dict[str, list[EnteredValue]], actor, experimenter: str = "",
-                           status_code: str = "") -> LineExperiment:
+                           status_code: str = "", confirm: bool = False) -> LineExperiment:
     """Record a line-level procedure (fertility, viability) of a colony with its values, or nothing.
 
     With a procedure status code (IMPC_PSC_*) the procedure was not performed and no values are checked, as the
-    DCC does for a `<line>` with a statusCode.
+    DCC does for a `<line>` with a statusCode. A value outside its plausible range is a warning to confirm, as for
+    a mouse's experiment; the confirmation is the audit reason.
 
     Raises:
         ValidationError: keyed by parameter key or field, naming what is wrong.
@@ -561,7 +675,8 @@ def line_experiment_record(*, colony: Colony, procedure: Procedure, date_of_expe
     if errors:
         raise ValidationError(errors)
     rows = [] if status_code else _check_values(procedure, values)
-    with audit_context(user=actor.pk, action="procedures.lineexperiment.recorded"):
+    note = warnings_confirm(range_warnings(rows), confirm=confirm)
+    with audit_context(user=actor.pk, action="procedures.lineexperiment.recorded", reason=note):
         experiment = LineExperiment(
             centre_id=colony.centre_id, colony=colony, procedure=procedure, procedure_version=procedure.version,
             date_of_experiment=date_of_experiment, experimenter=experimenter, status_code=status_code,

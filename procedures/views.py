@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from colonies.import_views import SpreadsheetUploadForm
+from colonies.services.rules import NeedsConfirmation
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors, add_version_field, service_error_messages
 from lims.roles import can_write
@@ -26,7 +26,13 @@ from procedures import selectors
 from procedures.batch_forms import raw_values
 from procedures.drafts import experiment_draft_save
 from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet, ScheduledTestFilterSet
-from procedures.forms import ExperimentEditForm, ExperimentRecordForm, ScheduledTestCloseForm, WorklistDayForm
+from procedures.forms import (
+    ExperimentEditForm,
+    ExperimentRecordForm,
+    ProcedureUploadForm,
+    ScheduledTestCloseForm,
+    WorklistDayForm,
+)
 from procedures.imports import PROCEDURE_MAX_ROWS, procedure_columns, procedure_template, upload_job_create
 from procedures.models import (
     Experiment,
@@ -184,7 +190,11 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
                 mouse=test.mouse, procedure=test.procedure, scheduled_test=test, actor=self.request.user,
                 date_of_experiment=form.cleaned_data["date_of_experiment"],
                 experimenter=form.cleaned_data["experimenter"], values=form.entered_values(),
+                confirm=bool(form.cleaned_data.get("confirm_warnings")),
             )
+        except NeedsConfirmation as exc:
+            # Nothing saved: the warnings and a "Save anyway" box, with everything typed kept as it was.
+            return self.render_to_response(self.get_context_data(form=form, warnings=exc.warnings))
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc, field_for=form.field_for)
             return self.form_invalid(form)
@@ -271,7 +281,9 @@ class ExperimentDetailView(ScopedDetailView):
               ("Date of experiment", "date_of_experiment"), ("Sequence", "sequence_id"),
               ("Experimenter", "experimenter"), ("Recorded by", "recorded_by"), ("Status", "status", True),
               ("Scheduled test", "scheduled_test"), ("QC locked", "qc_locked_at"), ("QC locked by", "qc_locked_by"),
-              ("Needs resubmission", "needs_resubmission"), ("Voided", "voided_at"), ("Void reason", "void_reason")]
+              ("Needs resubmission", "needs_resubmission"),
+              ("Confirmed warnings", lambda e: " ".join(e.confirmed_warnings)),
+              ("Voided", "voided_at"), ("Void reason", "void_reason")]
 
     def get_actions(self):
         experiment, user = self.object, self.request.user
@@ -344,7 +356,10 @@ class ExperimentEditView(_ExperimentActionMixin, FormView):
         try:
             experiment_values_update(experiment=self.experiment, values=form.entered_values(),
                                      reason=form.cleaned_data["reason"], actor=self.request.user,
-                                     version=form.cleaned_data.get("version"))
+                                     version=form.cleaned_data.get("version"),
+                                     confirm=bool(form.cleaned_data.get("confirm_warnings")))
+        except NeedsConfirmation as exc:
+            return self.render_to_response(self.get_context_data(form=form, warnings=exc.warnings))
         except (ValidationError, DomainError) as exc:
             add_service_errors(form, exc, field_for=form.field_for)
             return self.form_invalid(form)
@@ -405,13 +420,14 @@ class ProcedureImportView(_ProcedureUploadMixin, FormView):
     """Upload a procedure's template: every row recorded, or nothing and a table of (row, column, reason)."""
 
     template_name = "colonies/import.html"  # the shared Excel-import page
-    form_class = SpreadsheetUploadForm
+    form_class = ProcedureUploadForm
 
     def form_valid(self, form):
         from procedures.tasks import upload_process_task
 
         upload = form.cleaned_data["file"]
-        job = upload_job_create(file=upload, procedure=self.procedure, actor=self.request.user)
+        job = upload_job_create(file=upload, procedure=self.procedure, actor=self.request.user,
+                                confirm=bool(form.cleaned_data.get("confirm_warnings")))
         # After commit, so a worker never looks for a job row (or file) that is not there yet.
         transaction.on_commit(lambda: upload_process_task.delay(job.pk, actor_id=self.request.user.pk))
         return redirect(job.get_absolute_url())
@@ -452,6 +468,7 @@ class UploadJobStatusView(LoginRequiredMixin, View):
         return JsonResponse({
             "id": job.pk, "status": job.status, "finished": job.finished, "rows_total": job.rows_total,
             "rows_done": job.rows_done, "created": job.created_count, "error_count": len(job.errors),
+            "warning_count": len(job.warnings),
         })
 
 

@@ -96,7 +96,7 @@ def test_bad_body_weight_is_refused_with_the_parameter_named(auth_client, tech):
     }, format="json")
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert "IMPC_BWT_001_001" in errors and "not a valid float" in errors["IMPC_BWT_001_001"][0]
+    assert "IMPC_BWT_001_001" in errors and "must be a number" in errors["IMPC_BWT_001_001"][0]
     assert "IMPC_BWT_005_001" in errors and "required" in errors["IMPC_BWT_005_001"][0]
     assert not mouse.experiments.exists()
 

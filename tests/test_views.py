@@ -336,7 +336,7 @@ def test_record_refuses_a_non_number_body_weight(client, world, tech):
                            _record_post(IMPC_BWT_001_001="heavy"))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Body weight (IMPC_BWT_001_001): &#x27;heavy&#x27; is not a valid float." in content
+    assert "Body weight must be a number, e.g. 21.4; you typed &#x27;heavy&#x27;." in content
     assert 'value="heavy"' in content and 'value="Sartorius"' in content  # what was typed is kept
     assert not Experiment.objects.filter(scheduled_test=test).exists()
     test.refresh_from_db()

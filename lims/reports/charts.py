@@ -130,7 +130,8 @@ def _shade(share: float) -> str:
 def dotplot(title: str, points: list[dict], *, low: float | None = None, high: float | None = None) -> SafeString:
     """Values over time: controls in grey, mutants in blue, flagged points ringed in red.
 
-    Each point is {"date": date, "value": float, "group": "control"|"mutant", "flagged": bool, "label": str}.
+    Each point is {"date": date, "value": float, "group": "control"|"mutant", "flagged": bool, "label": str} and
+    may say "confirmed": True (stored out of range and confirmed at entry): those get a square frame as well.
     `low`/`high` (the parameter's range, when known) are drawn as dashed lines.
     """
     if not points:
@@ -171,16 +172,28 @@ def dotplot(title: str, points: list[dict], *, low: float | None = None, high: f
         colour = "#1f4e79" if p["group"] == "mutant" else "#a0a0a0"
         stroke = ' stroke="#cb4335" stroke-width="2.5"' if p["flagged"] else ""
         css = "chart__mark chart__mark--flagged" if p["flagged"] else "chart__mark"
+        cx, cy = px(p["date"].toordinal()), py(p["value"])
+        if p.get("confirmed"):
+            body.append(format_html('<rect class="chart__mark--confirmed" x="{}" y="{}" width="13" height="13" '
+                                    'fill="none" stroke="#7d3c98" stroke-width="1.5"/>', f"{cx - 6.5:.1f}",
+                                    f"{cy - 6.5:.1f}"))
         body.append(format_html('<circle class="{}" data-group="{}" cx="{}" cy="{}" r="4.5" fill="{}"{}>'
-                                "<title>{}</title></circle>", css, p["group"], f"{px(p['date'].toordinal()):.1f}",
-                                f"{py(p['value']):.1f}", colour, mark_safe(stroke), p["label"]))
+                                "<title>{}</title></circle>", css, p["group"], f"{cx:.1f}", f"{cy:.1f}", colour,
+                                mark_safe(stroke), p["label"]))
     legend = [("#a0a0a0", "Baseline controls"), ("#1f4e79", "Mutants")]
     for k, (colour, name) in enumerate(legend):
         lx = left + k * 150
         body.append(format_html('<circle cx="{}" cy="{}" r="4.5" fill="{}"/><text x="{}" y="{}" font-size="11">{}'
                                 "</text>", lx, height - 10, colour, lx + 8, height - 6, name))
+    confirmed = sum(1 for p in points if p.get("confirmed"))
+    if confirmed:
+        lx = left + len(legend) * 150
+        body.append(format_html('<rect x="{}" y="{}" width="10" height="10" fill="none" stroke="#7d3c98" '
+                                'stroke-width="1.5"/><text x="{}" y="{}" font-size="11">Out of range, confirmed</text>',
+                                lx - 5, height - 15, lx + 8, height - 6))
     flagged = sum(p["flagged"] for p in points)
-    desc = f"{len(points)} values, {flagged} flagged for review."
+    desc = f"{len(points)} values, {flagged} flagged for review" + (
+        f", {confirmed} out of range and confirmed at entry." if confirmed else ".")
     return _svg("dotplot", title, width, height, body, desc)
 
 

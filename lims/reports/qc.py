@@ -5,7 +5,9 @@ range as the colony's mutants (from the first to the last mutant experiment). A 
 it lies outside the parameter's plausible range (`min_value`/`max_value`, or already flagged `out_of_range` when it
 was entered), or, for a mutant, when it is more than three standard deviations from its sex's baseline mean (with at
 least two baseline values and a non-zero spread). The mean and standard deviation are computed by PostgreSQL.
-Only numeric values count: status codes and text are left out.
+Only numeric values count: status codes and text are left out. A value stored out of range (its technician confirmed
+it with "Save anyway", or a DCC file sent it) is marked apart, in the table's "Out of range" column and with a square
+on the plot, so a reviewer sees which outliers someone has already vouched for.
 """
 from __future__ import annotations
 
@@ -76,7 +78,7 @@ def build(user, params: dict | None = None) -> Report:
             high=Max("number")).order_by()}
         baseline_rows = list(controls.values(*fields, "number").order_by("experiment__date_of_experiment", "pk"))
     table = Table("values", "Values", ["Date", "Specimen", "Sex", "Group", "Value", "Baseline n", "Baseline mean",
-                                       "Baseline SD", "z", "Flagged"])
+                                       "Baseline SD", "z", "Out of range", "Flagged"])
     flagged_count = 0
     for group, rows in (("control", baseline_rows), ("mutant", mutants)):
         for r in rows:
@@ -86,14 +88,17 @@ def build(user, params: dict | None = None) -> Report:
                 z = round((r["number"] - s["mean"]) / s["sd"], 2)
             flagged = flag(r["number"], parameter=parameter, stored=r["out_of_range"], z=z)
             flagged_count += flagged
+            confirmed = bool(r["out_of_range"])
             table.add([r["experiment__date_of_experiment"], r["experiment__mouse__specimen_id"],
                        r["experiment__mouse__sex"], group, r["number"], s.get("n", 0),
-                       _round(s.get("mean")), _round(s.get("sd")), z, "yes" if flagged else ""],
+                       _round(s.get("mean")), _round(s.get("sd")), z, "confirmed" if confirmed else "",
+                       "yes" if flagged else ""],
                       ["", reverse("procedures:experiment_detail", args=[r["experiment_id"]]), "", "", "", "", "",
-                       "", "", ""])
+                       "", "", "", ""])
+            label = (f"{r['experiment__mouse__specimen_id']} ({group}, {r['experiment__mouse__sex']}): "
+                     f"{r['number']:g}" + (" (out of range, confirmed)" if confirmed else ""))
             points.append({"date": r["experiment__date_of_experiment"], "value": r["number"], "group": group,
-                           "flagged": flagged, "label": f"{r['experiment__mouse__specimen_id']} "
-                                                        f"({group}, {r['experiment__mouse__sex']}): {r['number']:g}"})
+                           "flagged": flagged, "confirmed": confirmed, "label": label})
     baseline = Table("baseline", "Baseline controls", ["Sex", "n", "Mean", "SD", "Min", "Max"])
     for sex in sexes:
         s = stats.get(sex, {})
@@ -105,6 +110,7 @@ def build(user, params: dict | None = None) -> Report:
     return Report(name="qc", title="Phenotype QC", tables=[table, baseline], charts=[chart],
                   params={"colony": colony, "parameter": key}, summary={
                       "mutants": len(mutants), "controls": len(baseline_rows), "flagged": flagged_count,
+                      "confirmed_out_of_range": sum(1 for p in points if p["confirmed"]),
                       "options": [{"colony": o["experiment__mouse__colony__name"], "parameter": o["parameter__key"],
                                    "name": o["parameter__name"], "values": o["n"]} for o in options]})
 

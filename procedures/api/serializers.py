@@ -21,7 +21,7 @@ class ParameterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Parameter
         fields = ["id", "key", "name", "type", "value_type", "unit", "required", "derived", "options", "increments",
-                  "version", "min_value", "max_value"]
+                  "version", "min_value", "max_value", "range_source"]
 
 
 class ProcedureSerializer(serializers.ModelSerializer):
@@ -100,21 +100,26 @@ class ExperimentSerializer(RecordSerializer):
     values = ParameterValueSerializer(many=True, read_only=True)
     entered_values = EnteredValueSerializer(many=True, write_only=True, source="values_in")
     experiment_id = serializers.CharField(read_only=True)
+    confirm = serializers.BooleanField(
+        write_only=True, default=False,
+        help_text="Save despite the warnings (a value outside its plausible range, a date outside the test's "
+                  "window): without it they answer 400 with `warnings`.")
 
     class Meta:
         model = Experiment
         fields = ["id", "version", "experiment_id", "centre", "mouse", "specimen_id", "procedure", "procedure_version",
                   "scheduled_test", "date_of_experiment", "sequence_id", "experimenter", "status", "values",
-                  "entered_values", "qc_locked_at", "qc_locked_by", "needs_resubmission", "voided_at", "void_reason",
-                  "created_at", "updated_at"]
-        read_only_fields = ["version", "procedure_version", "sequence_id", "status", "qc_locked_at", "qc_locked_by",
-                            "needs_resubmission", "voided_at", "void_reason"]
+                  "entered_values", "confirm", "confirmed_warnings", "qc_locked_at", "qc_locked_by",
+                  "needs_resubmission", "voided_at", "void_reason", "created_at", "updated_at"]
+        read_only_fields = ["version", "procedure_version", "sequence_id", "status", "confirmed_warnings",
+                            "qc_locked_at", "qc_locked_by", "needs_resubmission", "voided_at", "void_reason"]
 
 
 class ExperimentBulkSerializer(serializers.Serializer):
     """`{"experiments": [<experiment as for POST /experiments/>, …]}`, recorded all or none."""
 
     experiments = ExperimentSerializer(many=True)
+    confirm = serializers.BooleanField(default=False, help_text="Save every experiment despite its warnings.")
 
 
 class QcLockSerializer(serializers.Serializer):
@@ -127,6 +132,7 @@ class ExperimentEditSerializer(serializers.Serializer):
     entered_values = EnteredValueSerializer(many=True)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     version = version_field()
+    confirm = serializers.BooleanField(default=False, help_text="Save despite values outside their plausible range.")
 
 
 class LineParameterValueSerializer(serializers.ModelSerializer):
@@ -147,10 +153,12 @@ class LineExperimentSerializer(RecordSerializer):
                                              queryset=Procedure.objects.filter(level=Procedure.Level.LINE))
     values = LineParameterValueSerializer(many=True, read_only=True)
     entered_values = EnteredValueSerializer(many=True, write_only=True, source="values_in", required=False)
+    confirm = serializers.BooleanField(write_only=True, default=False,
+                                       help_text="Save despite values outside their plausible range.")
 
     class Meta:
         model = LineExperiment
         fields = ["id", "centre", "colony", "colony_name", "procedure", "procedure_version", "date_of_experiment",
-                  "experimenter", "status_code", "values", "entered_values", "voided_at", "void_reason",
+                  "experimenter", "status_code", "values", "entered_values", "confirm", "voided_at", "void_reason",
                   "created_at", "updated_at"]
         read_only_fields = ["procedure_version", "voided_at", "void_reason"]

@@ -89,7 +89,11 @@ class ExperimentViewSet(VoidMixin, LimsViewSet):
 
     @action(detail=False, methods=["post"], serializer_class=serializers.ExperimentBulkSerializer)
     def bulk(self, request):
-        """Record a list of experiments all or none: 400 lists every bad item as `experiments[i].<parameter>`."""
+        """Record a list of experiments all or none: 400 lists every bad item as `experiments[i].<parameter>`.
+
+        Warnings (values out of range, dates outside a window) answer 400 with `warnings`, each naming its item,
+        until the request is sent again with `"confirm": true` (for all) or per experiment.
+        """
         items = request.data.get("experiments") if isinstance(request.data, dict) else None
         if not isinstance(items, list) or not items:
             raise ValidationError({"experiments": ["Give a non-empty list of experiments."]})
@@ -108,7 +112,9 @@ class ExperimentViewSet(VoidMixin, LimsViewSet):
                         str(texts)]
         if errors:
             raise ValidationError(errors)
-        experiments = services.experiments_record_bulk(items=validated, actor=request.user)
+        confirm = serializers.ExperimentBulkSerializer().fields["confirm"].run_validation(
+            request.data.get("confirm", False))
+        experiments = services.experiments_record_bulk(items=validated, actor=request.user, confirm=confirm)
         ids = [e.pk for e in experiments]
         rows = self.get_queryset().filter(pk__in=ids).order_by("pk")
         data = serializers.ExperimentSerializer(rows, many=True, context=context).data
@@ -128,7 +134,7 @@ class ExperimentViewSet(VoidMixin, LimsViewSet):
         data = serializer.validated_data
         return self._answer(services.experiment_values_update(
             experiment=experiment, values=_entries(data["entered_values"]), reason=data["reason"], actor=request.user,
-            version=data.get("version")))
+            version=data.get("version"), confirm=data["confirm"]))
 
 
 def _line_experiment_record(*, actor, values_in=(), **fields):

@@ -62,6 +62,7 @@ from procedures.services import (
     pipeline_register_imported,
     procedure_register_imported,
 )
+from procedures.validation import dcc_number_problem, is_numeric
 
 #: XML element → the IMPReSS parameter type it carries (§3.2).
 ELEMENT_TYPES = {
@@ -566,6 +567,23 @@ class Importer:
             self._warn(doc, line, item, f"{label}: required parameter(s) {', '.join(sorted(missing))} not sent; "
                                         "imported without them (the export pre-flight reports them).")
 
+    def _check_numbers(self, doc: Document, line: int | None, rows: list, label: str) -> None:
+        """The DCC importer's numeric checks, by the one number reader: a value of a FLOAT/INT parameter that the
+        bench would refuse or the DCC would misread ("20,9", "21.4 g"), or one outside the plausible range, is kept
+        exactly as sent (the round trip writes it back unchanged) and reported as a warning; the export pre-flight
+        refuses the first kind and lists the second."""
+        for row in rows:
+            parameter = row.parameter
+            if not row.value or row.status_code or not is_numeric(parameter):
+                continue
+            where = f"{label}: {parameter.key}" + (f" at {row.increment}" if row.increment else "")
+            problem = dcc_number_problem(parameter.value_type, row.value)
+            if problem:
+                self._warn(doc, line, parameter.key, f"{where} = {row.value!r} {problem}; kept as sent.")
+            elif parameter.is_out_of_range(row.value):
+                self._warn(doc, line, parameter.key, f"{where} = {row.value} is outside the plausible range "
+                                                     f"({parameter.range_text()}); kept and flagged for review.")
+
     def _procedure_element(self, doc: Document, element, block) -> None:
         name = _local(element)
         if name == "housing":
@@ -632,6 +650,7 @@ class Importer:
                           f"none of its parameters of {key} is in the IMPReSS reference; nothing to record.")
             return
         self._missing_required(doc, line, item, procedure, rows, label)
+        self._check_numbers(doc, line, rows, label)
         try:
             with transaction.atomic():
                 experiment = experiment_import(
@@ -680,6 +699,7 @@ class Importer:
         rows = self._values(doc, procedures[0], procedure, label, LineParameterValue) if procedures else []
         if not statuses:
             self._missing_required(doc, line, item, procedure, rows, label)
+        self._check_numbers(doc, line, rows, label)
         try:
             with transaction.atomic():
                 record = line_experiment_import(

@@ -17,7 +17,7 @@ from procedures.dcc.ledger import Plan
 from procedures.dcc.local_rules import SPECIMEN_STATUS_CODES, _known
 from procedures.dcc.models import SubmissionRecord
 from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest, Source
-from procedures.validation import PARAMETER_STATUS_CODES
+from procedures.validation import PARAMETER_STATUS_CODES, dcc_number_problem, is_numeric
 
 Kind = SubmissionRecord.Kind
 
@@ -27,14 +27,16 @@ def _finding(obj, message: str) -> dict[str, str]:
 
 
 def _casts(value: str, value_type: str) -> bool:
-    """Whether `value` reads as the IMPReSS value type, as the DCC's Caster reads it."""
+    """Whether `value` reads as the IMPReSS value type, as the DCC's Caster reads it.
+
+    Numbers are read by the one number reader and must carry no comma (`dcc_number_problem`): nothing is dropped
+    from a number to make it cast (the old `replace(",", "")` passed "20,9" as 209).
+    """
     kind = (value_type or "").upper()
     try:
-        if kind == "FLOAT":
-            float(value.replace(",", ""))
-        elif kind == "INT":
-            int(value.replace(",", ""))
-        elif kind == "DATE":
+        if kind in ("FLOAT", "INT", "INTEGER"):
+            return not dcc_number_problem(kind, value)
+        if kind == "DATE":
             date.fromisoformat(value)
         elif kind == "DATETIME":
             datetime.fromisoformat(value)
@@ -96,8 +98,9 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
         if not row.value:
             findings.append(_finding(experiment, f"{parameter.key} has neither a value nor a status code."))
         elif not _casts(row.value, parameter.value_type):
-            findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not a valid "
-                                                 f"{parameter.value_type or 'value'}."))
+            problem = dcc_number_problem(parameter.value_type, row.value) if is_numeric(parameter) else ""
+            findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} " + (
+                f"{problem}." if problem else f"is not a valid {parameter.value_type or 'value'}.")))
         elif parameter.options and row.value not in parameter.options:
             findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not one of its IMPReSS "
                                                  "options."))
@@ -157,6 +160,30 @@ def _check_not_performed(ids: list[int], findings: list[dict]) -> None:
             findings.append(_finding(test, f"Specimen {test.mouse.specimen_id} has no zygosity yet."))
 
 
+def preflight_notes(*, plan: Plan) -> list[dict[str, str]]:
+    """What the export sends as recorded but a reviewer should see: values outside their plausible range.
+
+    Not findings: they do not stop the export. Each was confirmed by the person who entered it ("Save anyway"), or
+    kept as a DCC file sent it; listed with the record's link so a data wrangler can check them before sending.
+    """
+    ids = plan.ids(Kind.EXPERIMENT)
+    if not ids:
+        return []
+    notes = []
+    values = (ParameterValue.objects.filter(experiment_id__in=ids, out_of_range=True)
+              .select_related("parameter", "experiment__mouse", "experiment__procedure", "experiment__centre",
+                              "experiment__recorded_by")
+              .order_by("experiment_id", "parameter__key", "increment"))
+    for row in values.iterator(chunk_size=2000):
+        parameter, experiment = row.parameter, row.experiment
+        unit = f" {parameter.unit}" if parameter.unit else ""
+        how = "imported as the file sent it" if row.kind else (
+            f"confirmed by {experiment.recorded_by or 'the person who recorded it'}")
+        notes.append(_finding(experiment, f"{parameter.key} = {row.value}{unit} is outside the plausible range "
+                                          f"({parameter.range_text()}); {how}."))
+    return notes
+
+
 def preflight(*, centre: Centre, plan: Plan) -> list[dict[str, str]]:
     """Return the findings ({message, where, url}) on the records `plan` would send; empty when all is well."""
     findings: list[dict[str, str]] = []
@@ -168,4 +195,4 @@ def preflight(*, centre: Centre, plan: Plan) -> list[dict[str, str]]:
     return findings
 
 
-__all__ = ["preflight"]
+__all__ = ["preflight", "preflight_notes"]

@@ -17,7 +17,7 @@ from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMix
 from procedures.dcc import services
 from procedures.dcc.ledger import plan_export
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
-from procedures.dcc.preflight import preflight
+from procedures.dcc.preflight import preflight, preflight_notes
 from procedures.dcc.tasks import submission_build_task
 
 #: Submissions shown in the DCC page's history (the full list is the submissions page).
@@ -59,6 +59,7 @@ class DccOverviewView(LoginRequiredMixin, TemplateView):
         context.update(
             centre=centre, pending=pending, pending_total=len(plan.records),
             findings=preflight(centre=centre, plan=plan) if plan else [],
+            notes=preflight_notes(plan=plan) if plan else [],
             can_export=can_write(user, "dcc"), submissions=submissions,
             active=[s for s in submissions if s.status not in Submission.TERMINAL],
         )

@@ -255,7 +255,8 @@ def test_microinjection_file_with_two_bad_rows_reports_every_reason_and_creates_
     assert result.created == 0
     assert result.bad_rows == [3, 5]
     messages = {(e.row, e.column): e.message for e in result.errors}
-    assert messages[(3, "total_blasts_injected")] == "'lots' is not a whole number"
+    assert messages[(3, "total_blasts_injected")] == ("total_blasts_injected must be a whole number, e.g. 12; "
+                                                         "you typed 'lots'.")
     assert "cannot exceed total_pups_born (2)" in messages[(3, "total_pups_born")]
     assert messages[(5, "plan")] == f"Plan {production['other_plan'].pk} was not found."
     assert messages[(5, "external_ref")] == "'hmi-0' is also in row 2; each attempt appears once."

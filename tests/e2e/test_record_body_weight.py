@@ -59,7 +59,8 @@ def test_technician_records_a_body_weight_from_the_worklist(live_server, browser
     screenshot(page, "record")
     page.get_by_label("Equipment model").press("Enter")  # Enter submits, as on any bench keyboard
 
-    expect(page.get_by_text("Body weight (IMPC_BWT_001_001): '24,5g' is not a valid float.")).to_be_visible()
+    expect(page.get_by_text("Body weight must be a number without a unit or note, e.g. 24.5; "
+                            "you typed '24,5g'.")).to_be_visible()
     expect(weight).to_be_focused()  # the caret goes back to the mistake
     expect(page.get_by_label("Equipment ID")).to_have_value(BODY_WEIGHT_VALUES["IMPC_BWT_003_001"])
     screenshot(page, "record-error")

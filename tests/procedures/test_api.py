@@ -85,7 +85,7 @@ def test_bulk_post_commits_nothing_and_names_each_bad_item(auth_client, tech, ou
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert set(errors) == {"experiments[1].IMPC_BWT_001_001", "experiments[3].IMPC_BWT_003_001"}
-    assert "not a valid float" in errors["experiments[1].IMPC_BWT_001_001"][0]
+    assert "must be a number" in errors["experiments[1].IMPC_BWT_001_001"][0]
     assert Experiment.objects.count() == 0
 
 

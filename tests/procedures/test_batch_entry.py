@@ -84,7 +84,7 @@ def test_one_bad_mouse_saves_nothing_and_names_the_mouse_and_parameter(client, t
     content = response.content.decode()
     assert "Nothing was saved" in content
     assert f"Mouse {bad.mouse.specimen_id}: 1 problem" in content
-    assert "Forelimb grip strength measurement (IMPC_GRS_001_001): &#x27;lots&#x27; is not a valid float." in content
+    assert "Forelimb grip strength measurement must be a number, e.g. 21.4; you typed &#x27;lots&#x27;." in content
     assert not Experiment.objects.exists()
     assert not ParameterValue.objects.exists()
     assert set(ScheduledTest.objects.values_list("status", flat=True)) == {"scheduled"}
@@ -128,12 +128,19 @@ def test_a_status_code_replaces_a_value(client, tech, tests3):
         ("1", "", "IMPC_PARAMSC_013"), ("2", "", "IMPC_PARAMSC_013"), ("3", "", "IMPC_PARAMSC_013")]
 
 
-def test_out_of_range_is_flagged_not_changed(client, tech, tests3):
+def test_out_of_range_asks_save_anyway_then_is_flagged_not_changed(client, tech, tests3):
     procedure = tests3[0].procedure
     procedure.parameters.filter(key="IMPC_GRS_003_001").update(min_value=10, max_value=60)
     client.force_login(tech)
     heavy = tests3[2]
-    assert client.post(URL, _post(tests3, **{heavy.mouse.specimen_id: {"weight": "612"}})).status_code == 302
+    data = _post(tests3, **{heavy.mouse.specimen_id: {"weight": "612"}})
+    warned = client.post(URL, data)
+    assert warned.status_code == 200 and not Experiment.objects.exists()
+    content = warned.content.decode()
+    assert (f"Mouse {heavy.mouse.specimen_id}: Body weight (IMPC_GRS_003_001) = 612.0 g is outside the plausible "
+            "range (10 to 60 g): check it.") in content
+    assert 'name="confirm_warnings"' in content and 'value="612"' in content  # what was typed stays typed
+    assert client.post(URL, {**data, "confirm_warnings": "on"}).status_code == 302
     value = ParameterValue.objects.get(experiment__scheduled_test=heavy, parameter__key="IMPC_GRS_003_001")
     assert (value.value, value.out_of_range) == ("612.0", True)
     other = ParameterValue.objects.get(experiment__scheduled_test=tests3[0], parameter__key="IMPC_GRS_003_001")

@@ -28,13 +28,18 @@ def test_a_mouse_twice_in_a_file_takes_its_tests_in_due_order_and_counts_its_seq
     experiment_record(mouse=mouse, procedure=procedure, actor=tech, date_of_experiment=dt.date(2026, 1, 30),
                       values=VALUES)  # an earlier, unscheduled weighing: sequence 1
 
-    result = procedure_import(file=_workbook(procedure, tech, [mouse.specimen_id, other.specimen_id,
-                                                               mouse.specimen_id]),
-                              procedure=procedure, actor=tech)
+    workbook = _workbook(procedure, tech, [mouse.specimen_id, other.specimen_id, mouse.specimen_id])
+    # Every row is dated 2026-02-02: the mouse's second weighing takes the test due 2026-02-09, before its window.
+    warned = procedure_import(file=workbook, procedure=procedure, actor=tech)
+    assert warned.created == 0 and not Experiment.objects.filter(scheduled_test__isnull=False).exists()
+    assert [(w.row, w.column) for w in warned.warnings] == [(4, "date_of_experiment")]
+    workbook.seek(0)
+    result = procedure_import(file=workbook, procedure=procedure, actor=tech, confirm=True)
 
     assert result.ok and result.created == 3
     rows = list(Experiment.objects.filter(mouse=mouse).order_by("pk"))
     assert [(e.sequence_id, e.scheduled_test_id) for e in rows] == [("1", None), ("2", first.pk), ("3", second.pk)]
+    assert "before its window opens (2026-02-09 to 2026-02-15)" in rows[2].confirmed_warnings[0]
     first.refresh_from_db(), second.refresh_from_db()
     assert first.status == second.status == S.DONE
     assert Experiment.objects.get(mouse=other).scheduled_test_id is None

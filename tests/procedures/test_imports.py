@@ -80,7 +80,7 @@ def test_upload_with_three_bad_rows_reports_exactly_them_and_commits_nothing_the
     assert result.bad_rows == [12, 152, ROWS + 1]
     assert {(e.row, e.column) for e in result.errors} == {
         (12, "IMPC_BWT_001_001"), (152, "IMPC_BWT_003_001"), (ROWS + 1, "date_of_experiment")}
-    assert "not a valid float" in next(e.message for e in result.errors if e.row == 12)
+    assert "must be a number" in next(e.message for e in result.errors if e.row == 12)
     assert result.created == 0 and Experiment.objects.count() == 0
     assert not ScheduledTest.objects.exclude(status=ScheduledTest.Status.SCHEDULED).exists()
 

@@ -59,7 +59,7 @@ def test_5000_rows_with_three_bad_report_exactly_those_and_commit_nothing_then_t
     assert [(e["row"], e["column"]) for e in job.errors] == [
         (12, "IMPC_BWT_001_001"), (2502, "IMPC_BWT_003_001"), (ROWS + 1, "date_of_experiment")]
     messages = [e["message"] for e in job.errors]
-    assert messages[0] == "Body weight (IMPC_BWT_001_001): 'heavy' is not a valid float."
+    assert messages[0] == "Body weight must be a number, e.g. 21.4; you typed 'heavy'."
     assert messages[1] == ("Equipment ID (IMPC_BWT_003_001) is required: enter a value or a parameter status "
                            "code.")
     assert messages[2] == "'yesterday' is not a date (YYYY-MM-DD)"

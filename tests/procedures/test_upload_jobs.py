@@ -144,7 +144,7 @@ def test_pending_job_page_shows_a_progress_bar_and_polls_status_json(client, tec
     assert "<progress" in page and 'http-equiv="refresh"' in page and "status.json" in page
     assert status.status_code == 200 and status["Content-Type"] == "application/json"
     assert status.json() == {"id": job.pk, "status": "pending", "finished": False, "rows_total": None,
-                             "rows_done": 0, "created": 0, "error_count": 0}
+                             "rows_done": 0, "created": 0, "error_count": 0, "warning_count": 0}
 
 
 def test_another_centres_job_is_404(client, tech, outsider, due_mice):

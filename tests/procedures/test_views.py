@@ -68,7 +68,7 @@ def test_edit_shows_a_refused_value_beside_its_input(client, experiment, tech):
     client.force_login(tech)
     response = client.post(reverse("procedures:experiment_edit", args=[experiment.pk]),
                            _edit_post(IMPC_BWT_001_001="heavy"))
-    assert "is not a valid float" in response.content.decode()
+    assert "must be a number" in response.content.decode()
 
 
 def test_readonly_user_cannot_edit(client, experiment, readonly):

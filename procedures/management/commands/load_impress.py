@@ -1,5 +1,6 @@
 from lims.audit import AuditedCommand
 from procedures.impress import impress_load_file
+from procedures.ranges import impress_file_ranges_load
 
 
 class Command(AuditedCommand):
@@ -11,4 +12,6 @@ class Command(AuditedCommand):
 
     def handle(self, *args, **options):
         counts = impress_load_file(options["file"])
-        self.stdout.write(f"{counts['procedures']} procedures, {counts['parameters']} parameters")
+        ranges = impress_file_ranges_load(options["file"]).counts()
+        self.stdout.write(f"{counts['procedures']} procedures, {counts['parameters']} parameters; "
+                          + ", ".join(f"{n} {what}" for what, n in ranges.items()))
