@@ -33,7 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lims.exceptions import DomainError
-from lims.exports import XLSX_CONTENT_TYPE
+from lims.exports import XLSX_CONTENT_TYPE, xlsx_put, xlsx_row
 
 TEXT, INTEGER, DATE, CHOICE, BOOLEAN = "text", "integer", "date", "choice", "boolean"
 KINDS = (TEXT, INTEGER, DATE, CHOICE, BOOLEAN)
@@ -255,7 +255,7 @@ def _dropdown(sheet, lists_sheet, column: ImportColumn, values: Sequence[str], l
         list_col = get_column_letter(len(lists_sheet.lists_used) + 1)
         lists_sheet.lists_used.append(column.name)
         for row, value in enumerate(values, start=1):
-            lists_sheet[f"{list_col}{row}"] = value
+            xlsx_put(lists_sheet, row, len(lists_sheet.lists_used), value)
         formula = f"{quote_sheetname(lists_sheet.title)}!${list_col}$1:${list_col}${len(values)}"
     validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
                                 errorStyle="stop" if strict else "warning",
@@ -301,7 +301,7 @@ def build_template(columns: Sequence[ImportColumn], *, title: str, intro: str = 
     lists_sheet.lists_used = []  # which long dropdown lists took which column of the hidden sheet
     for number, column in enumerate(columns, start=1):
         letter = get_column_letter(number)
-        cell = sheet.cell(row=1, column=number, value=column.name)
+        cell = xlsx_put(sheet, 1, number, column.name)
         cell.font = Font(bold=True)
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         comment = Comment(column.describe(), "LIMS")
@@ -319,12 +319,12 @@ def build_template(columns: Sequence[ImportColumn], *, title: str, intro: str = 
     _help_sheet(workbook, columns, intro)
     for reference in reference_sheets:
         ref_sheet = workbook.create_sheet(reference.title[:31])
-        ref_sheet.append(list(reference.headers))
+        ref_sheet.append(xlsx_row(ref_sheet, reference.headers))
         for cell in ref_sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
         for row in reference.rows:
-            ref_sheet.append(list(row))
+            ref_sheet.append(xlsx_row(ref_sheet, row))
         for number, header in enumerate(reference.headers, start=1):
             ref_sheet.column_dimensions[get_column_letter(number)].width = max(len(str(header)) + 4, 14)
         ref_sheet.freeze_panes = "A2"
@@ -338,13 +338,13 @@ def _help_sheet(workbook: Workbook, columns: Sequence[ImportColumn], intro: str)
     sheet = workbook.create_sheet(HELP_SHEET)
     row = 1
     if intro:
-        sheet.cell(row=1, column=1, value=intro).alignment = Alignment(wrap_text=True, vertical="top")
+        xlsx_put(sheet, 1, 1, intro).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
         sheet.row_dimensions[1].height = 60
         row = 3
     headers = ["column", "required", "type", "unit", "allowed values", "help", "example"]
     for number, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=number, value=header)
+        cell = xlsx_put(sheet, row, number, header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for column in columns:
@@ -352,7 +352,7 @@ def _help_sheet(workbook: Workbook, columns: Sequence[ImportColumn], intro: str)
         values = [column.name, "yes" if column.required else "no", KIND_LABELS[column.kind], column.unit,
                   ", ".join(column.choices), column.help, "" if column.example is None else str(column.example)]
         for number, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=number, value=value).alignment = Alignment(wrap_text=True, vertical="top")
+            xlsx_put(sheet, row, number, value).alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDEFG", (34, 10, 20, 10, 24, 70, 20)):
         sheet.column_dimensions[letter].width = width
 

@@ -22,6 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from colonies.models import Mouse
 from lims.exceptions import DomainError
+from lims.exports import xlsx_put
 from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
@@ -88,7 +89,7 @@ def procedure_template(*, procedure: Procedure, actor, due_by: dt.date | None = 
     ).order_by("due_date", "mouse__specimen_id")
     sheet = workbook.worksheets[0]
     for row, test in enumerate(due, start=2):
-        sheet.cell(row=row, column=1, value=test.mouse.specimen_id)
+        xlsx_put(sheet, row, 1, test.mouse.specimen_id)  # a typed ID such as "=1+1" stays text
     return workbook
 
 
