@@ -2,10 +2,11 @@
 
 Labs keep their records in Excel, so bulk entry goes through a workbook made by us: its header row names each column
 exactly as the API does, header comments and a Help sheet say what goes in, and dropdowns offer the allowed values.
-The reader opens an upload in openpyxl's read-only mode (the XML is streamed, so a large file never becomes a grid of
-cell objects in memory), maps the header to the spec whatever the column order, and converts each cell. A cell that
-does not convert is recorded as "row 7, column mi_date: 'abc' is not a date (YYYY-MM-DD)" and reading goes on, so
-one upload reports every problem at once.
+The reader opens an upload through `lims.uploads` (unpacked size checked before anything is decompressed, every
+part unpacked once to catch damage, then openpyxl's read-only mode, so a large file never becomes a grid of cell
+objects in memory), counts every row it reads, blank ones included, against a cap, maps the header to the spec
+whatever the column order, and converts each cell. A cell that does not convert is recorded as "row 7, column
+mi_date: 'abc' is not a date (YYYY-MM-DD)" and reading goes on, so one upload reports every problem at once.
 
 Committing follows the project rule "an upload with bad rows says which row and why, and commits nothing":
 `all_or_nothing` wraps the import in one transaction that is rolled back when any row failed, and `commit_row` runs
@@ -15,31 +16,30 @@ Nothing here knows about colonies; the phenotyping upload can reuse it with its 
 import datetime as dt
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lims.exceptions import DomainError
 from lims.exports import XLSX_CONTENT_TYPE, xlsx_put, xlsx_row
+from lims.uploads import DAMAGED, UploadRefused, open_workbook, sheet_rows
 
 TEXT, INTEGER, DATE, CHOICE, BOOLEAN = "text", "integer", "date", "choice", "boolean"
 KINDS = (TEXT, INTEGER, DATE, CHOICE, BOOLEAN)
 KIND_LABELS = {TEXT: "text", INTEGER: "whole number", DATE: "date (YYYY-MM-DD)", CHOICE: "one of the listed values",
                BOOLEAN: "yes or no"}
 DEFAULT_MAX_ROWS = 5000  # one request commits the whole file; more than this belongs in a background job
+BLANK_ROWS_ALLOWED = 1000  # blank rows read beyond the data-row limit before a sheet is refused (they are counted)
 SUGGESTION_LIMIT = 5000  # a longer dropdown helps nobody and bloats the template
 LAST_ROW = 1048576  # Excel's last row: validations and formats cover the whole column
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -373,6 +373,44 @@ def header_key(value: Any) -> str:
     return re.sub(r"\s+", "_", str(value).strip()).casefold()
 
 
+def sheet_row_cap(max_rows: int) -> int:
+    """The last sheet row read for an upload of at most `max_rows` data rows: the header, the rows, and some blank
+    rows (a sheet often keeps formatted empty rows below its data)."""
+    return 1 + max_rows + BLANK_ROWS_ALLOWED
+
+
+def is_blank(raw: Sequence[Any] | None) -> bool:
+    return raw is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw)
+
+
+def data_sheet(workbook, name: str | None = None):
+    """The sheet an upload is read from: the one named, else the first visible sheet."""
+    if name and name in workbook.sheetnames:
+        return workbook[name]
+    visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    return (visible or workbook.worksheets)[0]
+
+
+def count_data_rows(file: IO[bytes], *, max_rows: int, sheet: str | None = None) -> int | None:
+    """Count the non-blank data rows of an upload's sheet through the same bounded reader, for a progress bar.
+
+    None when the file is refused or unreadable; the import then reports why, in the user's words.
+    """
+    try:
+        workbook = open_workbook(file, max_rows=max_rows)
+    except UploadRefused:
+        return None
+    try:
+        worksheet = data_sheet(workbook, sheet)
+        worksheet.reset_dimensions()
+        return sum(1 for _number, raw in sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(max_rows))
+                   if not is_blank(raw))
+    except (UploadRefused, *DAMAGED):
+        return None
+    finally:
+        workbook.close()
+
+
 class SheetReader:
     """Read an uploaded workbook row by row against a column spec, collecting every cell error.
 
@@ -401,33 +439,36 @@ class SheetReader:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
-            workbook = load_workbook(self.file, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
-            self.error(None, "", "The file is not an Excel workbook (.xlsx); save it from the template as .xlsx.")
+            workbook = open_workbook(self.file, max_rows=self.max_rows)
+        except UploadRefused as exc:
+            self.error(None, "", exc.message)
             return
         try:
             yield from self._read(workbook)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
+        except UploadRefused as exc:
+            self.error(None, "", exc.message)
+        except DAMAGED:
             self.error(None, "", "The workbook is damaged and could not be read to the end.")
         finally:
             workbook.close()
 
     def _worksheet(self, workbook):
-        if self.sheet and self.sheet in workbook.sheetnames:
-            return workbook[self.sheet]
-        visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        return (visible or workbook.worksheets)[0]
+        return data_sheet(workbook, self.sheet)
 
     def _read(self, workbook) -> Iterator[tuple[int, dict[str, Any]]]:
         worksheet = self._worksheet(workbook)
         worksheet.reset_dimensions()  # files from other tools often declare a wrong size; read what is there
-        rows = worksheet.iter_rows(values_only=True)
-        header = next(rows, None)
+        header = next((values for _number, values in sheet_rows(worksheet, max_row=1)), None)
         positions = self._map_header(header or ())
         if positions is None:
             return
-        for number, raw in enumerate(rows, start=2):
-            if raw is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
+        # Data rows are read as wide as the last column the header maps (cells beyond it were never read), and
+        # every row counts towards the cap, blank or not, so a sheet of empty rows stops at the cap.
+        width = max(index for index, _column in positions) + 1
+        rows = sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(self.max_rows), max_col=width,
+                          data_rows=self.max_rows)
+        for number, raw in rows:
+            if is_blank(raw):
                 continue
             if self.rows_read >= self.max_rows:
                 self.error(None, "", f"The file has more than {self.max_rows} data rows; split it into smaller files.")
@@ -508,7 +549,8 @@ def commit_row(result: ImportResult, row: int, create: Callable[[], Any], *,
 
 
 __all__ = [
-    "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "SUGGESTION_LIMIT", "TEXT", "CellError",
-    "ImportColumn", "ImportResult", "ReferenceSheet", "RowError", "SheetReader", "all_or_nothing", "build_template",
-    "commit_row", "header_key", "workbook_response",
+    "BLANK_ROWS_ALLOWED", "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "SUGGESTION_LIMIT", "TEXT",
+    "CellError", "ImportColumn", "ImportResult", "ReferenceSheet", "RowError", "SheetReader", "all_or_nothing",
+    "build_template", "commit_row", "count_data_rows", "data_sheet", "header_key", "is_blank", "sheet_row_cap",
+    "workbook_response",
 ]

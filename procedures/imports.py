@@ -8,17 +8,14 @@ data-entry form refuses, with the same words, reported by row and column. Readin
 """
 import datetime as dt
 import logging
-import zipfile
 from collections.abc import Callable
 from typing import IO
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
 from colonies.models import Mouse
 from lims.exceptions import DomainError
@@ -33,6 +30,7 @@ from lims.xlsx_import import (
     SheetReader,
     all_or_nothing,
     build_template,
+    count_data_rows,
 )
 from procedures.forms import enterable
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
@@ -196,30 +194,6 @@ def upload_job_create(*, file: IO[bytes], procedure: Procedure, actor) -> Upload
                                     file_name=name)
 
 
-_UNREADABLE = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError)
-
-
-def _count_rows(file: IO[bytes]) -> int | None:
-    """Count the non-blank data rows of the first visible sheet (streaming), for the progress bar's total.
-
-    None when the file cannot be read; the import itself then reports why, in the user's words.
-    """
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except _UNREADABLE:  # the import reports it in the user's words
-        return None
-    try:
-        sheets = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        sheet = (sheets or workbook.worksheets)[0]
-        sheet.reset_dimensions()
-        return sum(1 for raw in sheet.iter_rows(min_row=2, values_only=True)
-                   if raw and any(v is not None and not (isinstance(v, str) and not v.strip()) for v in raw))
-    except _UNREADABLE:
-        return None
-    finally:
-        workbook.close()
-
-
 class _ProgressWriter:
     """Write `rows_done` through a second database connection, committed at once.
 
@@ -259,7 +233,7 @@ def upload_process(*, job_id: int) -> UploadJob | None:
         return None
     job = UploadJob.objects.select_related("procedure", "created_by").get(pk=job_id)
     with job.file.open("rb") as handle:
-        rows_total = _count_rows(handle)
+        rows_total = count_data_rows(handle, max_rows=PROCEDURE_MAX_ROWS)
         UploadJob.objects.filter(pk=job_id).update(rows_total=rows_total)
         handle.seek(0)
         writer = _ProgressWriter(job_id)

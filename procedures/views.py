@@ -401,11 +401,17 @@ class _ProcedureUploadMixin(LoginRequiredMixin, WriteAccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class ProcedureUploadForm(SpreadsheetUploadForm):
+    """A procedure's upload: read by a background job, so it may hold up to PROCEDURE_MAX_ROWS rows."""
+
+    max_rows = PROCEDURE_MAX_ROWS
+
+
 class ProcedureImportView(_ProcedureUploadMixin, FormView):
     """Upload a procedure's template: every row recorded, or nothing and a table of (row, column, reason)."""
 
     template_name = "colonies/import.html"  # the shared Excel-import page
-    form_class = SpreadsheetUploadForm
+    form_class = ProcedureUploadForm
 
     def form_valid(self, form):
         from procedures.tasks import upload_process_task
