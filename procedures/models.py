@@ -189,6 +189,8 @@ class Experiment(CentreOwnedModel, VoidableModel):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
 
+    history_parts = "values"  # the history of an experiment shows its values' changes (`lims.audit.history_for`)
+
     # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
     version = models.PositiveIntegerField(default=1, editable=False)
     mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, related_name="experiments")
@@ -295,6 +297,13 @@ class ParameterValue(SentAsFields, TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.parameter.key}={self.value or self.status_code}"
 
+    history_select_related = ("parameter",)
+
+    @property
+    def history_name(self) -> str:
+        """How the experiment's history names this value: the parameter key, and the increment of a series."""
+        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
+
 
 @pghistory.track(*audit_trackers())
 class LineExperiment(CentreOwnedModel, VoidableModel):
@@ -304,6 +313,8 @@ class LineExperiment(CentreOwnedModel, VoidableModel):
     stays as it is); the DCC sends these as `<line>` elements. A status code replaces the values when the procedure
     was not performed.
     """
+
+    history_parts = "values"  # its history shows its values' changes (`lims.audit.history_for`)
 
     colony = models.ForeignKey("colonies.Colony", on_delete=models.PROTECT, related_name="line_experiments")
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="line_experiments")
@@ -359,6 +370,13 @@ class LineParameterValue(SentAsFields, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.parameter.key}={self.value or self.status_code}"
+
+    history_select_related = ("parameter",)
+
+    @property
+    def history_name(self) -> str:
+        """How the experiment's history names this value: the parameter key, and the increment of a series."""
+        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
 
 
 @pghistory.track(*audit_trackers())
