@@ -434,7 +434,14 @@ class UploadJob(CentreOwnedModel):
     the row (pending → running with a conditional UPDATE, so a redelivered task does nothing) and the page polls it
     for progress. The outcome is all or nothing: committed (every row recorded) or rejected (nothing recorded, the
     errors listed by row and column); failed means the task crashed and nothing was recorded either.
+
+    A worker that dies mid-import leaves the job running: the broker redelivers the task (same `task_id`, which may
+    take the job back), and the beat job `uploads_requeue_stale` puts a job untouched for LIMS_UPLOAD_STALE_AFTER
+    back to pending, or fails it once `attempts` reaches MAX_ATTEMPTS. The rows and the final status are committed
+    together, so a dead attempt leaves nothing behind and the next one starts from the file again.
     """
+
+    MAX_ATTEMPTS = 3  # starts of the import before a job whose worker keeps dying is failed
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -460,6 +467,8 @@ class UploadJob(CentreOwnedModel):
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}, …]")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started the import.")
+    task_id = models.CharField(max_length=50, blank=True, help_text="The Celery task running the current attempt.")
 
     class Meta:
         ordering = ["-created_at"]
