@@ -391,24 +391,11 @@ def data_sheet(workbook, name: str | None = None):
     return (visible or workbook.worksheets)[0]
 
 
-def count_data_rows(file: IO[bytes], *, max_rows: int, sheet: str | None = None) -> int | None:
-    """Count the non-blank data rows of an upload's sheet through the same bounded reader, for a progress bar.
-
-    None when the file is refused or unreadable; the import then reports why, in the user's words.
-    """
-    try:
-        workbook = open_workbook(file, max_rows=max_rows)
-    except UploadRefused:
-        return None
-    try:
-        worksheet = data_sheet(workbook, sheet)
-        worksheet.reset_dimensions()
-        return sum(1 for _number, raw in sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(max_rows))
-                   if not is_blank(raw))
-    except (UploadRefused, *DAMAGED):
-        return None
-    finally:
-        workbook.close()
+def count_data_rows(file: IO[bytes], columns: Sequence[ImportColumn], *, max_rows: int,
+                    sheet: str | None = None) -> int | None:
+    """Count the non-blank data rows an upload holds, read exactly as `SheetReader` reads them (same bounds, sheet,
+    header and width), for a progress bar. None when the file is refused or unreadable; the import says why."""
+    return SheetReader(file, columns, sheet=sheet, max_rows=max_rows).count()
 
 
 class SheetReader:
@@ -430,6 +417,7 @@ class SheetReader:
         self.errors: list[RowError] = []
         self.bad_rows: set[int] = set()
         self.rows_read = 0
+        self.positions: list[tuple[int, ImportColumn]] | None = None
         self._by_key = {header_key(c.name): c for c in self.columns}
 
     def error(self, row: int | None, column: str, message: str) -> None:
@@ -455,19 +443,37 @@ class SheetReader:
     def _worksheet(self, workbook):
         return data_sheet(workbook, self.sheet)
 
-    def _read(self, workbook) -> Iterator[tuple[int, dict[str, Any]]]:
+    def count(self) -> int | None:
+        """The number of non-blank data rows, without converting a cell; None when the file cannot be read."""
+        try:
+            workbook = open_workbook(self.file, max_rows=self.max_rows)
+        except UploadRefused:
+            return None
+        try:
+            return sum(1 for _number, raw in self._raw_rows(workbook) if not is_blank(raw))
+        except (UploadRefused, *DAMAGED):
+            return None
+        finally:
+            workbook.close()
+            self.file.seek(0)
+
+    def _raw_rows(self, workbook) -> Iterator[tuple[int, tuple]]:
+        """Map the header (`self.positions`), then yield every row below it, blank ones included, up to the cap."""
         worksheet = self._worksheet(workbook)
         worksheet.reset_dimensions()  # files from other tools often declare a wrong size; read what is there
         header = next((values for _number, values in sheet_rows(worksheet, max_row=1)), None)
-        positions = self._map_header(header or ())
-        if positions is None:
+        self.positions = self._map_header(header or ())
+        if self.positions is None:
             return
-        # Data rows are read as wide as the last column the header maps (cells beyond it were never read), and
-        # every row counts towards the cap, blank or not, so a sheet of empty rows stops at the cap.
-        width = max(index for index, _column in positions) + 1
-        rows = sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(self.max_rows), max_col=width,
-                          data_rows=self.max_rows)
-        for number, raw in rows:
+        # Data rows are read as wide as the last column the header maps (cells beyond it were never read; a lone
+        # cell in column XFD would make every row 16,384 wide), and every row counts towards the cap, blank or not,
+        # so a sheet of empty rows stops at the cap.
+        width = max(index for index, _column in self.positions) + 1
+        yield from sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(self.max_rows), max_col=width,
+                              data_rows=self.max_rows)
+
+    def _read(self, workbook) -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, raw in self._raw_rows(workbook):
             if is_blank(raw):
                 continue
             if self.rows_read >= self.max_rows:
@@ -475,14 +481,14 @@ class SheetReader:
                 return
             self.rows_read += 1
             values: dict[str, Any] = {}
-            for index, column in positions:
+            for index, column in self.positions:
                 cell = raw[index] if index < len(raw) else None
                 try:
                     values[column.name] = column.parse(cell)
                 except CellError as exc:
                     self.error(number, column.name, str(exc))
             yield number, values
-        if self.rows_read == 0 and not self.errors:
+        if self.positions is not None and self.rows_read == 0 and not self.errors:
             self.error(None, "", "The sheet has no data rows below the header.")
 
     def _map_header(self, header: Sequence[Any]) -> list[tuple[int, ImportColumn]] | None:

@@ -273,7 +273,7 @@ def upload_process(*, job_id: int, task_id: str = "") -> UploadJob | None:
     if job is None or job.status != UploadJob.Status.RUNNING:
         return job
     with job.file.open("rb") as handle:
-        rows_total = count_data_rows(handle, max_rows=PROCEDURE_MAX_ROWS)
+        rows_total = count_data_rows(handle, procedure_columns(job.procedure), max_rows=PROCEDURE_MAX_ROWS)
         UploadJob.objects.filter(pk=job_id, attempts=job.attempts).update(rows_total=rows_total,
                                                                          updated_at=timezone.now())
         handle.seek(0)

@@ -112,7 +112,30 @@ def test_blank_rows_within_the_allowance_are_skipped_as_before():
 
     assert [(number, values["name"]) for number, values in reader] == [(2, "A"), (500, "B")]
     assert reader.errors == []
-    assert count_data_rows(io.BytesIO(buffer.getvalue()), max_rows=100) == 2
+    assert count_data_rows(io.BytesIO(buffer.getvalue()), [ImportColumn("name")], max_rows=100) == 2
+
+
+def test_a_cell_in_the_last_column_does_not_widen_every_row_read():
+    """openpyxl pads a row to its last cell: a value in column XFD makes each row 16,384 values long (3,000 rows:
+    49 million values, 0.29 s against 0.08 s here) although only column A is read. Rows are read as wide as the
+    header's mapped columns, by the reader and by the progress count alike."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["name"])
+    for row in range(2, 3002):
+        sheet.cell(row=row, column=1, value=f"x{row}")
+        sheet.cell(row=row, column=16384, value=1)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    started = time.monotonic()
+    reader = SheetReader(io.BytesIO(buffer.getvalue()), [ImportColumn("name")], max_rows=5000)
+    rows = list(reader)
+    counted = count_data_rows(io.BytesIO(buffer.getvalue()), [ImportColumn("name")], max_rows=5000)
+    elapsed = time.monotonic() - started
+
+    assert len(rows) == counted == 3000 and rows[0] == (2, {"name": "x2"}) and reader.errors == []
+    assert elapsed < 5, f"{elapsed:.1f} s"
 
 
 def test_procedure_upload_job_of_empty_rows_is_rejected_with_the_reason(
