@@ -27,7 +27,7 @@ from colonies.census import (
 )
 from colonies.filters import CageFilterSet
 from colonies.models import Cage
-from lims.exports import XLSX_CONTENT_TYPE, as_cell
+from lims.exports import XLSX_CONTENT_TYPE, xlsx_row
 from lims.scoping import scope_for_user
 
 # A sheet is meant for a rack or a room; a whole centre's cages at once would be a very long page and PDF.
@@ -198,9 +198,9 @@ def census_workbook(the_census, the_days) -> FileResponse:
     for title, headers, rows in (("Census", the_census.export_headers(), the_census.export_rows()),
                                  ("Cage-days", the_days.export_headers(), the_days.export_rows())):
         sheet = workbook.create_sheet(title=title)
-        sheet.append(headers)
+        sheet.append(xlsx_row(sheet, headers))
         for row in rows:
-            sheet.append([as_cell(value, native=True) for value in row])
+            sheet.append(xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(handle)
     handle.seek(0)

@@ -27,6 +27,7 @@ from colonies.imports import (
     microinjection_template,
     microinjections_import,
 )
+from lims.uploads import UploadRefused, open_zip, xlsx_limits
 from lims.views import WriteAccessMixin
 from lims.xlsx_import import DEFAULT_MAX_ROWS, ImportColumn, ImportResult, workbook_response
 
@@ -34,7 +35,13 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # far above a 5,000-row sheet; stops a stra
 
 
 class SpreadsheetUploadForm(forms.Form):
-    """One .xlsx file made from the template."""
+    """One .xlsx file made from the template, refused at once when its zip directory breaks a limit.
+
+    Only the directory is read here (sizes, compression, encryption: no decompression); the import reads the file
+    through the same bounded reader (`lims.uploads`) and reports anything else it finds.
+    """
+
+    max_rows = DEFAULT_MAX_ROWS  # the data rows the import behind the form reads; sets the unpacked-size limit
 
     file = forms.FileField(
         label="Spreadsheet (.xlsx)",
@@ -48,6 +55,13 @@ class SpreadsheetUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        try:
+            archive, _members = open_zip(upload, xlsx_limits(self.max_rows))
+            archive.close()
+        except UploadRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
+        finally:
+            upload.seek(0)
         return upload
 
 

@@ -126,6 +126,9 @@ CELERY_BEAT_SCHEDULE = {
                                    "schedule": crontab(hour=5, minute=0)},
     # Every 5 minutes: DCC submissions whose worker died mid-build are re-queued (they resume where they stopped).
     "dcc-requeue-stale": {"task": "procedures.dcc.tasks.requeue_stale", "schedule": crontab(minute="*/5")},
+    # Every 5 minutes: procedure uploads whose worker died are re-queued (from the start), or failed after 3 starts.
+    "procedures-uploads-requeue-stale": {"task": "procedures.tasks.uploads_requeue_stale",
+                                         "schedule": crontab(minute="*/5")},
 }
 
 if REDIS_URL:
@@ -223,6 +226,11 @@ LIMS_DCC_SFTP_PASSWORD = env_str("LIMS_DCC_SFTP_PASSWORD", "")
 LIMS_DCC_SFTP_KEY_FILE = env_str("LIMS_DCC_SFTP_KEY_FILE", "")
 # A building/validated submission untouched this long (seconds) lost its worker; `requeue_stale` re-enqueues it.
 LIMS_DCC_STALE_AFTER = env_int("LIMS_DCC_STALE_AFTER", CELERY_TASK_TIME_LIMIT + 60)
+# A pending/running procedure upload untouched this long (seconds) lost its worker; `uploads_requeue_stale` re-enqueues
+# it (or fails it after UploadJob.MAX_ATTEMPTS starts).
+LIMS_UPLOAD_STALE_AFTER = env_int("LIMS_UPLOAD_STALE_AFTER", CELERY_TASK_TIME_LIMIT + 60)
+# Largest unpacked size (MB) of one zip given to `dcc_import`/`dcc_validate`; checked before anything is unpacked.
+LIMS_ZIP_MAX_UNPACKED_MB = env_int("LIMS_ZIP_MAX_UNPACKED_MB", 512)
 # Test only: seconds the build sleeps between phases, so the worker-kill test can land its SIGKILL mid-build.
 LIMS_DCC_TEST_PHASE_DELAY = float(env_str("LIMS_DCC_TEST_PHASE_DELAY", "0"))
 LIMS_DEMO_PASSWORD = env_str("LIMS_DEMO_PASSWORD", "demo")

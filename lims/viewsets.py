@@ -16,6 +16,9 @@ class HistoryEventSerializer(serializers.Serializer):
     action = serializers.CharField(allow_blank=True)
     request_id = serializers.CharField(allow_blank=True)
     source = serializers.CharField(allow_blank=True)
+    part = serializers.CharField(
+        allow_blank=True,
+        help_text="The part of the record the event is about (an experiment's parameter key); empty for the record.")
     changes = serializers.DictField(child=serializers.ListField(allow_null=True),
                                     help_text="field → [old value, new value]")
 

@@ -2,10 +2,11 @@
 
 Labs keep their records in Excel, so bulk entry goes through a workbook made by us: its header row names each column
 exactly as the API does, header comments and a Help sheet say what goes in, and dropdowns offer the allowed values.
-The reader opens an upload in openpyxl's read-only mode (the XML is streamed, so a large file never becomes a grid of
-cell objects in memory), maps the header to the spec whatever the column order, and converts each cell. A cell that
-does not convert is recorded as "row 7, column mi_date: 'abc' is not a date (YYYY-MM-DD)" and reading goes on, so
-one upload reports every problem at once.
+The reader opens an upload through `lims.uploads` (unpacked size checked before anything is decompressed, every
+part unpacked once to catch damage, then openpyxl's read-only mode, so a large file never becomes a grid of cell
+objects in memory), counts every row it reads, blank ones included, against a cap, maps the header to the spec
+whatever the column order, and converts each cell. A cell that does not convert is recorded as "row 7, column
+mi_date: 'abc' is not a date (YYYY-MM-DD)" and reading goes on, so one upload reports every problem at once.
 
 Committing follows the project rule "an upload with bad rows says which row and why, and commits nothing":
 `all_or_nothing` wraps the import in one transaction that is rolled back when any row failed, and `commit_row` runs
@@ -15,32 +16,31 @@ Nothing here knows about colonies; the phenotyping upload can reuse it with its 
 import datetime as dt
 import re
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from lims.exceptions import DomainError
-from lims.exports import XLSX_CONTENT_TYPE
+from lims.exports import XLSX_CONTENT_TYPE, xlsx_put, xlsx_row
 from lims.numbers import NotANumber, read_number
+from lims.uploads import DAMAGED, UploadRefused, open_workbook, sheet_rows
 
 TEXT, INTEGER, NUMBER, DATE, CHOICE, BOOLEAN = "text", "integer", "number", "date", "choice", "boolean"
 KINDS = (TEXT, INTEGER, NUMBER, DATE, CHOICE, BOOLEAN)
 KIND_LABELS = {TEXT: "text", INTEGER: "whole number", NUMBER: "number (decimal point or decimal comma)",
                DATE: "date (YYYY-MM-DD)", CHOICE: "one of the listed values", BOOLEAN: "yes or no"}
 DEFAULT_MAX_ROWS = 5000  # one request commits the whole file; more than this belongs in a background job
+BLANK_ROWS_ALLOWED = 1000  # blank rows read beyond the data-row limit before a sheet is refused (they are counted)
 SUGGESTION_LIMIT = 5000  # a longer dropdown helps nobody and bloats the template
 LAST_ROW = 1048576  # Excel's last row: validations and formats cover the whole column
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -267,7 +267,7 @@ def _dropdown(sheet, lists_sheet, column: ImportColumn, values: Sequence[str], l
         list_col = get_column_letter(len(lists_sheet.lists_used) + 1)
         lists_sheet.lists_used.append(column.name)
         for row, value in enumerate(values, start=1):
-            lists_sheet[f"{list_col}{row}"] = value
+            xlsx_put(lists_sheet, row, len(lists_sheet.lists_used), value)
         formula = f"{quote_sheetname(lists_sheet.title)}!${list_col}$1:${list_col}${len(values)}"
     validation = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
                                 errorStyle="stop" if strict else "warning",
@@ -313,7 +313,7 @@ def build_template(columns: Sequence[ImportColumn], *, title: str, intro: str = 
     lists_sheet.lists_used = []  # which long dropdown lists took which column of the hidden sheet
     for number, column in enumerate(columns, start=1):
         letter = get_column_letter(number)
-        cell = sheet.cell(row=1, column=number, value=column.name)
+        cell = xlsx_put(sheet, 1, number, column.name)
         cell.font = Font(bold=True)
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         comment = Comment(column.describe(), "LIMS")
@@ -331,12 +331,12 @@ def build_template(columns: Sequence[ImportColumn], *, title: str, intro: str = 
     _help_sheet(workbook, columns, intro)
     for reference in reference_sheets:
         ref_sheet = workbook.create_sheet(reference.title[:31])
-        ref_sheet.append(list(reference.headers))
+        ref_sheet.append(xlsx_row(ref_sheet, reference.headers))
         for cell in ref_sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
         for row in reference.rows:
-            ref_sheet.append(list(row))
+            ref_sheet.append(xlsx_row(ref_sheet, row))
         for number, header in enumerate(reference.headers, start=1):
             ref_sheet.column_dimensions[get_column_letter(number)].width = max(len(str(header)) + 4, 14)
         ref_sheet.freeze_panes = "A2"
@@ -350,13 +350,13 @@ def _help_sheet(workbook: Workbook, columns: Sequence[ImportColumn], intro: str)
     sheet = workbook.create_sheet(HELP_SHEET)
     row = 1
     if intro:
-        sheet.cell(row=1, column=1, value=intro).alignment = Alignment(wrap_text=True, vertical="top")
+        xlsx_put(sheet, 1, 1, intro).alignment = Alignment(wrap_text=True, vertical="top")
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
         sheet.row_dimensions[1].height = 60
         row = 3
     headers = ["column", "required", "type", "unit", "allowed values", "help", "example"]
     for number, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=row, column=number, value=header)
+        cell = xlsx_put(sheet, row, number, header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for column in columns:
@@ -364,7 +364,7 @@ def _help_sheet(workbook: Workbook, columns: Sequence[ImportColumn], intro: str)
         values = [column.name, "yes" if column.required else "no", KIND_LABELS[column.kind], column.unit,
                   ", ".join(column.choices), column.help, "" if column.example is None else str(column.example)]
         for number, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=number, value=value).alignment = Alignment(wrap_text=True, vertical="top")
+            xlsx_put(sheet, row, number, value).alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDEFG", (34, 10, 20, 10, 24, 70, 20)):
         sheet.column_dimensions[letter].width = width
 
@@ -383,6 +383,31 @@ def workbook_response(workbook: Workbook, filename: str) -> FileResponse:
 def header_key(value: Any) -> str:
     """Compare headers loosely: case, surrounding blanks and spaces-for-underscores do not matter."""
     return re.sub(r"\s+", "_", str(value).strip()).casefold()
+
+
+def sheet_row_cap(max_rows: int) -> int:
+    """The last sheet row read for an upload of at most `max_rows` data rows: the header, the rows, and some blank
+    rows (a sheet often keeps formatted empty rows below its data)."""
+    return 1 + max_rows + BLANK_ROWS_ALLOWED
+
+
+def is_blank(raw: Sequence[Any] | None) -> bool:
+    return raw is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw)
+
+
+def data_sheet(workbook, name: str | None = None):
+    """The sheet an upload is read from: the one named, else the first visible sheet."""
+    if name and name in workbook.sheetnames:
+        return workbook[name]
+    visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    return (visible or workbook.worksheets)[0]
+
+
+def count_data_rows(file: IO[bytes], columns: Sequence[ImportColumn], *, max_rows: int,
+                    sheet: str | None = None) -> int | None:
+    """Count the non-blank data rows an upload holds, read exactly as `SheetReader` reads them (same bounds, sheet,
+    header and width), for a progress bar. None when the file is refused or unreadable; the import says why."""
+    return SheetReader(file, columns, sheet=sheet, max_rows=max_rows).count()
 
 
 class SheetReader:
@@ -404,6 +429,7 @@ class SheetReader:
         self.errors: list[RowError] = []
         self.bad_rows: set[int] = set()
         self.rows_read = 0
+        self.positions: list[tuple[int, ImportColumn]] | None = None
         self._by_key = {header_key(c.name): c for c in self.columns}
 
     def error(self, row: int | None, column: str, message: str) -> None:
@@ -413,47 +439,68 @@ class SheetReader:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
-            workbook = load_workbook(self.file, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
-            self.error(None, "", "The file is not an Excel workbook (.xlsx); save it from the template as .xlsx.")
+            workbook = open_workbook(self.file, max_rows=self.max_rows)
+        except UploadRefused as exc:
+            self.error(None, "", exc.message)
             return
         try:
             yield from self._read(workbook)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError):
+        except UploadRefused as exc:
+            self.error(None, "", exc.message)
+        except DAMAGED:
             self.error(None, "", "The workbook is damaged and could not be read to the end.")
         finally:
             workbook.close()
 
     def _worksheet(self, workbook):
-        if self.sheet and self.sheet in workbook.sheetnames:
-            return workbook[self.sheet]
-        visible = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        return (visible or workbook.worksheets)[0]
+        return data_sheet(workbook, self.sheet)
 
-    def _read(self, workbook) -> Iterator[tuple[int, dict[str, Any]]]:
+    def count(self) -> int | None:
+        """The number of non-blank data rows, without converting a cell; None when the file cannot be read."""
+        try:
+            workbook = open_workbook(self.file, max_rows=self.max_rows)
+        except UploadRefused:
+            return None
+        try:
+            return sum(1 for _number, raw in self._raw_rows(workbook) if not is_blank(raw))
+        except (UploadRefused, *DAMAGED):
+            return None
+        finally:
+            workbook.close()
+            self.file.seek(0)
+
+    def _raw_rows(self, workbook) -> Iterator[tuple[int, tuple]]:
+        """Map the header (`self.positions`), then yield every row below it, blank ones included, up to the cap."""
         worksheet = self._worksheet(workbook)
         worksheet.reset_dimensions()  # files from other tools often declare a wrong size; read what is there
-        rows = worksheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        positions = self._map_header(header or ())
-        if positions is None:
+        header = next((values for _number, values in sheet_rows(worksheet, max_row=1)), None)
+        self.positions = self._map_header(header or ())
+        if self.positions is None:
             return
-        for number, raw in enumerate(rows, start=2):
-            if raw is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
+        # Data rows are read as wide as the last column the header maps (cells beyond it were never read; a lone
+        # cell in column XFD would make every row 16,384 wide), and every row counts towards the cap, blank or not,
+        # so a sheet of empty rows stops at the cap.
+        width = max(index for index, _column in self.positions) + 1
+        yield from sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(self.max_rows), max_col=width,
+                              data_rows=self.max_rows)
+
+    def _read(self, workbook) -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, raw in self._raw_rows(workbook):
+            if is_blank(raw):
                 continue
             if self.rows_read >= self.max_rows:
                 self.error(None, "", f"The file has more than {self.max_rows} data rows; split it into smaller files.")
                 return
             self.rows_read += 1
             values: dict[str, Any] = {}
-            for index, column in positions:
+            for index, column in self.positions:
                 cell = raw[index] if index < len(raw) else None
                 try:
                     values[column.name] = column.parse(cell)
                 except CellError as exc:
                     self.error(number, column.name, str(exc))
             yield number, values
-        if self.rows_read == 0 and not self.errors:
+        if self.positions is not None and self.rows_read == 0 and not self.errors:
             self.error(None, "", "The sheet has no data rows below the header.")
 
     def _map_header(self, header: Sequence[Any]) -> list[tuple[int, ImportColumn]] | None:
@@ -520,7 +567,8 @@ def commit_row(result: ImportResult, row: int, create: Callable[[], Any], *,
 
 
 __all__ = [
-    "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "NUMBER", "SUGGESTION_LIMIT", "TEXT", "CellError",
-    "ImportColumn", "ImportResult", "ReferenceSheet", "RowError", "SheetReader", "all_or_nothing", "build_template",
-    "commit_row", "header_key", "workbook_response",
+    "BLANK_ROWS_ALLOWED", "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "NUMBER", "SUGGESTION_LIMIT", "TEXT",
+    "CellError", "ImportColumn", "ImportResult", "ReferenceSheet", "RowError", "SheetReader", "all_or_nothing",
+    "build_template", "commit_row", "count_data_rows", "data_sheet", "header_key", "is_blank", "sheet_row_cap",
+    "workbook_response",
 ]

@@ -12,21 +12,21 @@ committing reuse `lims.xlsx_import`.
 """
 import datetime as dt
 import logging
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
-from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
 from colonies.models import Mouse
 from lims.exceptions import DomainError
+from lims.exports import xlsx_put
 from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
@@ -39,6 +39,7 @@ from lims.xlsx_import import (
     SheetReader,
     all_or_nothing,
     build_template,
+    count_data_rows,
 )
 from procedures.forms import enterable
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
@@ -96,7 +97,7 @@ def procedure_template(*, procedure: Procedure, actor, due_by: dt.date | None = 
     ).order_by("due_date", "mouse__specimen_id")
     sheet = workbook.worksheets[0]
     for row, test in enumerate(due, start=2):
-        sheet.cell(row=row, column=1, value=test.mouse.specimen_id)
+        xlsx_put(sheet, row, 1, test.mouse.specimen_id)  # a typed ID such as "=1+1" stays text
     return workbook
 
 
@@ -231,40 +232,18 @@ def upload_job_create(*, file: IO[bytes], procedure: Procedure, actor, confirm: 
                                     file_name=name, confirm=confirm)
 
 
-_UNREADABLE = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError)
-
-
-def _count_rows(file: IO[bytes]) -> int | None:
-    """Count the non-blank data rows of the first visible sheet (streaming), for the progress bar's total.
-
-    None when the file cannot be read; the import itself then reports why, in the user's words.
-    """
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except _UNREADABLE:  # the import reports it in the user's words
-        return None
-    try:
-        sheets = [ws for ws in workbook.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-        sheet = (sheets or workbook.worksheets)[0]
-        sheet.reset_dimensions()
-        return sum(1 for raw in sheet.iter_rows(min_row=2, values_only=True)
-                   if raw and any(v is not None and not (isinstance(v, str) and not v.strip()) for v in raw))
-    except _UNREADABLE:
-        return None
-    finally:
-        workbook.close()
-
-
 class _ProgressWriter:
-    """Write `rows_done` through a second database connection, committed at once.
+    """Write `rows_done` (and the heartbeat `updated_at`) through a second database connection, committed at once.
 
     The import runs in one transaction so it can roll back whole; an UPDATE through the same connection would stay
     invisible to the polling page until the end (and be rolled back with a rejected file). A lost progress update
-    is harmless, so a failure here is logged and never stops the import.
+    is harmless, so a failure here is logged and never stops the import. Only the attempt that writes is updated:
+    a run that lost its job to a newer attempt cannot move the newer one's progress.
     """
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int, attempt: int):
         self.job_id = job_id
+        self.attempt = attempt
         self.connection = None
 
     def __call__(self, rows_done: int) -> None:
@@ -272,8 +251,9 @@ class _ProgressWriter:
             if self.connection is None:
                 self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
             with self.connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {UploadJob._meta.db_table} SET rows_done = %s WHERE id = %s AND status = %s",
-                               [rows_done, self.job_id, UploadJob.Status.RUNNING])
+                cursor.execute(f"UPDATE {UploadJob._meta.db_table} SET rows_done = %s, updated_at = now() "
+                               "WHERE id = %s AND status = %s AND attempts = %s",
+                               [rows_done, self.job_id, UploadJob.Status.RUNNING, self.attempt])
         except DatabaseError:
             logger.warning("Progress of upload job %s not saved", self.job_id, exc_info=True)
 
@@ -282,39 +262,115 @@ class _ProgressWriter:
             self.connection.close()
 
 
-def upload_process(*, job_id: int) -> UploadJob | None:
-    """Import a pending upload job's file: every row committed, or none and the errors kept on the job.
+def _claim(job_id: int, task_id: str) -> UploadJob | None:
+    """Take a job for this task: pending, or running under this very task id (a redelivery: that run is dead).
 
-    Claims the job with a conditional UPDATE (pending → running), so a task delivered twice imports once; returns
-    None when the job is gone or already claimed. The file is read in openpyxl's read-only (streaming) mode.
+    Celery redelivers a late-acknowledged task only when its worker was lost (or the broker's visibility timeout,
+    longer than the hard time limit, ran out), and the redelivered message keeps its task id; so a running job
+    whose `task_id` is this task's had its worker die, and skipping it (as before) left it running for ever. A
+    running job under another task id belongs to a live run, or to `uploads_requeue_stale`, and is left alone.
+    The claim is a conditional UPDATE on (status, attempts), so two deliveries never both take it. Returns the
+    claimed job, the job failed after MAX_ATTEMPTS, or None.
     """
-    claimed = UploadJob.objects.filter(pk=job_id, status=UploadJob.Status.PENDING).update(
-        status=UploadJob.Status.RUNNING, started_at=timezone.now())
+    job = UploadJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return None
+    redelivered = job.status == UploadJob.Status.RUNNING and task_id and job.task_id == task_id
+    if job.status != UploadJob.Status.PENDING and not redelivered:
+        return None
+    if job.attempts >= UploadJob.MAX_ATTEMPTS:
+        upload_fail(job_id=job_id, message=_gave_up(job.attempts))
+        job.refresh_from_db()
+        return job
+    now = timezone.now()
+    claimed = UploadJob.objects.filter(pk=job_id, status=job.status, attempts=job.attempts).update(
+        status=UploadJob.Status.RUNNING, attempts=F("attempts") + 1, task_id=task_id[:50], started_at=now,
+        updated_at=now, rows_done=0, rows_total=None)
     if not claimed:
         return None
-    job = UploadJob.objects.select_related("procedure", "created_by").get(pk=job_id)
+    return UploadJob.objects.select_related("procedure", "created_by").get(pk=job_id)
+
+
+def _gave_up(attempts: int) -> str:
+    return (f"The upload was started {attempts} times and each time its worker stopped before finishing (the file "
+            "may be too large for the worker's memory); nothing was recorded. Split the file and upload the parts.")
+
+
+def upload_process(*, job_id: int, task_id: str = "") -> UploadJob | None:
+    """Import a pending upload job's file: every row committed, or none and the errors kept on the job.
+
+    The job is claimed by `_claim` (pending, or running under this task id after its worker died); None when it is
+    gone, finished or another live run's. Idempotent by construction: the experiments and the job's final status
+    are committed in one transaction, and only if the job is still this attempt's, so a run killed at any point
+    leaves nothing recorded and the next attempt reads the file from the start. The file is read through the
+    bounded reader (`lims.uploads`) in openpyxl's read-only (streaming) mode.
+    """
+    job = _claim(job_id, task_id)
+    if job is None or job.status != UploadJob.Status.RUNNING:
+        return job
     with job.file.open("rb") as handle:
-        rows_total = _count_rows(handle)
-        UploadJob.objects.filter(pk=job_id).update(rows_total=rows_total)
+        rows_total = count_data_rows(handle, procedure_columns(job.procedure), max_rows=PROCEDURE_MAX_ROWS)
+        UploadJob.objects.filter(pk=job_id, attempts=job.attempts).update(rows_total=rows_total,
+                                                                         updated_at=timezone.now())
         handle.seek(0)
-        writer = _ProgressWriter(job_id)
+        writer = _ProgressWriter(job_id, job.attempts)
         try:
-            result = procedure_import(file=handle, procedure=job.procedure, actor=job.created_by, progress=writer,
-                                      progress_every=PROGRESS_EVERY, confirm=job.confirm)
+            with transaction.atomic():
+                result = procedure_import(file=handle, procedure=job.procedure, actor=job.created_by,
+                                          progress=writer, progress_every=PROGRESS_EVERY,
+                                          confirm=job.confirm)
+                status = UploadJob.Status.COMMITTED if result.ok else UploadJob.Status.REJECTED
+                finished = UploadJob.objects.filter(pk=job_id, status=UploadJob.Status.RUNNING,
+                                                    attempts=job.attempts).update(
+                    status=status, rows_done=result.rows,
+                    rows_total=result.rows if rows_total is None else rows_total,
+                    created_count=result.created, finished_at=timezone.now(), updated_at=timezone.now(),
+                    errors=[{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
+                    warnings=[{"row": w.row, "column": w.column, "message": w.message} for w in result.warnings])
+                if not finished:
+                    transaction.set_rollback(True)  # a newer attempt owns the job now: record nothing twice
         finally:
             writer.close()
-    status = UploadJob.Status.COMMITTED if result.ok else UploadJob.Status.REJECTED
-    UploadJob.objects.filter(pk=job_id, status=UploadJob.Status.RUNNING).update(
-        status=status, rows_done=result.rows, rows_total=result.rows if rows_total is None else rows_total,
-        created_count=result.created, finished_at=timezone.now(),
-        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
-        warnings=[{"row": w.row, "column": w.column, "message": w.message} for w in result.warnings])
     job.refresh_from_db()
     return job
 
 
-def upload_fail(*, job_id: int, reason: str) -> None:
-    """Mark an unfinished job failed, so a crashed task never leaves the page polling for ever."""
+def upload_fail(*, job_id: int, reason: str = "", message: str = "") -> None:
+    """Mark an unfinished job failed, so a crashed task never leaves the page polling for ever.
+
+    `message` is shown as it is; otherwise the message names `reason` (the exception).
+    """
+    text = message or f"The upload could not be processed ({reason})."
     UploadJob.objects.filter(pk=job_id, status__in=[UploadJob.Status.PENDING, UploadJob.Status.RUNNING]).update(
-        status=UploadJob.Status.FAILED, finished_at=timezone.now(),
-        errors=[{"row": None, "column": "", "message": f"The upload could not be processed ({reason})."}])
+        status=UploadJob.Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
+        errors=[{"row": None, "column": "", "message": text}])
+
+
+#: Pending too: a message lost with its worker (reserved, never acknowledged) would otherwise wait for the broker's
+#: visibility timeout; a second message is harmless because the claim is a conditional UPDATE.
+_STALE = (UploadJob.Status.PENDING, UploadJob.Status.RUNNING)
+
+
+def uploads_requeue_stale(*, older_than: float | None = None) -> list[tuple[int, int]]:
+    """Claim the pending/running upload jobs whose worker stopped reporting; return (job id, uploader id) to enqueue.
+
+    The DCC submissions' mechanism (`procedures.dcc.services.requeue_stale`), run by beat every 5 minutes: a live
+    import touches `updated_at` when it starts and every PROGRESS_EVERY rows, and no task outlives the hard time
+    limit, so a job untouched for LIMS_UPLOAD_STALE_AFTER (the limit + 60 s) lost its worker. A running one goes
+    back to pending (its dead attempt committed nothing) to be enqueued again, unless it already had
+    `UploadJob.MAX_ATTEMPTS` starts: then it fails with a message saying so. Each claim is a conditional UPDATE that
+    bumps `updated_at`, so two beat runs never enqueue one job twice in a period.
+    """
+    seconds = settings.LIMS_UPLOAD_STALE_AFTER if older_than is None else older_than
+    cutoff = timezone.now() - dt.timedelta(seconds=seconds)
+    claimed = []
+    stale = UploadJob.objects.filter(status__in=_STALE, updated_at__lte=cutoff).values_list(
+        "pk", "status", "attempts", "created_by_id")
+    for pk, status, attempts, created_by_id in stale:
+        still_stale = UploadJob.objects.filter(pk=pk, status=status, attempts=attempts, updated_at__lte=cutoff)
+        if status == UploadJob.Status.RUNNING and attempts >= UploadJob.MAX_ATTEMPTS:
+            still_stale.update(status=UploadJob.Status.FAILED, finished_at=timezone.now(), updated_at=timezone.now(),
+                               errors=[{"row": None, "column": "", "message": _gave_up(attempts)}])
+        elif still_stale.update(status=UploadJob.Status.PENDING, task_id="", updated_at=timezone.now()):
+            claimed.append((pk, created_by_id))
+    return claimed

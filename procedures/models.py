@@ -210,6 +210,8 @@ class Experiment(CentreOwnedModel, VoidableModel):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
 
+    history_parts = "values"  # the history of an experiment shows its values' changes (`lims.audit.history_for`)
+
     # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
     version = models.PositiveIntegerField(default=1, editable=False)
     mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, related_name="experiments")
@@ -321,6 +323,13 @@ class ParameterValue(SentAsFields, TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.parameter.key}={self.value or self.status_code}"
 
+    history_select_related = ("parameter",)
+
+    @property
+    def history_name(self) -> str:
+        """How the experiment's history names this value: the parameter key, and the increment of a series."""
+        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
+
 
 @pghistory.track(*audit_trackers())
 class LineExperiment(CentreOwnedModel, VoidableModel):
@@ -330,6 +339,8 @@ class LineExperiment(CentreOwnedModel, VoidableModel):
     stays as it is); the DCC sends these as `<line>` elements. A status code replaces the values when the procedure
     was not performed.
     """
+
+    history_parts = "values"  # its history shows its values' changes (`lims.audit.history_for`)
 
     colony = models.ForeignKey("colonies.Colony", on_delete=models.PROTECT, related_name="line_experiments")
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="line_experiments")
@@ -385,6 +396,13 @@ class LineParameterValue(SentAsFields, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.parameter.key}={self.value or self.status_code}"
+
+    history_select_related = ("parameter",)
+
+    @property
+    def history_name(self) -> str:
+        """How the experiment's history names this value: the parameter key, and the increment of a series."""
+        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
 
 
 @pghistory.track(*audit_trackers())
@@ -442,7 +460,14 @@ class UploadJob(CentreOwnedModel):
     the row (pending → running with a conditional UPDATE, so a redelivered task does nothing) and the page polls it
     for progress. The outcome is all or nothing: committed (every row recorded) or rejected (nothing recorded, the
     errors listed by row and column); failed means the task crashed and nothing was recorded either.
+
+    A worker that dies mid-import leaves the job running: the broker redelivers the task (same `task_id`, which may
+    take the job back), and the beat job `uploads_requeue_stale` puts a job untouched for LIMS_UPLOAD_STALE_AFTER
+    back to pending, or fails it once `attempts` reaches MAX_ATTEMPTS. The rows and the final status are committed
+    together, so a dead attempt leaves nothing behind and the next one starts from the file again.
     """
+
+    MAX_ATTEMPTS = 3  # starts of the import before a job whose worker keeps dying is failed
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -472,6 +497,8 @@ class UploadJob(CentreOwnedModel):
                                           "'Save anyway' ticked to record despite them.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started the import.")
+    task_id = models.CharField(max_length=50, blank=True, help_text="The Celery task running the current attempt.")
 
     class Meta:
         ordering = ["-created_at"]

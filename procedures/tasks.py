@@ -37,15 +37,16 @@ class UploadProcessTask(AuditedTask):
 def upload_process(self, job_id: int, *, actor_id: int | None = None) -> dict:
     """Import one uploaded Excel file of a procedure (`imports.upload_process`).
 
-    Safe to run twice (late acknowledgement, redelivery): the service claims the job with a conditional UPDATE and
-    does nothing when it is no longer pending. `actor_id` is read by `AuditedTask` so the experiments are
+    Safe to run twice (late acknowledgement, redelivery): the service claims the job with a conditional UPDATE,
+    takes it back when this task's own earlier run died (a redelivery keeps the task id), and commits the rows with
+    the job's outcome, so a dead run leaves nothing. `actor_id` is read by `AuditedTask` so the experiments are
     attributed to the person who uploaded.
     """
     from procedures.imports import upload_fail
     from procedures.imports import upload_process as service
 
     try:
-        job = service(job_id=job_id)
+        job = service(job_id=job_id, task_id=self.request.id or "")
     except Exception as exc:
         # Also failed here because Celery skips `on_failure` when it runs tasks in-process (no REDIS_URL).
         upload_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
@@ -55,4 +56,17 @@ def upload_process(self, job_id: int, *, actor_id: int | None = None) -> dict:
 
 upload_process_task = upload_process
 
-__all__ = ["tests_mark_missed", "upload_process", "upload_process_task"]
+
+@shared_task
+def uploads_requeue_stale() -> list[int]:
+    """Beat job (every 5 min): re-enqueue upload jobs whose worker died, or fail them after 3 starts
+    (`imports.uploads_requeue_stale`, the DCC submissions' `requeue_stale` for uploads)."""
+    from procedures.imports import uploads_requeue_stale as service
+
+    claimed = service()
+    for pk, actor_id in claimed:
+        upload_process.delay(pk, actor_id=actor_id)
+    return [pk for pk, _actor_id in claimed]
+
+
+__all__ = ["tests_mark_missed", "upload_process", "upload_process_task", "uploads_requeue_stale"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from colonies.import_views import SpreadsheetUploadForm
 from colonies.services.rules import NeedsConfirmation
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors, add_version_field, service_error_messages
@@ -414,6 +415,12 @@ class _ProcedureUploadMixin(LoginRequiredMixin, WriteAccessMixin):
         if self.procedure is None:
             raise Http404("No such procedure.")
         return super().dispatch(request, *args, **kwargs)
+
+
+class ProcedureUploadForm(SpreadsheetUploadForm):
+    """A procedure's upload: read by a background job, so it may hold up to PROCEDURE_MAX_ROWS rows."""
+
+    max_rows = PROCEDURE_MAX_ROWS
 
 
 class ProcedureImportView(_ProcedureUploadMixin, FormView):

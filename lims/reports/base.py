@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from lims.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, as_cell, safe_text
+from lims.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, as_cell, safe_text, xlsx_row
 
 
 @dataclass
@@ -84,11 +84,11 @@ def xlsx_response(report: Report) -> HttpResponse:
     workbook.remove(workbook.active)
     for table in report.tables:
         sheet = workbook.create_sheet(title=_sheet_title(table.title, workbook))
-        sheet.append(list(table.headers))
+        sheet.append(xlsx_row(sheet, table.headers))
         for cell in sheet[1]:
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         for row in table.rows:
-            sheet.append([as_cell(v, native=True) for v in row])
+            sheet.append(xlsx_row(sheet, row))
         sheet.freeze_panes = "A2"
         for index, header in enumerate(table.headers, start=1):
             longest = max([len(str(header))] + [len(str(row[index - 1])) for row in table.rows if row[index - 1]

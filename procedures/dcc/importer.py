@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
@@ -33,6 +34,7 @@ from colonies.models import Colony, Mouse, PhenotypingAttempt
 from colonies.services import colony_import, gene_register, mouse_import, strain_register
 from lims.exceptions import DomainError
 from lims.models import Centre, Strain
+from lims.uploads import UploadRefused, ZipLimits, extract_member, open_zip
 from procedures.dcc import local_rules
 from procedures.dcc.validation import validate_xml
 from procedures.dcc.xml import (
@@ -130,34 +132,54 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class Document:
-    """One XML document to read: `label` names it in messages (`x.zip:J.….xml` for a zip entry)."""
+    """One XML document to read: `label` names it in messages (`x.zip:J.….xml` for a zip entry).
+
+    `refused` is why a file was not read at all (a zip over the size limit or damaged); its `path` is then None.
+    """
 
     label: str
-    path: Path
+    path: Path | None
+    refused: str = ""
+
+
+#: A DCC zip holds one XML file (dcc-format.md §2); a few hundred is already far beyond any real submission.
+ZIP_MAX_MEMBERS = 1000
 
 
 @contextmanager
 def documents(paths) -> Iterator[list[Document]]:
     """Expand the given files into XML documents; a DCC zip gives the `.xml` entries at its root (§2).
 
-    Zip entries are extracted to a temporary directory removed on exit. A zip entry in a sub-directory is ignored,
-    as the crawler ignores it.
+    Zip entries are extracted to a temporary directory removed on exit, through `lims.uploads`: the zip's declared
+    sizes are checked first (at most LIMS_ZIP_MAX_UNPACKED_MB for the whole zip, a supported compression) and each
+    entry is copied in bounded chunks, so a small zip that unpacks to gigabytes is refused before a byte is
+    written. A refused zip is one `Document` with its reason. A zip entry in a sub-directory is ignored, as the
+    crawler ignores it.
     """
     tmp = None
     result: list[Document] = []
+    limits = ZipLimits(max_bytes=settings.LIMS_ZIP_MAX_UNPACKED_MB * 1024 * 1024, max_members=ZIP_MAX_MEMBERS,
+                       what="The zip", not_a_zip="The file is not a zip archive.", resave="make the zip again",
+                       shrink="Split it into smaller zips, or raise LIMS_ZIP_MAX_UNPACKED_MB.")
     try:
         for raw in paths:
             path = Path(raw)
             if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
-                tmp = tmp or Path(tempfile.mkdtemp(prefix="dcc-import-"))
-                with zipfile.ZipFile(path) as archive:
-                    for index, name in enumerate(archive.namelist()):
-                        if "/" in name or not name.lower().endswith(".xml"):
-                            continue
-                        target = tmp / f"{index}-{name}"
-                        with archive.open(name) as source, open(target, "wb") as out:
-                            shutil.copyfileobj(source, out)
-                        result.append(Document(f"{path}:{name}", target))
+                entries = []
+                try:
+                    archive, infos = open_zip(path, limits)
+                    with archive:
+                        tmp = tmp or Path(tempfile.mkdtemp(prefix="dcc-import-"))
+                        for index, info in enumerate(infos):
+                            if "/" in info.filename or not info.filename.lower().endswith(".xml"):
+                                continue
+                            target = tmp / f"{index}-{info.filename}"
+                            extract_member(archive, info, target, limits)
+                            entries.append(Document(f"{path}:{info.filename}", target))
+                except UploadRefused as exc:
+                    result.append(Document(str(path), None, refused=exc.message))
+                    continue
+                result.extend(entries)
             else:
                 result.append(Document(str(path), path))
         yield result
@@ -273,6 +295,10 @@ class Importer:
     def run(self, docs: list[Document]) -> ImportReport:
         specimen_docs, experiment_docs = [], []
         for doc in docs:
+            if doc.refused:
+                self.report.refused_files.append(doc.label)
+                self.report.problems.append(Problem(doc.label, 0, "file", "refused", doc.refused))
+                continue
             errors = validate_xml(doc.path)
             if errors:
                 self.report.refused_files.append(doc.label)

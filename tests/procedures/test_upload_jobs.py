@@ -92,8 +92,8 @@ def test_progress_is_written_through_its_own_connection_and_seen_at_once(tech):
     from django.db import transaction
 
     job = UploadJob.objects.create(centre=tech.centre, created_by=tech, procedure=body_weight_procedure(),
-                                   file="uploads/x.xlsx", status=UploadJob.Status.RUNNING)
-    writer = imports._ProgressWriter(job.pk)
+                                   file="uploads/x.xlsx", status=UploadJob.Status.RUNNING, attempts=1)
+    writer = imports._ProgressWriter(job.pk, attempt=1)
     try:
         with transaction.atomic():
             writer(200)

@@ -31,6 +31,10 @@ class Command(BaseCommand):
             if not docs:
                 raise CommandError("No XML document found in the files given.")
             for doc in docs:
+                if doc.refused:
+                    bad += 1
+                    self.stdout.write(f"{doc.label}:line 0: {doc.refused}")
+                    continue
                 try:
                     problems = validate_document(doc.path)
                 except OSError as exc:

@@ -1,0 +1,184 @@
+"""A procedure upload survives a real worker's SIGKILL (issue 17 point 4), through Redis and `celery worker`
+processes as production runs them (the set-up of tests/dcc/test_worker.py: the worker reads the test database, so
+the test commits its rows).
+
+Two deaths, two ways back, each ending with every row recorded exactly once:
+- the pool child is killed (the OOM killer's usual victim): the worker's parent requeues the late-acknowledged
+  task, the redelivered task (same id) takes its job back instead of skipping it ("status skipped" before);
+- the whole worker is killed: the job stays running until the beat job's sweep (`uploads_requeue_stale`) puts it
+  back to pending and enqueues it again for a new worker.
+Without REDIS_URL these tests skip locally and fail in CI (`redis_url` fixture).
+"""
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from colonies.models import Mouse
+from lims.celery import app as celery_app
+from procedures import imports
+from procedures.models import Experiment, ScheduledTest, UploadJob
+from procedures.tasks import upload_process_task
+from procedures.tasks import uploads_requeue_stale as uploads_requeue_stale_task
+from tests.dcc.test_worker import _test_database_url
+from tests.factories import body_weight_procedure
+from tests.procedures.test_imports import _mice, _workbook
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+ROWS = 3000  # long enough for the kill to land mid-import, after the first progress reports
+READY_TIMEOUT = 60
+TASK_TIMEOUT = 240
+DUE = dt.date(2026, 2, 2)
+
+
+class Worker:
+    """A `celery worker` subprocess on the test database, with `pool` prefork (parent + one child) or solo."""
+
+    def __init__(self, *, redis_url: str, log_path: Path, pool: str):
+        self.hostname = f"upload-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        self.log_path = log_path
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": _test_database_url(),
+               "DB_CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+        command = [str(Path(sys.executable).parent / "celery"), "-A", "lims", "worker", f"--pool={pool}",
+                   "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
+                   "--without-mingle", "--without-gossip"]
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed by stop()/kill()
+        self.process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()}")
+            if celery_app.control.ping(destination=[self.hostname], timeout=1.0):
+                return
+        pytest.fail(f"The Celery worker did not answer within {READY_TIMEOUT}s:\n{self.log()}")
+
+    def children(self) -> list[int]:
+        """The pool's child processes (their parent is the worker)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return found
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker: no warm shutdown, no acknowledgement, no on_failure."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if not self._log.closed:
+            self._log.close()
+
+
+def _wait_for(predicate, *, timeout: float, what: str, log) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"Timed out waiting for {what}:\n{log()}")
+
+
+def _job(pk: int) -> UploadJob:
+    return UploadJob.objects.get(pk=pk)
+
+
+@pytest.fixture
+def upload(tech, tmp_path, settings, redis_url):
+    """GIVEN 3,000 mice due for body weight and the upload job of their filled-in template (committed)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    celery_app.control.purge()  # nothing left over in this Redis database from an earlier run
+    procedure = body_weight_procedure()
+    mice = _mice(tech.centre, ROWS)
+    ScheduledTest.objects.bulk_create([
+        ScheduledTest(centre=tech.centre, mouse=m, procedure=procedure, due_date=DUE, window_start=DUE,
+                      window_end=DUE + dt.timedelta(days=6)) for m in mice])
+    handle = _workbook(procedure, tech, [m.specimen_id for m in mice])
+    return imports.upload_job_create(file=handle, procedure=procedure, actor=tech)
+
+
+def _killed_mid_import(job, worker, kill) -> None:
+    """Start the job's task, wait until it has reported progress, kill as told, and check that nothing landed."""
+    upload_process_task.delay(job.pk, actor_id=job.created_by_id)
+    _wait_for(lambda: _job(job.pk).rows_done >= 400, timeout=TASK_TIMEOUT, what="the import to report progress",
+              log=worker.log)
+    kill()
+    killed = _job(job.pk)
+    assert killed.status == UploadJob.Status.RUNNING, f"the kill came too late: {killed.status}"
+    assert not Experiment.objects.exists()  # the dead run's transaction took its rows with it
+
+
+def _assert_recorded_once(job, tech) -> None:
+    done = _job(job.pk)
+    assert (done.status, done.attempts, done.created_count, done.rows_done) == (
+        UploadJob.Status.COMMITTED, 2, ROWS, ROWS), done.errors
+    assert Experiment.objects.count() == ROWS == Experiment.objects.values("mouse").distinct().count()
+    assert Experiment.objects.filter(recorded_by=tech).count() == ROWS
+    assert not ScheduledTest.objects.filter(status=ScheduledTest.Status.SCHEDULED).exists()
+    assert Mouse.objects.count() == ROWS
+
+
+def test_a_killed_pool_child_is_redelivered_and_the_job_taken_back(upload, redis_url, tech, tmp_path):
+    worker = Worker(redis_url=redis_url, log_path=tmp_path / "worker.log", pool="prefork")
+    try:
+        worker.wait_until_ready()
+
+        def kill_child():
+            children = worker.children()
+            assert children, worker.log()
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
+
+        _killed_mid_import(upload, worker, kill_child)
+        _wait_for(lambda: _job(upload.pk).finished, timeout=TASK_TIMEOUT, what="the redelivered task", log=worker.log)
+    finally:
+        worker.stop()
+
+    _assert_recorded_once(upload, tech)
+    assert "WorkerLostError" in worker.log_path.read_text(errors="replace")
+
+
+def test_a_killed_worker_is_swept_back_by_the_beat_job(upload, redis_url, tech, tmp_path, settings):
+    log_path = tmp_path / "worker.log"
+    worker = Worker(redis_url=redis_url, log_path=log_path, pool="solo")
+    try:
+        worker.wait_until_ready()
+        _killed_mid_import(upload, worker, worker.kill)
+
+        worker = Worker(redis_url=redis_url, log_path=log_path, pool="solo")
+        worker.wait_until_ready()
+        assert _job(upload.pk).status == UploadJob.Status.RUNNING  # nothing else would ever move it
+        settings.LIMS_UPLOAD_STALE_AFTER = 0  # the beat job, without waiting for the time limit
+        assert uploads_requeue_stale_task() == [upload.pk]
+        _wait_for(lambda: _job(upload.pk).finished, timeout=TASK_TIMEOUT, what="the re-queued task", log=worker.log)
+    finally:
+        worker.stop()
+
+    _assert_recorded_once(upload, tech)
