@@ -109,7 +109,7 @@ class MicroInjectionSerializer(RecordSerializer):
             "total_transferred", "number_surrogates_receiving", "total_pups_born", "total_male_chimeras",
             "total_female_chimeras", "total_chimeras", "number_of_chimera_matings_attempted",
             "number_of_chimera_matings_successful", "number_of_chimeras_with_glt_from_genotyping",
-            "number_of_het_offspring", "number_of_live_glt_offspring", "crsp_total_embryos_injected",
+            "total_f1_mice_from_matings", "number_of_het_offspring", "number_of_live_glt_offspring", "crsp_total_embryos_injected",
             "crsp_total_embryos_survived", "crsp_total_transfered", "crsp_no_founder_pups", "no_nhej_g0_mutants",
             "no_deletion_g0_mutants", "no_hr_g0_mutants", "no_hdr_g0_mutants", "assay_type", "guides", "nucleases",
             "comments", "stamps", "voided_at",
