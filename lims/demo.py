@@ -276,16 +276,26 @@ def _line_experiments(*, actor, centre) -> None:
 
 
 def _dcc_history(*, centre) -> None:
-    """The centre's first export, already done: the recorded body weights and their mice, built, validated against
-    the DCC's schemas and delivered to the outbox (LIMS_DCC_OUTBOX, or the SFTP server when set), so the DCC pages
-    show a submission with its files and the records sent. Run in this transaction, without a worker.
+    """The centre's first export, already done, and what was recorded since.
 
-    It runs before any other demo record exists: an export is all or nothing, and a deliberately broken example
-    (the pre-flight's) would fail it.
+    The recorded body weights and their mice are built, validated against the DCC's schemas and delivered to the
+    outbox (LIMS_DCC_OUTBOX, or the SFTP server when set), in this transaction, without a worker; so the DCC pages
+    show a submission with its files and the records it sent. Then two more body weights are recorded: pending for
+    the next export. It runs before any other demo record exists: an export is all or nothing, and a deliberately
+    broken example (the pre-flight's) would fail it.
     """
     wrangler = User.objects.get(username="demo-data-wrangler")
+    technician = User.objects.get(username="demo-technician")
     submission = submission_create(centre=centre, actor=wrangler)
     submission_build(submission_id=submission.pk)
+    body_weight = Procedure.objects.get(pipeline__key="IMPC_001", key="IMPC_BWT_001")
+    due = (ScheduledTest.objects.filter(centre=centre, procedure=body_weight, status=ScheduledTest.Status.SCHEDULED)
+           .select_related("mouse").order_by("mouse__specimen_id")[:2])
+    for n, test in enumerate(due):
+        values = {"IMPC_BWT_001_001": [EnteredValue(value=f"{24.1 + n * 0.8:.1f}")]}
+        values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
+        experiment_record(mouse=test.mouse, procedure=body_weight, date_of_experiment=date.today(), values=values,
+                          actor=technician, experimenter="1001", scheduled_test=test)
 
 
 def demo_password() -> str:
