@@ -19,7 +19,6 @@ from colonies.models import (
     Mating,
     MicroInjection,
     Mouse,
-    PhenotypingAttempt,
     Plan,
     Reminder,
     Room,

@@ -28,8 +28,7 @@ from datetime import date, timedelta
 
 from django.conf import settings as django_settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -275,9 +274,9 @@ def _sync(centre: Centre | int, due: dict[str, Due], stored: dict[str, Reminder]
     for key, item in due.items():
         reminder = stored.get(key)
         if reminder is None:
-            to_create.append(Reminder(centre_id=centre_id, kind=item.kind, key=key, due_on=item.due_on, title=item.title,
-                                      mating_id=item.mating_id, litter_id=item.litter_id, mouse_id=item.mouse_id,
-                                      assigned_to_id=item.assigned_to_id))
+            to_create.append(Reminder(centre_id=centre_id, kind=item.kind, key=key, due_on=item.due_on,
+                                      title=item.title, mating_id=item.mating_id, litter_id=item.litter_id,
+                                      mouse_id=item.mouse_id, assigned_to_id=item.assigned_to_id))
         elif reminder.done_at is None:
             changed = False
             for name in _UPDATABLE:
@@ -499,7 +498,7 @@ def reminders_compute_all(*, today: date | None = None) -> list[ComputeSummary]:
             summary = reminders_compute(centre=centre, today=today)
             if centre.pk in digest:
                 summary.emails_sent = reminder_digest_send(centre=centre, today=today)
-        except Exception as exc:  # noqa: BLE001 - logged here, raised after the other centres
+        except Exception as exc:
             logger.exception("Reminders of centre %s failed", centre.code)
             errors.append(exc)
             continue

@@ -52,8 +52,8 @@ def test_second_mating_in_a_cage_with_an_active_mating_is_refused_naming_cage_an
         services.mating_create(actor=manager, male=adult(colony, "male", specimen_id="M-B"),
                                females=[adult(colony, specimen_id="F-B")], set_up_on=SET_UP, cage=breeding["cage"])
     assert exc.value.message_dict["cage"] == [
-        "Cage BR-1 already holds active mating MAT-A (male M-A); a breeding cage holds one active mating. End MAT-A "
-        "or choose another cage."]
+        ("Cage BR-1 already holds active mating MAT-A (male M-A); a breeding cage holds one active mating. End MAT-A "
+        "or choose another cage.")]
     assert Mating.objects.count() == 1
     assert not Mouse.objects.filter(specimen_id="M-B", placements__isnull=False).exists()
 
@@ -78,8 +78,8 @@ def test_mating_in_a_cage_holding_another_adult_male_is_refused(manager, colony)
         services.mating_create(actor=manager, male=adult(colony, "male", specimen_id="M-SIRE"),
                                females=[adult(colony)], set_up_on=SET_UP, cage=cage, name="MAT-NEW", confirm=True)
     assert exc.value.message_dict["cage"] == [
-        "Cage ST-9 already holds adult male M-LODGER; the breeding cage of mating MAT-NEW takes its own male (M-SIRE) "
-        "only. Move M-LODGER out first."]
+        ("Cage ST-9 already holds adult male M-LODGER; the breeding cage of mating MAT-NEW takes its own male (M-SIRE) "
+        "only. Move M-LODGER out first.")]
 
 
 @pytest.mark.django_db
@@ -110,8 +110,8 @@ def test_moving_an_adult_male_into_a_breeding_cage_is_refused_naming_cage_and_ma
         services.mice_move(actor=manager, mice=[intruder], cage=breeding["cage"], on=dt.date(2026, 1, 20),
                            confirm=True)
     assert exc.value.message_dict["cage"] == [
-        "Cage BR-1 holds active mating MAT-A with male M-A; a second adult male (M-INTRUDER) cannot go in. Choose "
-        "another cage, or end MAT-A first."]
+        ("Cage BR-1 holds active mating MAT-A with male M-A; a second adult male (M-INTRUDER) cannot go in. Choose "
+        "another cage, or end MAT-A first.")]
     assert not CagePlacement.objects.filter(mouse=intruder).exists()
 
 
@@ -137,8 +137,8 @@ def test_api_move_and_separation_into_a_breeding_cage_are_refused(auth_client, m
                                                    "date": "2026-01-20", "confirm": True}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"]["cage"] == [
-        "Cage BR-1 holds active mating MAT-A with male M-A; a second adult male (M-INTRUDER) cannot go in. Choose "
-        "another cage, or end MAT-A first."]
+        ("Cage BR-1 holds active mating MAT-A with male M-A; a second adult male (M-INTRUDER) cannot go in. Choose "
+        "another cage, or end MAT-A first.")]
 
     other = pair_mating(centre=manager.centre, colony=colony, set_up_on=SET_UP)
     response = client.post(f"/api/v1/matings/{other.pk}/separate-male/", {"on": "2026-01-25", "cage": "BR-1"},
@@ -204,7 +204,7 @@ def test_without_a_dam_cage_the_matings_cage_gives_the_place(manager, colony):
 @pytest.mark.django_db
 def test_wean_form_names_the_mothers_rack_and_the_api_takes_a_chosen_one(client, auth_client, manager,
                                                                          litter_at_home):
-    litter, home = litter_at_home
+    litter, _home = litter_at_home
     client.force_login(manager)
     url = reverse("colonies:litter_wean", args=[litter.pk])
     page = client.get(url).content.decode()

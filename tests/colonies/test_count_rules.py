@@ -127,6 +127,41 @@ def test_a_consistent_funnel_has_no_error(numbers):
      "Surrogates receiving (41) cannot be more than blastocysts transferred (40)."),
     ({"total_blasts_injected": 40, "total_pups_born": 41}, "total_pups_born",
      "Pups born (41) cannot be more than blastocysts injected (40)."),
+    ({"total_blasts_injected": 40, "total_transferred": 41}, "total_transferred",
+     "Blastocysts transferred (41) cannot be more than blastocysts injected (40)."),
+    ({"total_transferred": 30, "total_pups_born": 31}, "total_pups_born",
+     "Pups born (31) cannot be more than blastocysts transferred (30)."),
+    ({"total_transferred": 5, "total_female_chimeras": 6}, "total_female_chimeras",
+     "Male + female chimeras (6) cannot be more than blastocysts transferred (5)."),
+    ({"total_female_chimeras": 2, "number_of_chimera_matings_attempted": 3}, "number_of_chimera_matings_attempted",
+     "Chimeras mated (3) cannot be more than male + female chimeras (2)."),
+    ({"total_male_chimeras": 2, "total_female_chimeras": 5, "number_of_chimera_matings_attempted": 3},
+     "number_of_chimera_matings_attempted", "Chimeras mated (3) cannot be more than male chimeras (2)."),
+    ({"number_of_chimera_matings_attempted": 2, "number_of_chimera_matings_successful": 3},
+     "number_of_chimera_matings_successful", "Successful chimera matings (3) cannot be more than chimeras mated (2)."),
+    ({"number_of_chimera_matings_successful": 1, "number_of_chimeras_with_glt_from_genotyping": 2},
+     "number_of_chimeras_with_glt_from_genotyping",
+     "GLT chimeras (2) cannot be more than successful chimera matings (1)."),
+    ({"total_f1_mice_from_matings": 5, "number_of_live_glt_offspring": 6}, "number_of_live_glt_offspring",
+     "Live GLT offspring (6) cannot be more than F1 mice from chimera matings (5)."),
+    ({"number_of_live_glt_offspring": 3, "number_of_het_offspring": 4}, "number_of_het_offspring",
+     "Het offspring (4) cannot be more than live GLT offspring (3)."),
+    ({"crsp_total_transfered": 20, "number_surrogates_receiving": 21}, "number_surrogates_receiving",
+     "Surrogates receiving (21) cannot be more than embryos transferred (20)."),
+    ({"crsp_total_embryos_survived": 50, "crsp_total_transfered": 51}, "crsp_total_transfered",
+     "Embryos transferred (51) cannot be more than embryos survived (50)."),
+    ({"crsp_total_transfered": 50, "total_pups_born": 51}, "total_pups_born",
+     "Pups born (51) cannot be more than embryos transferred (50)."),
+    ({"crsp_total_transfered": 12, "crsp_no_founder_pups": 13}, "crsp_no_founder_pups",
+     "Founder pups (13) cannot be more than embryos transferred (12)."),
+    ({"crsp_no_founder_pups": 4, "no_deletion_g0_mutants": 5}, "no_deletion_g0_mutants",
+     "Deletion G0 mutants (5) cannot be more than founder pups (4)."),
+    ({"crsp_no_founder_pups": 4, "no_hr_g0_mutants": 5}, "no_hr_g0_mutants",
+     "HR G0 mutants (5) cannot be more than founder pups (4)."),
+    ({"crsp_no_founder_pups": 4, "no_hdr_g0_mutants": 5}, "no_hdr_g0_mutants",
+     "HDR G0 mutants (5) cannot be more than founder pups (4)."),
+    ({"total_pups_born": 3, "no_hdr_g0_mutants": 5}, "no_hdr_g0_mutants",
+     "HDR G0 mutants (5) cannot be more than pups born (3)."),
 ])
 def test_each_rule_names_both_counts_in_words(counts, field_name, message):
     assert message in microinjection_count_errors(MicroInjection(**counts))[field_name]
@@ -183,7 +218,8 @@ def test_api_refuses_a_change_that_breaks_the_hierarchy_of_stored_counts(auth_cl
         "guides": [{"sequence": "GATTACAGATTACAGATTACAGG"}],
         "nucleases": [{"nuclease_type": "Cas9", "nuclease_class": "mRNA"}]}, format="json")
     assert crispr.status_code == 400
-    assert crispr.json()["errors"]["no_nhej_g0_mutants"] == ["NHEJ G0 mutants (15) cannot be more than founder pups (10)."]
+    assert crispr.json()["errors"]["no_nhej_g0_mutants"] == [
+        "NHEJ G0 mutants (15) cannot be more than founder pups (10)."]
 
 
 @pytest.mark.django_db
