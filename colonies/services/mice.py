@@ -14,6 +14,9 @@ from lims.versioning import version_bump, version_check
 #: Fields that say what the DCC file called the mouse's colony or strain; a change of colony, strain or baseline
 #: flag on the bench makes them stale, so `mouse_update` clears them unless they are given too.
 _DCC_IDENTITY_FIELDS = ("dcc_colony_id", "dcc_strain_id")
+#: The fields of a mouse its reminders depend on (alive, of a colony, its age, its litter's responsible person); a
+#: change of ear mark or notes leaves the to-do list alone and costs no refresh.
+_REMINDER_FIELDS = {"status", "date_of_birth", "colony", "litter"}
 
 
 def _mouse_check(mouse: Mouse, *, imported: bool = False) -> list[str]:
@@ -138,7 +141,8 @@ def mouse_update(*, instance: Mouse, actor, version: int | None = None, **fields
         mouse = save_validated(instance, update_fields=version_bump(instance, changed))
         if was_alive and not mouse.is_alive:
             close_life([mouse], mouse.status_date)
-        reminders_touch(centre=mouse.centre_id, mice=[mouse])  # a dead mouse's jobs go, a new birth date moves them
+        if _REMINDER_FIELDS & set(changed):  # a dead mouse's jobs go, a new birth date moves them
+            reminders_touch(centre=mouse.centre_id, mice=[mouse])
     if "status" in changed:
         from procedures.services import scheduled_tests_close_for_mouse  # procedures imports colonies
 

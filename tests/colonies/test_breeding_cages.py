@@ -149,6 +149,20 @@ def test_api_move_and_separation_into_a_breeding_cage_are_refused(auth_client, m
 
 
 @pytest.mark.django_db
+def test_mouse_list_move_shows_the_refusal_on_the_cage_field(client, manager, colony, breeding):
+    intruder = adult(colony, "male", specimen_id="M-INTRUDER")
+    client.force_login(manager)
+    page = client.post(reverse("colonies:mice_action"), {
+        "mice": [intruder.pk], "action": "move", "cage": breeding["cage"].pk, "date": "2026-01-20",
+        "confirm_warnings": "on"})
+    assert page.status_code == 200
+    assert page.context["form"].errors["cage"] == [
+        "Cage BR-1 holds active mating MAT-A with male M-A; a second adult male (M-INTRUDER) cannot go in. Choose "
+        "another cage, or end MAT-A first."]
+    assert not CagePlacement.objects.filter(mouse=intruder).exists()
+
+
+@pytest.mark.django_db
 def test_registering_an_adult_male_into_a_breeding_cage_is_refused(manager, colony, breeding):
     with pytest.raises(ValidationError) as exc:
         services.mouse_create(actor=manager, colony=colony, strain=colony.background_strain, sex=Mouse.Sex.MALE,

@@ -219,3 +219,13 @@ def test_wean_of_a_big_litter_costs_one_refresh(manager, colony, django_assert_m
         counts.append(len([q for q in queries.captured_queries if "colonies_reminder" in q["sql"]]))
         assert Reminder.objects.filter(kind=K.GENOTYPE, mouse__litter=litter).count() == size
     assert counts[0] == counts[1] <= 3, counts
+
+
+def test_an_ear_mark_change_costs_no_refresh_but_a_new_birth_date_moves_the_job(manager, colony):
+    mouse = services.mouse_create(actor=manager, colony=colony, strain=colony.background_strain, sex="female",
+                                  date_of_birth=days_ago(30), specimen_id="EAR-1")
+    with CaptureQueriesContext(connection) as queries:
+        services.mouse_update(instance=mouse, actor=manager, ear_mark="L2")
+    assert not [q for q in queries.captured_queries if "colonies_reminder" in q["sql"]]
+    services.mouse_update(instance=mouse, actor=manager, date_of_birth=days_ago(10))  # too young to genotype now
+    assert open_jobs(manager.centre) == set()
