@@ -9,12 +9,13 @@ from tests.e2e.conftest import PASSWORD, screenshot
 from tests.factories import CageFactory, CagePlacementFactory, ColonyFactory, MouseFactory
 
 LONG_ALLELE = "Cbx1<tm1a(EUCOMM)Wtsi>Gt(ROSA)26Sor<tm1(CAG-Bgeo,-tdTomato)>"
-LONG_COLONY = "H-CBX1-TM1A-EUCOMM-WTSI-ROSA26-TDTOMATO-CROSS-BACKGROUND-N4F"
+LONG_COLONY = "H_CBX1_TM1A_EUCOMM_WTSI_ROSA26_TDTOMATO_CROSS_BACKGROUND_N4F"
 
 
 @pytest.fixture
 def long_cage(transactional_db, centre):
-    cage = CageFactory(centre=centre, cage_id="LONG-CAGE-WITH-A-VERY-LONG-IDENTIFIER-42")
+    # Underscores give a browser no place to break a line: only the card's CSS can wrap these.
+    cage = CageFactory(centre=centre, cage_id="LONG_CAGE_WITH_A_VERY_LONG_IDENTIFIER_42")
     colony = ColonyFactory(centre=centre, name=LONG_COLONY)
     mouse = MouseFactory(centre=centre, colony=colony, specimen_id="H-LONG-HET", sex=Mouse.Sex.MALE,
                          date_of_birth=dt.date(2026, 1, 1))
