@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 # The fields a recompute may change on an open reminder (its subject and kind are fixed by the key).
 _UPDATABLE = ("due_on", "title", "assigned_to_id", "mating_id", "litter_id", "mouse_id")
+_TITLE_LENGTH = Reminder._meta.get_field("title").max_length
 
 
 @dataclass
@@ -272,6 +273,7 @@ def _sync(centre: Centre | int, due: dict[str, Due], stored: dict[str, Reminder]
     centre_id = getattr(centre, "pk", centre)
     to_create, to_update = [], []
     for key, item in due.items():
+        item.title = item.title[:_TITLE_LENGTH]  # long colony names and cage IDs must not break the run
         reminder = stored.get(key)
         if reminder is None:
             to_create.append(Reminder(centre_id=centre_id, kind=item.kind, key=key, due_on=item.due_on,

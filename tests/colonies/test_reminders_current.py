@@ -229,3 +229,15 @@ def test_an_ear_mark_change_costs_no_refresh_but_a_new_birth_date_moves_the_job(
     assert not [q for q in queries.captured_queries if "colonies_reminder" in q["sql"]]
     services.mouse_update(instance=mouse, actor=manager, date_of_birth=days_ago(10))  # too young to genotype now
     assert open_jobs(manager.centre) == set()
+
+
+def test_a_long_colony_name_and_cage_id_do_not_break_the_list(manager):
+    """The genotyping title names colony (up to 125 characters) and cage (40): it is cut to the column, not refused."""
+    from tests.factories import ColonyFactory
+
+    colony = ColonyFactory(centre=manager.centre, name="C" * 125)
+    mouse = breeder(colony, specimen_id="M" * 60, date_of_birth=days_ago(30))
+    CagePlacementFactory(mouse=mouse, cage=CageFactory(centre=manager.centre, cage_id="K" * 40),
+                         started_on=days_ago(1))
+    reminders_touch(centre=manager.centre, mice=[mouse])
+    assert len(Reminder.objects.get(mouse=mouse).title) == 200
