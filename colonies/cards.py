@@ -255,13 +255,59 @@ def cards_pdf(cards: Sequence[CageCard], *, sheet: bool) -> bytes:
     return buffer.getvalue()
 
 
-def _fit(text: str, width: float, font: str, size: float) -> str:
-    """`text` cut with an ellipsis to fit `width` points (a card never runs off its edge)."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
+# A long token (an allele symbol has no spaces) breaks after one of these when it cannot fit on a line.
+_BREAK_AFTER = frozenset(">);,/-_:")
+# Genotype text is drawn at the largest of these sizes at which no allele has to be broken.
+GENOTYPE_SIZES = (8, 7.5, 7, 6.5)
+
+
+def _split_word(word: str, width: float, font: str, size: float) -> tuple[str, str]:
+    """The longest head of `word` that fits `width` (ending after a natural break when one is near), and the rest."""
+    fit = 1
+    while fit < len(word) and stringWidth(word[:fit + 1], font, size) <= width:
+        fit += 1
+    for end in range(fit, fit // 2, -1):
+        if word[end - 1] in _BREAK_AFTER:
+            return word[:end], word[end:]
+    return word[:fit], word[fit:]
+
+
+def wrap(text: str, width: float, font: str, size: float) -> list[str]:
+    """`text` as lines no wider than `width` points. Lines break at spaces; a word longer than a line breaks after
+    '>', ')', ';' … or, failing that, anywhere. Every character is kept: a card never cuts a genotype short."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if stringWidth(candidate, font, size) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        while stringWidth(word, font, size) > width:
+            head, word = _split_word(word, width, font, size)
+            lines.append(head)
+        current = word
+    lines.append(current)
+    return lines
+
+
+def _fitting_size(text: str, width: float, font: str, sizes: Sequence[float]) -> float:
+    """The largest size at which every word of `text` fits a line of `width` (so none is broken), else the least."""
+    for size in sizes:
+        if all(stringWidth(word, font, size) <= width for word in text.split()):
+            return size
+    return sizes[-1]
+
+
+def _draw_lines(pdf: canvas.Canvas, x: float, y: float, lines: Sequence[str], font: str, size: float,
+                leading: float) -> float:
+    """Draw `lines` one under the other from baseline `y`; return the baseline after the last."""
+    pdf.setFont(font, size)
+    for line in lines:
+        pdf.drawString(x, y, line)
+        y -= leading
+    return y
 
 
 def _date(value: dt.date | None) -> str:
@@ -290,8 +336,11 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
 
 
 def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None:
+    """Draw one card. Every value wraps within its space (nothing is cut with an ellipsis); when the card is full,
+    the mice or matings that do not fit are left to the cage page, which the card says."""
     left, right, top = x0 + PAD, x0 + CARD_W - PAD, y0 + CARD_H - PAD
     width = right - left
+    bottom = y0 + PAD
     pdf.setLineWidth(0.3)
     pdf.setDash(2, 2)
     pdf.rect(x0, y0, CARD_W, CARD_H, stroke=1, fill=0)  # cut line
@@ -300,23 +349,21 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
     qr_size = 30 * mm
     _draw_qr(pdf, card.qr_url, right - qr_size, top - qr_size, qr_size)
     text_w = width - qr_size - 2 * mm
-    pdf.setFont(BOLD, 18)
-    pdf.drawString(left, top - 16, _fit(card.cage_id, text_w, BOLD, 18))
-    pdf.setFont(FONT, 9)
+    y = _draw_lines(pdf, left, top - 16, wrap(card.cage_id, text_w, BOLD, 18), BOLD, 18, 19)
     lines = [
         f"{card.cage_type} cage · capacity {card.capacity}",
         f"Room {card.room or '—'}",
         f"Rack {card.rack or '—'} · position {card.position or '—'}",
         f"Opened {_date(card.opened_on)}" + (f" · closed {_date(card.closed_on)}" if card.closed_on else ""),
     ]
-    y = top - 30
+    y -= 14 - 19  # the header lines sit 14 pt under the last line of the cage ID
     for line in lines:
-        pdf.drawString(left, y, _fit(line, text_w, FONT, 9))
-        y -= 11
+        y = _draw_lines(pdf, left, y, wrap(line, text_w, FONT, 9), FONT, 9, 11)
     y = min(y, top - qr_size) - 6
 
-    # Mice: ID, ear, sex, DOB, genotype on one line; strain and colony under it.
-    columns = [(0, "ID"), (26 * mm, "Ear"), (36 * mm, "Sex"), (43 * mm, "DOB"), (61 * mm, "Genotype")]
+    # Mice: ID, ear, sex and DOB on one line; the genotype, then strain, colony and origin, on full-width lines
+    # under it, so that a long allele (and the zygosity after it) is read whole.
+    columns = [(0, "ID"), (26 * mm, "Ear"), (36 * mm, "Sex"), (43 * mm, "DOB"), (61 * mm, "Genotype: next line")]
     pdf.setFont(BOLD, 8)
     pdf.drawString(left, y, f"Mice ({len(card.mice)})")
     y -= 10
@@ -324,57 +371,63 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
         pdf.drawString(left + offset, y, header)
     pdf.line(left, y - 2, right, y - 2)
     y -= 11
-    for mouse in card.mice:
-        if y < y0 + PAD + 40:
+    indent = 2 * mm
+    for shown, mouse in enumerate(card.mice):
+        genotype = mouse.genotype or "—"
+        size = _fitting_size(genotype, width - indent, FONT, GENOTYPE_SIZES)
+        genotype_lines = wrap(genotype, width - indent, FONT, size)
+        line_lines = wrap(mouse.line, width - indent, FONT, 6.5)
+        bounds = [c[0] for c in columns[1:4]] + [61 * mm]
+        values = [mouse.specimen_id, mouse.ear_mark or "—", mouse.sex_short, _date(mouse.date_of_birth)]
+        cells = [wrap(value, end - offset - 2, FONT, 8) for (offset, _), end, value in zip(columns, bounds, values)]
+        height = 9 * max(len(c) for c in cells) + (size + 1.5) * len(genotype_lines) + 7.5 * len(line_lines) + 3
+        if y - height < bottom + 40:
             pdf.setFont(FONT, 7)
-            pdf.drawString(left, y, "… more mice on the cage page")
+            pdf.drawString(left, y, f"… {len(card.mice) - shown} more mice on the cage page")
             y -= 10
             break
-        values = [mouse.specimen_id, mouse.ear_mark or "—", mouse.sex_short, _date(mouse.date_of_birth),
-                  mouse.genotype or "—"]
-        bounds = [c[0] for c in columns[1:]] + [width]
-        pdf.setFont(FONT, 8)
-        for (offset, _), end, value in zip(columns, bounds, values, strict=True):
-            pdf.drawString(left + offset, y, _fit(value, end - offset - 2, FONT, 8))
-        y -= 9
-        pdf.setFont(FONT, 6.5)
-        pdf.drawString(left + 2 * mm, y, _fit(mouse.line, width - 2 * mm,
-                                              FONT, 6.5))
-        y -= 10
+        row_y = y
+        for (offset, _), cell in zip(columns, cells):
+            row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, 8, 9))
+        y = _draw_lines(pdf, left + indent, row_y, genotype_lines, FONT, size, size + 1.5)
+        y = _draw_lines(pdf, left + indent, y, line_lines, FONT, 6.5, 7.5) - 3
     if not card.mice:
         pdf.setFont(FONT, 8)
         pdf.drawString(left, y, "Empty")
         y -= 10
 
+    litter_cols = [(0, "Litter"), (26 * mm, "Born"), (44 * mm, "Alive"), (54 * mm, "Wean due"), (72 * mm, "Weaned")]
+    litter_bounds = [c[0] for c in litter_cols[1:]] + [width]
     for mating in card.matings:
-        if y < y0 + PAD + 40:
+        head = wrap(f"Mating {mating.name} · set up {_date(mating.set_up_on)}", width, BOLD, 8)
+        parents = wrap(f"Male {mating.male} × female {', '.join(mating.females) or '—'}", width, FONT, 8)
+        if y - 4 - 10 * len(head) - 10 * len(parents) - 18 < bottom:
             pdf.setFont(FONT, 7)
             pdf.drawString(left, y, "… more on the cage page")
             break
         y -= 4
         pdf.line(left, y + 8, right, y + 8)
-        pdf.setFont(BOLD, 8)
-        pdf.drawString(left, y, _fit(f"Mating {mating.name} · set up {_date(mating.set_up_on)}", width, BOLD, 8))
-        y -= 10
-        pdf.setFont(FONT, 8)
-        pdf.drawString(left, y, _fit(f"Male {mating.male} × female {', '.join(mating.females) or '—'}", width,
-                                     FONT, 8))
-        y -= 11
-        litter_cols = [(0, "Litter"), (26 * mm, "Born"), (44 * mm, "Alive"), (54 * mm, "Wean due"),
-                       (72 * mm, "Weaned")]
+        y = _draw_lines(pdf, left, y, head, BOLD, 8, 10)
+        y = _draw_lines(pdf, left, y, parents, FONT, 8, 10) - 1
         pdf.setFont(BOLD, 7)
         for offset, header in litter_cols:
             pdf.drawString(left + offset, y, header)
         y -= 9
-        pdf.setFont(FONT, 7.5)
-        for litter in mating.litters:
-            if y < y0 + PAD:
-                break
+        for shown, litter in enumerate(mating.litters):
             values = [litter.code, _date(litter.born_on), str(litter.alive_count), _date(litter.wean_due_on),
                       _date(litter.weaned_on)]
-            for (offset, _), value in zip(litter_cols, values, strict=True):
-                pdf.drawString(left + offset, y, _fit(value, 25 * mm, FONT, 7.5))
-            y -= 9
+            cells = [wrap(value, end - offset - 2, FONT, 7.5)
+                     for (offset, _), end, value in zip(litter_cols, litter_bounds, values, strict=True)]
+            if y - 9 * max(len(c) for c in cells) < bottom:
+                pdf.setFont(FONT, 7)
+                pdf.drawString(left, y, f"+ {len(mating.litters) - shown} more litter(s) on the cage page")
+                y -= 9
+                break
+            row_y = y
+            for (offset, _), cell in zip(litter_cols, cells):
+                row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, 7.5, 9))
+            y = row_y
+        pdf.setFont(FONT, 7.5)
         if not mating.litters:
             pdf.drawString(left, y, "No litter yet")
             y -= 9
@@ -383,4 +436,5 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
             y -= 9
 
 
-__all__ = ["CageCard", "card_queryset", "cage_cards", "cards_pdf", "genotype_text", "make_qr", "qr_png", "qr_svg"]
+__all__ = ["CageCard", "card_queryset", "cage_cards", "cards_pdf", "genotype_text", "make_qr", "qr_png", "qr_svg",
+           "wrap"]

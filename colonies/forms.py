@@ -17,6 +17,7 @@ from colonies.models import (
     PhenotypingAttempt,
     Plan,
 )
+from colonies.services.production import COUNT_LABELS
 from lims.forms import ScopedModelForm
 from lims.models import Strain
 
@@ -87,7 +88,8 @@ ES_CELL_COUNTS = [
     "total_blasts_injected", "total_transferred", "number_surrogates_receiving", "total_pups_born",
     "total_male_chimeras", "total_female_chimeras", "date_chimeras_mated",
     "number_of_chimera_matings_attempted", "number_of_chimera_matings_successful",
-    "number_of_chimeras_with_glt_from_genotyping", "number_of_het_offspring", "number_of_live_glt_offspring",
+    "number_of_chimeras_with_glt_from_genotyping", "total_f1_mice_from_matings", "number_of_live_glt_offspring",
+    "number_of_het_offspring",
 ]
 ES_CELL_ONLY = ["es_cell", "blast_strain", "test_cross_strain"]
 CRISPR_COUNTS = [
@@ -114,10 +116,8 @@ class MicroInjectionForm(ConfirmWarningsMixin, ScopedModelForm):
         labels = {
             "is_active": "Active (untick to abort the attempt; Abort asks for a reason)", "es_cell": "ES cell",
             "mi_date": "MI date", "external_ref": "External reference",
-            "number_of_chimeras_with_glt_from_genotyping": "Number of chimeras with GLT from genotyping",
-            "number_of_live_glt_offspring": "Number of live GLT offspring",
-            "crsp_total_embryos_injected": "Embryos injected", "crsp_total_embryos_survived": "Embryos survived",
-            "crsp_total_transfered": "Embryos transferred", "crsp_no_founder_pups": "Founder pups",
+            # The count errors name the counts in these same words ("Pups born", "Male + female chimeras").
+            **COUNT_LABELS,
         }
         widgets = {"comments": forms.Textarea(attrs={"rows": 3})}
 

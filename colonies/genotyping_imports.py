@@ -18,6 +18,7 @@ from openpyxl import Workbook
 
 from colonies.models import GenotypingAssay, GenotypingSample, Mouse
 from colonies.services import result_record
+from colonies.services.reminders import reminders_batch
 from lims.audit import audit_context
 from lims.xlsx_import import (
     CHOICE,
@@ -128,8 +129,9 @@ def results_import(*, file: IO[bytes], actor, batch: str = "") -> ImportResult:
             centre_id=actor.centre_id, voided_at__isnull=True, specimen_id__in=chunk))
     assays = {a.name.casefold(): a for a in _assays(actor)}
 
+    # One reminder refresh for the whole file (its mice's genotyping jobs), not one per row.
     with all_or_nothing(result), audit_context(import_file=PurePath(getattr(file, "name", "") or "").name,
-                                               batch=batch):
+                                               batch=batch), reminders_batch():
         for number, values in rows:
             problems: list[tuple[str, str]] = []
             specimen_id = values.get("Mouse ID", "")

@@ -3,6 +3,8 @@
 Forms only collect input; the rules are in `colonies.services` and their messages come back onto these forms.
 Choices are limited to the user's centre and to what makes sense (live males for a sire, open cages for a move).
 """
+from datetime import date
+
 from django import forms
 from django.forms import formset_factory
 
@@ -65,14 +67,20 @@ class CageForm(ScopedModelForm):
             self.fields["cage_id"].required = False
             self.fields["capacity"].required = False
             self.fields["capacity"].initial = None
+            # A cage opens today unless told otherwise (the service says so too).
+            self.fields["opened_on"].required = False
+            self.fields["opened_on"].initial = date.today
+            self.fields["opened_on"].help_text = "Blank: today."
         else:
             del self.fields["opened_on"]
         self.fields["rack"].queryset = self.fields["rack"].queryset.select_related("room")
 
     def service_fields(self) -> dict:
         fields = super().service_fields()
-        if fields.get("capacity") is None and not self.instance.pk:
-            fields.pop("capacity", None)
+        if not self.instance.pk:
+            for name in ("capacity", "opened_on"):
+                if fields.get(name) is None:
+                    fields.pop(name, None)
         return fields
 
 
@@ -232,10 +240,29 @@ class LitterUpdateForm(ScopedModelForm):
         _numeric_inputs(self)
 
 
+class RackChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, rack):
+        return f"{rack.room} / {rack.name}"
+
+
 class WeanForm(ConfirmWarningsMixin, forms.Form):
+    """The wean date and where new cages go: on the rack (and in the room) of the mother's cage unless chosen."""
+
     weaned_on = forms.DateField(widget=DATE_INPUT, label="Weaned on")
     new_cage_type = forms.ChoiceField(choices=Cage.CageType.choices, initial=Cage.CageType.STOCK,
                                       label="Type of new cages")
+    new_cage_rack = RackChoiceField(queryset=Rack.objects.none(), required=False, label="Rack of new cages",
+                                    empty_label="The mother's rack")
+
+    def __init__(self, *args, user, mother_cage=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_cage_rack"].queryset = _scoped(Rack, user).select_related("room").order_by(
+            "room__building", "room__name", "name")
+        where = (f"{mother_cage.rack.room} / {mother_cage.rack.name}" if mother_cage is not None and mother_cage.rack_id
+                 else None)
+        self.fields["new_cage_rack"].help_text = (
+            f"Blank: the rack of the mother's cage {mother_cage.cage_id} ({where})." if where else
+            "Blank: the rack of the mother's cage (it has none recorded, so new cages get no place).")
 
 
 class PupForm(forms.Form):

@@ -18,6 +18,7 @@ from colonies import selectors, services
 from colonies.filters import CageFilterSet, LitterFilterSet, MatingFilterSet, RoomFilterSet
 from colonies.models import Cage, Litter, Mating, Room, StrainSetting
 from colonies.services import NeedsConfirmation, Pup
+from colonies.services.breeding import mother_cage
 from colonies.services.rules import settings_for
 from colonies.views import PrefillFromQueryMixin, _current_cage
 from lims.exceptions import DomainError
@@ -433,6 +434,9 @@ class LitterWeanView(RecordActionView):
     def get_initial(self):
         return {"weaned_on": date.today()}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "mother_cage": mother_cage(self.object)}
+
     def get_pups(self):
         cages = hforms.open_cages(self.request.user)
         if self.request.method == "POST":
@@ -459,7 +463,8 @@ class LitterWeanView(RecordActionView):
                 for p in self._pups.forms if not p.is_blank()]
         self.weaned = services.litter_wean(
             actor=self.request.user, litter=self.object, weaned_on=form.cleaned_data["weaned_on"], pups=pups,
-            confirm=bool(form.cleaned_data.get("confirm_warnings")), new_cage_type=form.cleaned_data["new_cage_type"])
+            confirm=bool(form.cleaned_data.get("confirm_warnings")), new_cage_type=form.cleaned_data["new_cage_type"],
+            new_cage_rack=form.cleaned_data.get("new_cage_rack"))
 
     def success_message(self) -> str:
         return f"Litter {self.object} weaned: {len(self.weaned)} mice."

@@ -372,6 +372,7 @@ ES_CELL_FIELDS = [
     ("Chimera matings attempted", "number_of_chimera_matings_attempted"),
     ("Chimera matings successful", "number_of_chimera_matings_successful"),
     ("Chimeras with GLT (genotyping)", "number_of_chimeras_with_glt_from_genotyping"),
+    ("F1 mice from chimera matings", "total_f1_mice_from_matings"),
     ("Het offspring", "number_of_het_offspring"), ("Live GLT offspring", "number_of_live_glt_offspring"),
 ]
 CRISPR_FIELDS = [

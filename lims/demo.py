@@ -9,10 +9,26 @@ from django.conf import settings
 from django.db import transaction
 
 from colonies import services as production
-from colonies.models import Cage, Colony, Litter, Mating, MicroInjection, Mouse, Plan, Reminder, Room
+from colonies.models import (
+    AlleleModification,
+    Cage,
+    Colony,
+    GenotypeResult,
+    GenotypingAssay,
+    Litter,
+    Mating,
+    MicroInjection,
+    Mouse,
+    Plan,
+    Reminder,
+    Room,
+)
+from colonies.services.reminders import reminders_batch
 from lims.models import Centre, Consortium, Gene, Role, Strain, User
-from procedures.models import Pipeline, Procedure, ScheduledTest
-from procedures.services import EnteredValue, experiment_record, mice_enrol
+from procedures.dcc.models import Submission
+from procedures.dcc.services import submission_build, submission_create
+from procedures.models import LineExperiment, Pipeline, Procedure, ScheduledTest
+from procedures.services import EnteredValue, experiment_record, line_experiment_record, mice_enrol
 
 DEMO_CENTRE = "H"
 OUTSIDER_CENTRE = "J"
@@ -81,7 +97,15 @@ def _line(*, actor, centre, gene_symbol: str, stage: str, index: int):
 
 @transaction.atomic
 def demo_load() -> dict[str, int]:
-    """Create the demo lines once; return what exists."""
+    """Create the demo lines once; return what exists.
+
+    Every write goes through the services; their reminder refreshes are gathered and run once at the end.
+    """
+    with reminders_batch():
+        return _demo_load()
+
+
+def _demo_load() -> dict[str, int]:
     centre = Centre.objects.get(code=DEMO_CENTRE)
     actor = User.objects.get(username="demo-colony-manager")
     technician = User.objects.get(username="demo-technician")
@@ -120,8 +144,16 @@ def demo_load() -> dict[str, int]:
             values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
             experiment_record(mouse=mouse, procedure=body_weight, date_of_experiment=date.today(),
                               values=values, actor=technician, experimenter="1001", scheduled_test=test)
+        # Before anything else is added: an export is all or nothing, so it must not meet a broken example.
+        _dcc_history(centre=centre)
     if not Room.objects.filter(centre=centre).exists():
         _housing(actor=actor, centre=centre)
+    if not GenotypingAssay.objects.filter(centre=centre).exists():
+        _genotyping(actor=actor, centre=centre)
+    if not AlleleModification.objects.filter(centre=centre).exists():
+        _production_follow_ups(actor=actor, centre=centre)
+    if not LineExperiment.objects.filter(centre=centre).exists():
+        _line_experiments(actor=technician, centre=centre)
     # What the daily beat job would have computed this morning, so the to-do page is not empty on first run.
     production.reminders_compute(centre=centre, today=date.today())
     return {
@@ -133,6 +165,9 @@ def demo_load() -> dict[str, int]:
         "cages": Cage.objects.filter(centre=centre).count(),
         "matings": Mating.objects.filter(centre=centre).count(),
         "litters": Litter.objects.filter(centre=centre).count(),
+        "genotyping assays": GenotypingAssay.objects.filter(centre=centre).count(),
+        "genotype results": GenotypeResult.objects.filter(centre=centre).count(),
+        "DCC submissions": Submission.objects.filter(centre=centre).count(),
         "reminders": Reminder.objects.filter(centre=centre, done_at__isnull=True).count(),
     }
 
@@ -170,6 +205,96 @@ def _housing(*, actor, centre) -> None:
     production.mating_create(actor=actor, centre=centre, male=breeder(4, Mouse.Sex.MALE),
                              females=[breeder(5, Mouse.Sex.FEMALE)], set_up_on=today - timedelta(days=22),
                              cage=pair_cage)
+
+
+# The demo's genotyping: for each assay its allele, whether it decides the mouse's zygosity, and its calls with the
+# zygosity each call means (the rule table a centre edits).
+DEMO_ASSAYS = [
+    ("Cbx1 tm1a PCR (WT/LacZ)", "Cbx1<tm1a(EUCOMM)Wtsi>", True,
+     [("WT band only", Mouse.Zygosity.WILD_TYPE), ("WT and mutant bands", Mouse.Zygosity.HETEROZYGOUS),
+      ("Mutant band only", Mouse.Zygosity.HOMOZYGOUS)]),
+    ("Trp53 tm1a PCR (WT/LacZ)", "Trp53<tm1a(EUCOMM)Wtsi>", True,
+     [("WT band only", Mouse.Zygosity.WILD_TYPE), ("WT and mutant bands", Mouse.Zygosity.HETEROZYGOUS),
+      ("Mutant band only", Mouse.Zygosity.HOMOZYGOUS)]),
+    ("Generic Cre PCR", "Cre", False,
+     [("Cre band", Mouse.Zygosity.HEMIZYGOUS), ("No Cre band", Mouse.Zygosity.WILD_TYPE)]),
+]
+
+
+def _genotyping(*, actor, centre) -> None:
+    """Assays with their zygosity rules, and results: the Cbx1 mice and breeders typed het (as recorded) and free of
+    Cre. The Trp53 cohort is left untyped, so its genotyping is on the to-do list."""
+    assays = {}
+    for name, allele, decides, calls in DEMO_ASSAYS:
+        assay = production.assay_create(actor=actor, centre=centre, name=name, allele=allele,
+                                        calls=[call for call, _zygosity in calls], sets_mouse_zygosity=decides,
+                                        protocol="Ear punch, 35 cycles; bands read on a 2% agarose gel.")
+        for call, zygosity in calls:
+            production.zygosity_rule_create(actor=actor, centre=centre, assay=assay, call=call, zygosity=zygosity)
+        assays[name] = assay
+    mice = Mouse.objects.filter(centre=centre, colony__gene__symbol="Cbx1", kind=Mouse.Kind.MOUSE,
+                                status=Mouse.Status.ALIVE).order_by("specimen_id")
+    tested_on = date.today() - timedelta(days=1)
+    for mouse in mice:
+        collected_on = max(mouse.date_of_birth + timedelta(days=14), tested_on - timedelta(days=2))
+        sample = production.sample_create(actor=actor, centre=centre, mouse=mouse, collected_on=collected_on)
+        for name, call in (("Cbx1 tm1a PCR (WT/LacZ)", "WT and mutant bands"), ("Generic Cre PCR", "No Cre band")):
+            production.result_record(actor=actor, centre=centre, mouse=mouse, assay=assays[name], call=call,
+                                     tested_on=tested_on, sample=sample, batch="DEMO-PLATE-1")
+
+
+def _production_follow_ups(*, actor, centre) -> None:
+    """What follows a confirmed line: a Cre excision of Cbx1 (its child colony, tm1b), a phenotyping cohort of Trp53,
+    and a CRISPR attempt on Myo7a with its guide and nuclease (founders obtained)."""
+    cbx1 = Colony.objects.get(centre=centre, name="H-CBX1-A01")
+    production.allele_modification_create(
+        actor=actor, centre=centre, parent_colony=cbx1, deleter_strain=Strain.objects.get(name="Tg(Zp3-cre)3Mrt"),
+        number_of_cre_matings_started=3, number_of_cre_matings_successful=0, allele_type="b")
+    production.phenotyping_attempt_create(actor=actor, centre=centre,
+                                          parent_colony=Colony.objects.get(centre=centre, name="H-TRP53-A01"))
+    plan = production.plan_create(actor=actor, centre=centre, gene=Gene.objects.get(symbol="Myo7a"),
+                                  consortium=Consortium.objects.get(name="BaSH"))
+    production.microinjection_create(
+        actor=actor, centre=centre, plan=plan, kind=MicroInjection.Kind.CRISPR, external_ref="H-MYO7A-CR1",
+        mi_date=date.today() - timedelta(days=60), crsp_total_embryos_injected=120, crsp_total_embryos_survived=98,
+        crsp_total_transfered=90, total_pups_born=14, crsp_no_founder_pups=14, no_nhej_g0_mutants=5,
+        no_deletion_g0_mutants=2, assay_type="PCR", colony_background_strain=Strain.objects.get(name="C57BL/6NTac"),
+        guides=[{"sequence": "GACCTGTACGAGCTGCTCAAGG", "pam": "AGG", "chromosome": "7", "strand": "+"}],
+        nucleases=[{"nuclease_type": "Cas9", "nuclease_class": "protein", "concentration": 100.0}])
+
+
+def _line_experiments(*, actor, centre) -> None:
+    """A line-level record: the fertility screen of Trp53, not performed yet (no homozygotes bred), with its IMPC
+    procedure status code, as the DCC receives it."""
+    fertility = Procedure.objects.filter(key="IMPC_FER_001", pipeline__key="IMPC_001").first()
+    if fertility is None:
+        return
+    line_experiment_record(colony=Colony.objects.get(centre=centre, name="H-TRP53-A01"), procedure=fertility,
+                           date_of_experiment=date.today(), values={}, actor=actor, experimenter="1001",
+                           status_code="IMPC_PSC_004: no homozygous mice bred yet")
+
+
+def _dcc_history(*, centre) -> None:
+    """The centre's first export, already done, and what was recorded since.
+
+    The recorded body weights and their mice are built, validated against the DCC's schemas and delivered to the
+    outbox (LIMS_DCC_OUTBOX, or the SFTP server when set), in this transaction, without a worker; so the DCC pages
+    show a submission with its files and the records it sent. Then two more body weights are recorded: pending for
+    the next export. It runs before any other demo record exists: an export is all or nothing, and a deliberately
+    broken example (the pre-flight's) would fail it.
+    """
+    wrangler = User.objects.get(username="demo-data-wrangler")
+    technician = User.objects.get(username="demo-technician")
+    submission = submission_create(centre=centre, actor=wrangler)
+    submission_build(submission_id=submission.pk)
+    body_weight = Procedure.objects.get(pipeline__key="IMPC_001", key="IMPC_BWT_001")
+    due = (ScheduledTest.objects.filter(centre=centre, procedure=body_weight, status=ScheduledTest.Status.SCHEDULED)
+           .select_related("mouse").order_by("mouse__specimen_id")[:2])
+    for n, test in enumerate(due):
+        values = {"IMPC_BWT_001_001": [EnteredValue(value=f"{24.1 + n * 0.8:.1f}")]}
+        values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
+        experiment_record(mouse=test.mouse, procedure=body_weight, date_of_experiment=date.today(), values=values,
+                          actor=technician, experimenter="1001", scheduled_test=test)
 
 
 def demo_password() -> str:

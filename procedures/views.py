@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from colonies.import_views import SpreadsheetUploadForm
 from colonies.services.rules import NeedsConfirmation
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors, add_version_field, service_error_messages
@@ -417,7 +416,7 @@ class _ProcedureUploadMixin(LoginRequiredMixin, WriteAccessMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ProcedureUploadForm(SpreadsheetUploadForm):
+class ProcedureJobUploadForm(ProcedureUploadForm):
     """A procedure's upload: read by a background job, so it may hold up to PROCEDURE_MAX_ROWS rows."""
 
     max_rows = PROCEDURE_MAX_ROWS
@@ -427,7 +426,7 @@ class ProcedureImportView(_ProcedureUploadMixin, FormView):
     """Upload a procedure's template: every row recorded, or nothing and a table of (row, column, reason)."""
 
     template_name = "colonies/import.html"  # the shared Excel-import page
-    form_class = ProcedureUploadForm
+    form_class = ProcedureJobUploadForm
 
     def form_valid(self, form):
         from procedures.tasks import upload_process_task

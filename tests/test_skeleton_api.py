@@ -129,8 +129,9 @@ def test_counts_out_of_order_are_refused_naming_the_fields(auth_client, tech):
     })
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert "total_pups_born" in errors and "total_male_chimeras" in errors
-    assert "total_pups_born (2)" in errors["total_pups_born"][0]
+    # In words, on the counts that are too many (issue 13: "Male + female chimeras (9) cannot be more than …").
+    assert errors["total_male_chimeras"] == errors["total_female_chimeras"] == [
+        "Male + female chimeras (3) cannot be more than pups born (2)."]
     from colonies.models import MicroInjection
 
     assert not MicroInjection.objects.filter(external_ref="H-X-1").exists()

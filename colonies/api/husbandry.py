@@ -60,6 +60,7 @@ class CageSerializer(RecordSerializer):
     occupancy = serializers.IntegerField(read_only=True, help_text="Mice in the cage now.")
     cage_id = serializers.CharField(required=False, allow_blank=True, help_text="Blank: the next C-nnnnn number.")
     capacity = serializers.IntegerField(required=False, min_value=1, help_text="Blank: the centre's default (5).")
+    opened_on = serializers.DateField(required=False, help_text="Blank: today.")
 
     class Meta:
         model = Cage
@@ -239,6 +240,8 @@ class WeanSerializer(serializers.Serializer):
     weaned_on = serializers.DateField()
     pups = PupSerializer(many=True)
     new_cage_type = serializers.ChoiceField(choices=Cage.CageType.choices, default=Cage.CageType.STOCK)
+    new_cage_rack = ScopedRelatedField(queryset=Rack.objects.all(), required=False, allow_null=True, default=None,
+                                       help_text="Rack (id) of the new cages; blank: the rack of the mother's cage.")
     confirm = serializers.BooleanField(default=False)
 
 
@@ -267,7 +270,7 @@ class LitterViewSet(VoidMixin, LimsViewSet):
         values = data.validated_data
         services.litter_wean(actor=request.user, litter=litter, weaned_on=values["weaned_on"],
                              pups=[Pup(**pup) for pup in values["pups"]], confirm=values["confirm"],
-                             new_cage_type=values["new_cage_type"])
+                             new_cage_type=values["new_cage_type"], new_cage_rack=values["new_cage_rack"])
         litter = self.get_queryset().get(pk=litter.pk)
         return Response(LitterSerializer(litter, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)

@@ -114,6 +114,8 @@ class MicroInjection(CentreOwnedModel, VoidableModel):
     number_of_chimera_matings_attempted = models.PositiveIntegerField(null=True, blank=True)
     number_of_chimera_matings_successful = models.PositiveIntegerField(null=True, blank=True)
     number_of_chimeras_with_glt_from_genotyping = models.PositiveIntegerField(null=True, blank=True)
+    total_f1_mice_from_matings = models.PositiveIntegerField(null=True, blank=True,
+                                                             verbose_name="F1 mice from chimera matings")
     number_of_het_offspring = models.PositiveIntegerField(null=True, blank=True)
     number_of_live_glt_offspring = models.PositiveIntegerField(null=True, blank=True)
     # CRISPR (iMits crsp_* names; "transfered" is iMits's spelling, kept so scripts port unchanged).

@@ -52,6 +52,8 @@ from colonies.services.lines import (
 )
 from colonies.services.mice import mouse_create, mouse_import, mouse_update
 from colonies.services.production import (
+    COUNT_LABELS,
+    COUNT_PARENTS,
     COUNT_RULES,
     PRODUCTION_QC_TESTS,
     USER_QC_TESTS,
@@ -83,7 +85,8 @@ __all__ = [
     "NeedsConfirmation", "Pup", "breeders_retire", "cage_close", "cage_create", "cage_update", "litter_create",
     "litter_update", "litter_wean", "mating_create", "mating_end", "mating_separate_male", "mating_update",
     "mice_move", "mice_set_status", "next_mouse_id", "rack_create", "room_create", "room_update",
-    "COUNT_RULES", "PRODUCTION_QC_TESTS", "USER_QC_TESTS", "allele_modification_abort", "allele_modification_create",
+    "COUNT_LABELS", "COUNT_PARENTS", "COUNT_RULES", "PRODUCTION_QC_TESTS", "USER_QC_TESTS",
+    "allele_modification_abort", "allele_modification_create",
     "allele_modification_holding_statuses", "allele_modification_update", "colony_create", "colony_import", "colony_update", "gene_register",
     "es_cell_create", "es_cell_update", "microinjection_abort", "microinjection_count_errors",
     "microinjection_create", "microinjection_derive_status", "microinjection_holding_statuses",

@@ -10,16 +10,20 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 
-from colonies.models import Cage, Litter, Mating, MatingFemale, Mouse
+from colonies.models import Cage, CagePlacement, Litter, Mating, MatingFemale, Mouse, Rack
 from colonies.services.common import audited, centre_of
 from colonies.services.housing import (
     _next_number,
     _same_centre,
+    breeding_cage_findings,
     cage_create,
+    cages_lock,
     capacity_findings,
+    mating_cage_findings,
     next_mouse_id,
     place,
 )
+from colonies.services.reminders import reminders_batch, reminders_touch
 from colonies.services.rules import (
     Findings,
     birth_date_verdict,
@@ -92,8 +96,10 @@ def mating_create(*, actor, male: Mouse, females: list[Mouse], set_up_on: date, 
     """Set up one male with one to `max_females_per_mating` (4) females, optionally in a breeding cage.
 
     Errors: wrong sex, dead or retired parents, parents younger than the breeding age (per strain), a female
-    already in an active mating, too many females, a date in the future, a full cage. Warnings: parents of
+    already in an active mating, too many females, a date in the future, a full cage, a cage that already holds an
+    active mating or another adult male (one mating, one adult male per breeding cage). Warnings: parents of
     different strains, a male already in another active mating, sexes mixed outside the mating's cage.
+    The new mating's reminders (its litter check) are computed in the same transaction.
     """
     centre = centre_of(actor, centre)
     s = settings_for(centre)
@@ -121,10 +127,12 @@ def mating_create(*, actor, male: Mouse, females: list[Mouse], set_up_on: date, 
     if len(strains) > 1:
         findings.warn(f"The parents are of different strains ({', '.join(sorted(strains))}); check the line of "
                       "the pups by hand.")
-    if cage is not None:
+    if cage is not None and cage.centre_id == centre.pk:
+        cages_lock([cage])
         if cage.closed_on is not None:
             findings.error("cage", f"Cage {cage.cage_id} was closed on {cage.closed_on}.")
         capacity_findings(findings, {cage: [male, *females]}, in_mating={cage.pk})
+        mating_cage_findings(findings, cage, male, set_up_on, mating_name=(name or "").strip())
     note = findings.check(confirm=confirm)
     with audited(actor, "colonies.mating.created", reason=note):
         mating = save_validated(Mating(
@@ -138,6 +146,7 @@ def mating_create(*, actor, male: Mouse, females: list[Mouse], set_up_on: date, 
             breeding_status=Mouse.BreedingStatus.BREEDER)
         if cage is not None:
             place([male, *females], cage, set_up_on, "mating")
+        reminders_touch(centre=centre, matings=[mating])
     return mating
 
 
@@ -152,7 +161,9 @@ def mating_update(*, instance: Mating, actor, version: int | None = None, **fiel
     version_check(instance, version)
     changed = apply_fields(instance, fields)
     with audited(actor, "colonies.mating.updated"):
-        return save_validated(instance, update_fields=version_bump(instance, changed))
+        save_validated(instance, update_fields=version_bump(instance, changed))
+        reminders_touch(centre=instance.centre_id, matings=[instance])  # the responsible person's list
+        return instance
 
 
 def _date_after(findings: Findings, field_name: str, value: date, floor: date, label: str) -> None:
@@ -177,7 +188,9 @@ def mating_end(*, instance: Mating, actor, ended_on: date | None = None, reason:
     instance.ended_on, instance.end_reason = ended_on, (reason or "").strip()
     with audited(actor, "colonies.mating.ended", reason=instance.end_reason):
         MatingFemale.objects.filter(mating=instance, left_on__isnull=True).update(left_on=ended_on)
-        return save_validated(instance, update_fields=["ended_on", "end_reason"])
+        save_validated(instance, update_fields=["ended_on", "end_reason"])
+        reminders_touch(centre=instance.centre_id, matings=[instance])
+        return instance
 
 
 @transaction.atomic
@@ -190,13 +203,17 @@ def mating_separate_male(*, instance: Mating, actor, on: date | None = None, cag
     _date_after(findings, "on", on, instance.set_up_on, "The separation date")
     if cage is not None:
         _same_centre(findings, "cage", cage, instance.centre)
+        cages_lock([cage])
         capacity_findings(findings, {cage: [instance.male]})
+        breeding_cage_findings(findings, {cage: [instance.male]}, on)
     findings.check(confirm=True)
     instance.male_separated_on = on
     with audited(actor, "colonies.mating.male_separated"):
         if cage is not None:
             place([instance.male], cage, on, "separated before delivery")
-        return save_validated(instance, update_fields=["male_separated_on"])
+        save_validated(instance, update_fields=["male_separated_on"])
+        reminders_touch(centre=instance.centre_id, matings=[instance], mice=[instance.male])
+        return instance
 
 
 @transaction.atomic
@@ -210,12 +227,14 @@ def breeders_retire(*, actor, mice: list[Mouse], on: date | None = None, reason:
         if mouse.breeding_status != Mouse.BreedingStatus.BREEDER:
             findings.error("mice", f"Mouse {mouse.specimen_id} is not a breeder.")
     findings.check(confirm=True)
-    with audited(actor, "colonies.breeders.retired", reason=reason):
+    with audited(actor, "colonies.breeders.retired", reason=reason), reminders_batch():
         for mating in Mating.objects.filter(male__in=mice, ended_on__isnull=True):
             mating_end(instance=mating, actor=actor, ended_on=max(on, mating.set_up_on),
                        reason=reason or "Male retired")
         MatingFemale.objects.filter(female__in=mice, left_on__isnull=True).update(left_on=on)
         Mouse.objects.filter(pk__in=[m.pk for m in mice]).update(breeding_status=Mouse.BreedingStatus.RETIRED)
+        if mice:
+            reminders_touch(centre=mice[0].centre_id, mice=mice)
     for mouse in mice:
         mouse.refresh_from_db(fields=["breeding_status"])
     return mice
@@ -247,6 +266,7 @@ def litter_create(*, actor, mating: Mating, born_on: date, born_count: int, aliv
 
     Errors: born before set-up + minimum gestation or in the future, counts that do not add up, no dam when the
     mating has several females. Warning: the dam's previous litter is not weaned yet (a double litter).
+    In the same transaction the mating's "check for a litter" closes and the litter's wean reminder follows.
     """
     if mating.voided_at is not None:
         raise Conflict(f"Mating {mating.name} is voided.")
@@ -267,7 +287,9 @@ def litter_create(*, actor, mating: Mating, born_on: date, born_count: int, aliv
     if not litter.code:
         litter.code = f"{mating.name}-L{mating.litters.count() + 1}"
     with audited(actor, "colonies.litter.created", reason=note):
-        return save_validated(litter)
+        save_validated(litter)
+        reminders_touch(centre=litter.centre, matings=[mating], litters=[litter])
+        return litter
 
 
 @transaction.atomic
@@ -280,7 +302,9 @@ def litter_update(*, instance: Litter, actor, **fields) -> Litter:
         findings.error("born_on", "This litter is weaned; its pups carry the birth date. Correct the pups too.")
     findings.check(confirm=True)
     with audited(actor, "colonies.litter.updated"):
-        return save_validated(instance, update_fields=changed)
+        save_validated(instance, update_fields=changed)
+        reminders_touch(centre=instance.centre_id, matings=[instance.mating_id], litters=[instance])
+        return instance
 
 
 @dataclass
@@ -293,18 +317,34 @@ class Pup:
     new_cage_id: str = ""
 
 
+def mother_cage(litter: Litter) -> Cage | None:
+    """Where the litter is: its dam's cage now, else the mating's breeding cage (None when neither is known)."""
+    if litter.dam_id:
+        placement = (CagePlacement.objects.filter(mouse_id=litter.dam_id, ended_on__isnull=True)
+                     .select_related("cage__rack__room").first())
+        if placement is not None:
+            return placement.cage
+    mating = litter.mating
+    return Cage.objects.select_related("rack__room").get(pk=mating.cage_id) if mating.cage_id else None
+
+
 @transaction.atomic
 def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], confirm: bool = False,
-                new_cage_type: str = Cage.CageType.STOCK) -> list[Mouse]:
+                new_cage_type: str = Cage.CageType.STOCK, new_cage_rack: Rack | None = None) -> list[Mouse]:
     """Wean a litter: create one mouse per pup (ID from the centre's pattern, sex, DOB, colony, strain, litter and
-    so its sire and dam) in the cage given for it; new cage IDs open new cages first.
+    so its sire and dam) in the cage given for it; new cage IDs open new cages first, on `new_cage_rack` or, when
+    none is chosen, on the rack (and so in the room) of the mother's cage.
 
     Errors: weaned already (409), a wean date out of 16–28 days or not after birth or in the future, more pups
-    than alive, a pup without a cage, a cage over its capacity (split the litter over more cages).
-    Warnings: a wean outside the usual 18–24 days, males and females in one cage.
+    than alive, a pup without a cage, a cage over its capacity (split the litter over more cages), an adult male
+    into another mating's breeding cage. The target cages are locked first, so two weanings at the same moment
+    cannot both fill the last places of a cage. Warnings: a wean outside the usual 18–24 days, males and females
+    in one cage. The litter's wean reminder closes and each pup's genotyping reminder opens in the same transaction.
     """
-    if litter.weaned_on is not None:
-        raise Conflict(f"Litter {litter.code} was already weaned on {litter.weaned_on}.")
+    # Locked and read again: two people weaning the same litter at once would otherwise both create its pups.
+    weaned_already = Litter.objects.select_for_update().filter(pk=litter.pk).values_list("weaned_on", flat=True).get()
+    if weaned_already is not None:
+        raise Conflict(f"Litter {litter.code} was already weaned on {weaned_already}.")
     centre, mating, today = litter.centre, litter.mating, date.today()
     s = settings_for(centre)
     findings = Findings()
@@ -318,6 +358,7 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
     if len(pups) > litter.alive_count:
         findings.error("pups", f"Litter {litter.code} has {litter.alive_count} live pups; you are weaning "
                                f"{len(pups)}. Correct the litter's count first.")
+    cages_lock(pup.cage for pup in pups)
     for index, pup in enumerate(pups, start=1):
         if pup.sex not in Mouse.Sex.values:
             findings.error("pups", f"Pup {index}: choose its sex.")
@@ -331,6 +372,12 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
     taken = set(Cage.objects.filter(centre=centre, cage_id__in=new_ids).values_list("cage_id", flat=True))
     for cage_id in sorted(taken):
         findings.error("pups", f"Cage ID {cage_id} is already in use; choose the cage instead of a new one.")
+    if new_cage_rack is not None:
+        _same_centre(findings, "new_cage_rack", new_cage_rack, centre)
+        rack = new_cage_rack
+    else:
+        home = mother_cage(litter) if new_ids else None
+        rack = home.rack if home is not None else None
     # Capacity and sex mix per target cage, for the whole litter at once (new cages have the default capacity).
     new_cages = {cage_id: Cage(centre=centre, cage_id=cage_id, capacity=s.default_cage_capacity, opened_on=weaned_on)
                  for cage_id in new_ids if cage_id not in taken}
@@ -338,7 +385,8 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
     fresh: dict = defaultdict(list)  # new cage ID → mice to go in
     for pup in pups:
         if pup.cage is not None:
-            existing[pup.cage].append(Mouse(sex=pup.sex))
+            existing[pup.cage].append(Mouse(sex=pup.sex, strain=mating.male.strain, date_of_birth=litter.born_on,
+                                            specimen_id=f"a pup of litter {litter.code}"))
         elif pup.new_cage_id.strip() in new_cages:
             fresh[pup.new_cage_id.strip()].append(Mouse(sex=pup.sex))
     for cage_id, mice in fresh.items():
@@ -349,11 +397,12 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
         if {Mouse.Sex.MALE, Mouse.Sex.FEMALE} <= {m.sex for m in mice}:
             findings.warn(f"Cage {cage_id} would hold males and females together outside a mating.")
     capacity_findings(findings, existing, field_name="pups", hint=" Split the litter over more cages.")
+    breeding_cage_findings(findings, existing, weaned_on, field_name="pups")
     note = findings.check(confirm=confirm)
 
     with audited(actor, "colonies.litter.weaned", reason=note):
         opened = {cage_id: cage_create(actor=actor, centre=centre, cage_id=cage_id, cage_type=new_cage_type,
-                                       opened_on=weaned_on) for cage_id in new_cages}
+                                       opened_on=weaned_on, rack=rack) for cage_id in new_cages}
         colony = mating.colony
         baseline = colony is None
         mice = []
@@ -372,6 +421,7 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
             place(cage_mice, cage, weaned_on, "weaned")
         litter.weaned_on = weaned_on
         save_validated(litter, update_fields=["weaned_on"])
+        reminders_touch(centre=centre, litters=[litter], mice=mice)
     return mice
 
 

@@ -25,6 +25,7 @@ from colonies.models import (
     ZygosityRule,
 )
 from colonies.services.common import audited, centre_of
+from colonies.services.reminders import reminders_touch
 from lims.exceptions import Conflict
 from lims.services import apply_fields, record_void, save_validated
 
@@ -351,6 +352,7 @@ def result_record(*, actor, mouse: Mouse, assay: GenotypingAssay, call: str, tes
     with audited(actor, "colonies.genotyperesult.recorded"):
         save_validated(result)
         _refresh_genotype(mouse=mouse, allele=assay.allele)
+        reminders_touch(centre=centre, mice=[mouse])  # its "genotype" job is done
     return result
 
 
@@ -371,6 +373,7 @@ def result_void(*, instance: GenotypeResult, actor, reason: str) -> GenotypeResu
     mouse = Mouse.objects.select_for_update().get(pk=instance.mouse_id)
     with audited(actor, "colonies.genotyperesult.voided", reason):
         _refresh_genotype(mouse=mouse, allele=instance.assay.allele)
+        reminders_touch(centre=mouse.centre_id, mice=[mouse])  # back on the list when no result is left
     return instance
 
 

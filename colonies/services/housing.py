@@ -6,14 +6,16 @@ batch either moves entirely or not at all.
 """
 import re
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
 from django.db.models import F
 
-from colonies.models import Cage, CagePlacement, MatingFemale, Mouse, MouseIdCounter, Rack, Room
+from colonies.models import Cage, CagePlacement, Mating, MatingFemale, Mouse, MouseIdCounter, Rack, Room
 from colonies.services.common import audited, centre_of
-from colonies.services.rules import Findings, not_in_future, settings_for
+from colonies.services.reminders import reminders_batch, reminders_touch
+from colonies.services.rules import Findings, not_in_future, settings_for, strain_threshold
 from lims.exceptions import Conflict
 from lims.services import apply_fields, save_validated
 
@@ -111,6 +113,79 @@ def occupants(cage: Cage):
     return Mouse.objects.filter(placements__cage=cage, placements__ended_on__isnull=True)
 
 
+def cages_lock(cages: Iterable[Cage | None]) -> None:
+    """Lock the rows of the cages mice are about to enter, in id order (so two writers never deadlock).
+
+    Capacity and the breeding-cage rule read who is in a cage. Without the lock two weanings (or moves) into the
+    same cage at the same moment both saw room and both went in: a cage of 5 ended with 6 mice. The second writer
+    now waits for the first to commit, then reads the cage as it is.
+    """
+    ids = sorted({cage.pk for cage in cages if cage is not None and cage.pk is not None})
+    if ids:
+        list(Cage.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+class _AdultAge:
+    """Whether a mouse is an adult on a day: old enough to breed (its strain's breeding age), one query a strain."""
+
+    def __init__(self, centre):
+        self.centre, self.minimum = centre, {}
+
+    def __call__(self, mouse: Mouse, on: date) -> bool:
+        if mouse.date_of_birth is None:
+            return False
+        if mouse.strain_id not in self.minimum:
+            self.minimum[mouse.strain_id] = strain_threshold(self.centre, mouse.strain, "breeding_age_days")
+        return (on - mouse.date_of_birth).days >= self.minimum[mouse.strain_id]
+
+
+def breeding_cage_findings(findings: Findings, incoming: dict[Cage, list[Mouse]], on: date, *,
+                           field_name: str = "cage") -> None:
+    """Refuse a second adult male in a cage that holds an active mating: its male is the only adult male there.
+
+    A second male fights the sire and leaves the pups' father unknown. The mating's own male may come back (after
+    a separation); young males (weaned pups below the breeding age) are not refused here. One query for the
+    matings of all the cages, and the breeding age per strain only when a male would enter a breeding cage.
+    """
+    males = {cage: [m for m in mice if m.sex == Mouse.Sex.MALE] for cage, mice in incoming.items() if cage.pk}
+    males = {cage: mice for cage, mice in males.items() if mice}
+    if not males:
+        return
+    matings = {m.cage_id: m for m in Mating.objects.filter(cage__in=list(males), ended_on__isnull=True,
+                                                           voided_at__isnull=True).select_related("male")}
+    adult = None
+    for cage, mice in males.items():
+        mating = matings.get(cage.pk)
+        if mating is None:
+            continue
+        adult = adult or _AdultAge(cage.centre)
+        for mouse in mice:
+            if mouse.pk != mating.male_id and adult(mouse, on):
+                findings.error(field_name, (
+                    f"Cage {cage.cage_id} holds active mating {mating.name} with male {mating.male.specimen_id}; "
+                    f"a second adult male ({mouse.specimen_id}) cannot go in. Choose another cage, or end "
+                    f"{mating.name} first."))
+
+
+def mating_cage_findings(findings: Findings, cage: Cage, male: Mouse, on: date, *, mating_name: str = "") -> None:
+    """A mating set up in `cage`: refuse a cage that already holds an active mating, or an adult male other than
+    this mating's male (the cage and the other mating or male are named)."""
+    other = (Mating.objects.filter(cage=cage, ended_on__isnull=True, voided_at__isnull=True)
+             .select_related("male").first())
+    if other is not None:
+        findings.error("cage", (
+            f"Cage {cage.cage_id} already holds active mating {other.name} (male {other.male.specimen_id}); a "
+            f"breeding cage holds one active mating. End {other.name} or choose another cage."))
+        return
+    adult = _AdultAge(cage.centre)
+    for mouse in occupants(cage).filter(sex=Mouse.Sex.MALE).exclude(pk=male.pk).select_related("strain"):
+        if adult(mouse, on):
+            findings.error("cage", (
+                f"Cage {cage.cage_id} already holds adult male {mouse.specimen_id}; the breeding cage of "
+                f"{f'mating {mating_name}' if mating_name else 'the new mating'} takes its own male "
+                f"({male.specimen_id}) only. Move {mouse.specimen_id} out first."))
+
+
 # --- Moves ---------------------------------------------------------------------------------------------------
 
 
@@ -167,7 +242,8 @@ def mice_move(*, actor, mice: list[Mouse], cage: Cage, on: date | None = None, r
     """Move several mice into one cage on one date, all or none.
 
     Raises:
-        ValidationError: a closed or full cage (the message names its capacity), a dead mouse, a back-dated move.
+        ValidationError: a closed or full cage (the message names its capacity), a dead mouse, a back-dated move,
+            an adult male into a cage holding another male's active mating (the message names the mating).
         NeedsConfirmation: males and females would share the cage outside a mating.
     """
     today = date.today()
@@ -176,11 +252,14 @@ def mice_move(*, actor, mice: list[Mouse], cage: Cage, on: date | None = None, r
     findings = Findings()
     if not mice:
         findings.error("mice", "Choose at least one mouse to move.")
+    cages_lock([cage])
     _move_findings(findings, mice, cage, on, today)
     capacity_findings(findings, {cage: [m for m in mice]})
+    breeding_cage_findings(findings, {cage: mice}, on)
     note = findings.check(confirm=confirm)
     with audited(actor, "colonies.mice.moved", reason=note):
         place(mice, cage, on, reason or "move")
+        reminders_touch(centre=cage.centre_id, mice=mice)
     return mice
 
 
@@ -220,7 +299,7 @@ def mice_set_status(*, actor, mice: list[Mouse], status: str, on: date | None = 
     findings.check(confirm=True)
     from colonies.services.mice import mouse_update  # mice imports this module
 
-    with audited(actor, f"colonies.mice.{status}", reason=reason.strip()):
+    with audited(actor, f"colonies.mice.{status}", reason=reason.strip()), reminders_batch():
         for mouse in mice:
             mouse_update(instance=mouse, actor=actor, status=status, status_date=on, status_reason=reason.strip())
     return mice

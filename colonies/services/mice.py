@@ -6,6 +6,7 @@ from django.db import transaction
 
 from colonies.models import Cage, Mouse
 from colonies.services.common import audited, centre_of, not_in_future
+from colonies.services.reminders import reminders_touch
 from colonies.services.rules import Findings
 from lims.services import apply_fields, save_validated
 from lims.versioning import version_bump, version_check
@@ -13,6 +14,9 @@ from lims.versioning import version_bump, version_check
 #: Fields that say what the DCC file called the mouse's colony or strain; a change of colony, strain or baseline
 #: flag on the bench makes them stale, so `mouse_update` clears them unless they are given too.
 _DCC_IDENTITY_FIELDS = ("dcc_colony_id", "dcc_strain_id")
+#: The fields of a mouse its reminders depend on (alive, of a colony, its age, its litter's responsible person); a
+#: change of ear mark or notes leaves the to-do list alone and costs no refresh.
+_REMINDER_FIELDS = {"status", "date_of_birth", "colony", "litter"}
 
 
 def _mouse_check(mouse: Mouse, *, imported: bool = False) -> list[str]:
@@ -63,7 +67,7 @@ def mouse_create(*, actor, centre=None, cage: Cage | None = None, placed_on: dat
 
     A blank `specimen_id` takes the next ID of the centre's pattern (`ColonySettings.mouse_id_pattern`).
     """
-    from colonies.services.housing import capacity_findings, next_mouse_id, place
+    from colonies.services.housing import breeding_cage_findings, cages_lock, capacity_findings, next_mouse_id, place
 
     centre = centre_of(actor, centre)
     specimen_id = (specimen_id or "").strip() or next_mouse_id(centre, colony=fields.get("colony"))
@@ -72,17 +76,20 @@ def mouse_create(*, actor, centre=None, cage: Cage | None = None, placed_on: dat
         mouse.litter_code = mouse.litter_code or mouse.litter.code
     _mouse_check(mouse)
     if cage is not None:
+        placed_on = placed_on or max(mouse.date_of_birth or cage.opened_on, cage.opened_on)
         findings = Findings()
         if cage.centre_id != centre.pk:
             findings.error("cage", "That cage does not belong to your centre.")
         else:
+            cages_lock([cage])
             capacity_findings(findings, {cage: [mouse]})
+            breeding_cage_findings(findings, {cage: [mouse]}, placed_on)
         findings.check(confirm=True)
     with audited(actor, "colonies.mouse.created"):
         mouse = save_validated(mouse)
         if cage is not None:
-            place([mouse], cage, placed_on or max(mouse.date_of_birth or cage.opened_on, cage.opened_on),
-                  "registered")
+            place([mouse], cage, placed_on, "registered")
+        reminders_touch(centre=centre, mice=[mouse])
     return mouse
 
 
@@ -134,6 +141,8 @@ def mouse_update(*, instance: Mouse, actor, version: int | None = None, **fields
         mouse = save_validated(instance, update_fields=version_bump(instance, changed))
         if was_alive and not mouse.is_alive:
             close_life([mouse], mouse.status_date)
+        if _REMINDER_FIELDS & set(changed):  # a dead mouse's jobs go, a new birth date moves them
+            reminders_touch(centre=mouse.centre_id, mice=[mouse])
     if "status" in changed:
         from procedures.services import scheduled_tests_close_for_mouse  # procedures imports colonies
 

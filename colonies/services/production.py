@@ -162,33 +162,103 @@ def microinjection_derive_status(attempt: MicroInjection) -> str:
     return microinjection_holding_statuses(attempt)[-1]
 
 
-# The count hierarchy iMits never enforced (domain-production.md §3): each pair reads "left >= right".
-COUNT_RULES = [
-    ("total_blasts_injected", "total_transferred"),
-    ("total_transferred", "total_pups_born"),
-    ("total_transferred", "number_surrogates_receiving"),
-    ("total_male_chimeras", "number_of_chimera_matings_attempted"),
-    ("number_of_chimera_matings_attempted", "number_of_chimera_matings_successful"),
-    ("number_of_live_glt_offspring", "number_of_het_offspring"),
-    ("crsp_total_embryos_injected", "crsp_total_embryos_survived"),
-    ("crsp_total_embryos_survived", "crsp_total_transfered"),
-    ("crsp_total_transfered", "crsp_no_founder_pups"),
-]
+# The count hierarchy iMits and GenTaR never enforced (domain-production.md §3, issue 13): injected >= transferred >=
+# pups >= chimeras (male + female) >= chimeras mated >= GLT chimeras; het <= live GLT offspring <= F1; surrogates
+# <= transferred; CRISPR: embryos injected >= survived >= transferred >= pups born >= founder pups >= each G0 mutant
+# count. Each count names the counts it comes from (its direct parents); "total_chimeras" is male + female.
+# Two stricter links kept from before: chimera matings come from the male chimeras (ES cells are male lines), and a
+# GLT chimera is one whose mating succeeded.
+TOTAL_CHIMERAS = "total_chimeras"
+COUNT_PARENTS: dict[str, tuple[str, ...]] = {
+    "total_transferred": ("total_blasts_injected",),
+    "number_surrogates_receiving": ("total_transferred", "crsp_total_transfered"),
+    "total_pups_born": ("total_transferred", "crsp_total_transfered"),
+    TOTAL_CHIMERAS: ("total_pups_born",),
+    "total_male_chimeras": (TOTAL_CHIMERAS,),
+    "number_of_chimera_matings_attempted": ("total_male_chimeras",),
+    "number_of_chimera_matings_successful": ("number_of_chimera_matings_attempted",),
+    "number_of_chimeras_with_glt_from_genotyping": ("number_of_chimera_matings_successful",),
+    "number_of_live_glt_offspring": ("total_f1_mice_from_matings",),
+    "number_of_het_offspring": ("number_of_live_glt_offspring",),
+    "crsp_total_embryos_survived": ("crsp_total_embryos_injected",),
+    "crsp_total_transfered": ("crsp_total_embryos_survived",),
+    "crsp_no_founder_pups": ("total_pups_born",),
+    "no_nhej_g0_mutants": ("crsp_no_founder_pups",),
+    "no_deletion_g0_mutants": ("crsp_no_founder_pups",),
+    "no_hr_g0_mutants": ("crsp_no_founder_pups",),
+    "no_hdr_g0_mutants": ("crsp_no_founder_pups",),
+}
+# The counts in the lab's words: the form's labels and every count error use these.
+COUNT_LABELS: dict[str, str] = {
+    "total_blasts_injected": "Blastocysts injected",
+    "total_transferred": "Blastocysts transferred",
+    "number_surrogates_receiving": "Surrogates receiving",
+    "total_pups_born": "Pups born",
+    "total_male_chimeras": "Male chimeras",
+    "total_female_chimeras": "Female chimeras",
+    TOTAL_CHIMERAS: "Male + female chimeras",
+    "number_of_chimera_matings_attempted": "Chimeras mated",
+    "number_of_chimera_matings_successful": "Successful chimera matings",
+    "number_of_chimeras_with_glt_from_genotyping": "GLT chimeras",
+    "total_f1_mice_from_matings": "F1 mice from chimera matings",
+    "number_of_live_glt_offspring": "Live GLT offspring",
+    "number_of_het_offspring": "Het offspring",
+    "crsp_total_embryos_injected": "Embryos injected",
+    "crsp_total_embryos_survived": "Embryos survived",
+    "crsp_total_transfered": "Embryos transferred",
+    "crsp_no_founder_pups": "Founder pups",
+    "no_nhej_g0_mutants": "NHEJ G0 mutants",
+    "no_deletion_g0_mutants": "Deletion G0 mutants",
+    "no_hr_g0_mutants": "HR G0 mutants",
+    "no_hdr_g0_mutants": "HDR G0 mutants",
+}
+# The same hierarchy as "left >= right" pairs of stored counts, for callers that list the rules.
+COUNT_RULES = [(parent, child) for child, parents in COUNT_PARENTS.items() for parent in parents
+               if TOTAL_CHIMERAS not in (parent, child)]
+
+
+def _in_words(label: str) -> str:
+    """A label inside a sentence: "Pups born" → "pups born", but "NHEJ G0 mutants" and "F1 mice" keep capitals."""
+    first = label.split(" ", 1)[0]
+    return label[0].lower() + label[1:] if len(first) == 1 or first[1:].islower() else label
+
+
+def _count_value(attempt: MicroInjection, name: str) -> int | None:
+    return attempt.total_chimeras if name == TOTAL_CHIMERAS else getattr(attempt, name)
+
+
+def _nearest_known(attempt: MicroInjection, name: str) -> list[str]:
+    """The closest recorded counts above `name`: an unrecorded count in between is stepped over, so 7 GLT chimeras
+    from 4 male chimeras is refused even when the matings were not recorded."""
+    found: list[str] = []
+    for parent in COUNT_PARENTS.get(name, ()):
+        if _count_value(attempt, parent) is not None:
+            found.append(parent)
+        else:
+            found.extend(p for p in _nearest_known(attempt, parent) if p not in found)
+    return found
 
 
 def microinjection_count_errors(attempt: MicroInjection) -> dict[str, list[str]]:
-    """Check the counts against each other; every message names both fields. Missing counts are not compared."""
+    """Check every count against the counts it comes from; each error names both counts in words.
+
+    The error sits on the count that is too big ("Male + female chimeras (9) cannot be more than pups born (4)" on
+    both chimera fields). Missing counts are not compared, but are stepped over (see `_nearest_known`).
+    """
     errors: dict[str, list[str]] = {}
-    for larger, smaller in COUNT_RULES:
-        big, small = getattr(attempt, larger), getattr(attempt, smaller)
-        if big is not None and small is not None and small > big:
-            errors.setdefault(smaller, []).append(f"{smaller} ({small}) cannot exceed {larger} ({big}).")
-    chimeras = attempt.total_chimeras
-    if attempt.total_pups_born is not None and chimeras is not None and chimeras > attempt.total_pups_born:
-        message = (f"total_male_chimeras + total_female_chimeras ({chimeras}) cannot exceed "
-                   f"total_pups_born ({attempt.total_pups_born}).")
-        for field in ("total_pups_born", "total_male_chimeras", "total_female_chimeras"):
-            errors.setdefault(field, []).append(message)
+    for name in COUNT_PARENTS:
+        value = _count_value(attempt, name)
+        if value is None:
+            continue
+        for parent in _nearest_known(attempt, name):
+            limit = _count_value(attempt, parent)
+            if value > limit:
+                message = (f"{COUNT_LABELS[name]} ({value}) cannot be more than "
+                           f"{_in_words(COUNT_LABELS[parent])} ({limit}).")
+                fields = ([f for f in ("total_male_chimeras", "total_female_chimeras")
+                           if getattr(attempt, f) is not None] if name == TOTAL_CHIMERAS else [name])
+                for field_name in fields:
+                    errors.setdefault(field_name, []).append(message)
     return errors
 
 

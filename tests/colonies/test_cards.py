@@ -11,9 +11,12 @@ import zlib
 import pytest
 import zxingcpp
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from colonies.cards import cage_cards, qr_png
+from colonies.cards import cage_cards, qr_png, wrap
 from colonies.models import Cage, ColonySettings, Mouse, MouseAllele
 from tests.factories import (
     CageFactory,
@@ -301,3 +304,78 @@ def test_card_of_an_empty_cage_without_a_rack_and_a_mating_with_many_litters(cli
     assert "+ 1 earlier litter" in page
     pdf = client.get(reverse("colonies:cage_card_pdf", args=[bare.pk])).content
     assert b"(BARE-1) Tj" in b"".join(pdf_streams(pdf))
+
+
+# --- Long values wrap, never cut (issue 13 point 9) --------------------------------------------------------------
+
+# 60 characters, no space: an allele symbol as long as the card's width (the PDF used to cut it at "…Wtsi>…").
+LONG_ALLELE = "Cbx1<tm1a(EUCOMM)Wtsi>Gt(ROSA)26Sor<tm1(CAG-Bgeo,-tdTomato)>"
+LONG_COLONY = "H-CBX1-TM1A-EUCOMM-WTSI-ROSA26-TDTOMATO-CROSS-BACKGROUND-N4F"  # 60 characters too
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a reader would copy out of the PDF, page by page (pypdf decodes fonts, escapes and positions)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture
+def long_values_cage(centre):
+    """GIVEN cage LONG-1 holding a het mouse of colony LONG_COLONY with allele LONG_ALLELE, and a wild-type one."""
+    assert len(LONG_ALLELE) == 60 and len(LONG_COLONY) == 60
+    cage = CageFactory(centre=centre, cage_id="LONG-1")
+    colony = ColonyFactory(centre=centre, name=LONG_COLONY)
+    het = MouseFactory(centre=centre, colony=colony, specimen_id="H-LONG-HET", sex=Mouse.Sex.MALE)
+    wild = MouseFactory(centre=centre, colony=colony, specimen_id="H-LONG-WT", sex=Mouse.Sex.FEMALE)
+    MouseAllele.objects.create(mouse=het, allele=LONG_ALLELE, zygosity=Mouse.Zygosity.HETEROZYGOUS)
+    MouseAllele.objects.create(mouse=wild, allele=LONG_ALLELE, zygosity=Mouse.Zygosity.WILD_TYPE)
+    for mouse in (het, wild):
+        CagePlacementFactory(mouse=mouse, cage=cage)
+    return cage
+
+
+def test_pdf_shows_a_60_character_allele_and_colony_whole_and_het_apart_from_wild_type(client, tech,
+                                                                                        long_values_cage):
+    client.force_login(tech)
+    pdf = client.get(reverse("colonies:cage_card_pdf", args=[long_values_cage.pk])).content
+    text = pdf_text(pdf)
+    assert text.count(LONG_ALLELE) == 2, text  # whole, on one line, for each mouse
+    assert text.count(LONG_COLONY) == 2, text
+    assert "…" not in text
+    # The zygosity follows its allele, so het and wild type are told apart.
+    words = text.split()
+    zygosities = [words[i + 1] for i, word in enumerate(words) if word == LONG_ALLELE]
+    assert sorted(zygosities) == ["het", "wt"]
+
+
+def test_pdf_breaks_an_allele_too_long_for_any_line_but_keeps_every_character(client, tech, centre,
+                                                                               long_values_cage):
+    huge = (LONG_ALLELE * 2)[:100]  # the longest allele a mouse can have: no size makes it fit one line
+    MouseAllele.objects.filter(mouse__specimen_id="H-LONG-HET").update(allele=huge)
+    client.force_login(tech)
+    text = pdf_text(client.get(reverse("colonies:cage_card_pdf", args=[long_values_cage.pk])).content)
+    assert huge not in text  # it had to break somewhere …
+    assert huge in text.replace("\n", "") and "…" not in text  # … and lost nothing
+
+
+def test_long_cage_id_and_mating_names_wrap_on_the_pdf(client, tech, centre):
+    cage = CageFactory(centre=centre, cage_id="CAGE-WITH-A-VERY-LONG-IDENTIFIER-0000042")
+    mating = MatingFactory(centre=centre, cage=cage, name="MAT-LONG-NAME-OF-THE-BREEDING-PAIR-0042")
+    MatingFemaleFactory(mating=mating)
+    LitterFactory(mating=mating, code="MAT-LONG-NAME-OF-THE-BREEDING-PAIR-0042-L1")
+    client.force_login(tech)
+    text = pdf_text(client.get(reverse("colonies:cage_card_pdf", args=[cage.pk])).content).replace("\n", "")
+    for value in (cage.cage_id, mating.name, "MAT-LONG-NAME-OF-THE-BREEDING-PAIR-0042-L1"):
+        assert value in text, value
+    assert "…" not in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="latin-1", exclude_categories=("Cc", "Cs")), max_size=300),
+       st.floats(min_value=20, max_value=300))
+def test_wrap_keeps_every_character_and_stays_within_the_width(text, width):
+    lines = wrap(text, width, "Helvetica", 8)
+    assert "".join("".join(line.split()) for line in lines) == "".join(text.split())
+    for line in lines:
+        assert len(line) == 1 or stringWidth(line, "Helvetica", 8) <= width, (line, width)

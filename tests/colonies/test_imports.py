@@ -257,7 +257,7 @@ def test_microinjection_file_with_two_bad_rows_reports_every_reason_and_creates_
     messages = {(e.row, e.column): e.message for e in result.errors}
     assert messages[(3, "total_blasts_injected")] == ("total_blasts_injected must be a whole number, e.g. 12; "
                                                          "you typed 'lots'.")
-    assert "cannot exceed total_pups_born (2)" in messages[(3, "total_pups_born")]
+    assert messages[(3, "total_male_chimeras")] == "Male + female chimeras (3) cannot be more than pups born (2)."
     assert messages[(5, "plan")] == f"Plan {production['other_plan'].pk} was not found."
     assert messages[(5, "external_ref")] == "'hmi-0' is also in row 2; each attempt appears once."
     assert not MicroInjection.objects.exists()

@@ -49,8 +49,8 @@ def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_
     page.get_by_label("ES cell", exact=True).select_option(label=es_cell.name)
     page.get_by_label("External reference").fill("HAR-PAX6-MI-1")
     page.get_by_label("MI date").fill(mi_date.isoformat())
-    page.get_by_label("Total blasts injected").fill("120")
-    page.get_by_label("Total transferred").fill("100")
+    page.get_by_label("Blastocysts injected").fill("120")
+    page.get_by_label("Blastocysts transferred").fill("100")
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("heading", name=re.compile("HAR-PAX6-MI-1"))).to_be_visible()
@@ -62,8 +62,8 @@ def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_
 
     # Weeks later: chimeras are born.
     page.get_by_role("link", name="Edit", exact=True).click()
-    page.get_by_label("Total pups born").fill("20")
-    page.get_by_label("Total male chimeras").fill("3")
+    page.get_by_label("Pups born", exact=True).fill("20")
+    page.get_by_label("Male chimeras", exact=True).fill("3")
     page.get_by_label("Reason for the change").fill("Chimeras counted at weaning")
     page.get_by_role("button", name="Save").click()
     expect(_current_step(page)).to_have_text("Chimeras obtained")
@@ -71,7 +71,7 @@ def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_
 
     # Then the germline transmission: heterozygous offspring.
     page.get_by_role("link", name="Edit", exact=True).click()
-    page.get_by_label("Number of het offspring").fill("2")
+    page.get_by_label("Het offspring", exact=True).fill("2")
     page.get_by_role("button", name="Save").click()
     expect(_current_step(page)).to_have_text("Genotype confirmed")
     expect(page.locator(".timeline__step--done .timeline__label")).to_have_text(

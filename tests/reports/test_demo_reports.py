@@ -12,19 +12,21 @@ from tests.reports.test_figures import check_breeding, check_dcc, check_phenotyp
 
 
 @pytest.mark.django_db
-def test_every_report_over_the_demo_data(settings, client):
+def test_every_report_over_the_demo_data(settings, client, tmp_path):
     settings.DEBUG = True
+    settings.LIMS_DCC_OUTBOX = tmp_path / "outbox"  # the demo's first export is delivered there
     call_command("load_demo", stdout=StringIO())
     user = User.objects.get(username="demo-colony-manager")
     reports = [check_production(user, user.centre), check_breeding(user, user.centre),
                check_phenotyping(user, user.centre), check_dcc(user, user.centre),
                check_qc(user, user.centre, "H-CBX1-A01", "IMPC_BWT_001_001")]
     # The demo has something to show in each: spelled out so an empty demo cannot pass unnoticed.
-    assert reports[0].summary["mi_gtc"] == 2 and reports[0].summary["plans"] == 4
+    assert reports[0].summary["mi_gtc"] == 2 and reports[0].summary["plans"] == 5
     assert reports[1].summary["active_matings"] == 2 and reports[1].summary["weanings_due"] == 1
-    assert reports[2].summary["done"] == 6
-    assert reports[3].summary["pending"] == 6
-    assert reports[4].summary["mutants"] == 2 and reports[4].summary["controls"] == 2
+    assert reports[2].summary["done"] == 8
+    # The demo's first export sent six body weights; two were recorded since.
+    assert reports[3].summary["submitted"] == 6 and reports[3].summary["pending"] == 2
+    assert reports[4].summary["mutants"] == 4 and reports[4].summary["controls"] == 2
     client.force_login(user)
     for report in reports:
         response = client.get(reverse(f"reports:{report.name}"), {"export": "xlsx"})
