@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,15 +39,20 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(1200)]
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory):
-    """A fresh clone of this checkout, shared by both runs (the second reuses its .venv, as a second run does)."""
+def clone():
+    """A fresh clone of this checkout, shared by both runs (the second reuses its .venv, as a second run does).
+
+    Not under pytest's temporary folder: the embedded PostgreSQL runs as another user (pgserver, when root starts
+    it) and must traverse the path to its libraries, and every pytest session on the machine makes that folder
+    private again (0700) when it starts.
+    """
     if shutil.which("make") is None or shutil.which("git") is None:
         pytest.fail("`make` and `git` are needed to test `make run`")
-    path = tmp_path_factory.mktemp("make-run") / "lims"
+    path = Path(tempfile.mkdtemp(prefix="lims-make-run-")) / "lims"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(path)], check=True, timeout=120)
     assert not (path / ".venv").exists() and not (path / "var").exists()
     yield path
-    shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -95,7 +101,10 @@ class MakeRun:
         pytest.fail(f"`make run`: no {what} within {timeout}s:\n{self.log()}")
 
     def processes(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
+        try:
+            return psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
 
     def interrupt(self) -> int:
         """Ctrl-C: SIGINT to the whole foreground process group, then wait for `make` to return."""
@@ -107,9 +116,9 @@ class MakeRun:
 
     def kill(self) -> None:
         """Teardown after a failure: leave nothing running for the next test."""
-        for proc in [*self.processes(), psutil.Process(self.process.pid)]:
+        for pid in [p.pid for p in self.processes()] + [self.process.pid]:
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
+                os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         postmaster = _postmaster(self.clone)
