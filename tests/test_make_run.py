@@ -52,7 +52,7 @@ def clone():
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(path)], check=True, timeout=120)
     assert not (path / ".venv").exists() and not (path / "var").exists()
     yield path
-    shutil.rmtree(path.parent, ignore_errors=True)
+    subprocess.run(["rm", "-rf", str(path.parent)], check=False, timeout=300)  # faster than shutil on a virtualenv
 
 
 def _free_port() -> int:
