@@ -44,10 +44,13 @@ def _ensure_database(url: str) -> None:
     if not name:
         return
     maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            _say(f"created database {name}")
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                _say(f"created database {name}")
+    except psycopg.Error as exc:  # no maintenance database, no CREATEDB right: migrate says what is wrong
+        _say(f"could not check or create database {name} ({type(exc).__name__}); trying it as it is")
 
 
 def _procfile(env: dict) -> list[tuple[str, str]]:
