@@ -21,19 +21,10 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
-## make run: install, start the database (embedded unless DATABASE_URL), migrate, load data, serve on $(PORT).
-run: demo
-	@echo ""
-	@echo "  LIMS at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
-	@echo "  Demo users: demo-technician, demo-colony-manager, demo-data-wrangler, demo-centre-admin,"
-	@echo "              demo-read-only, demo-outsider   password: $${LIMS_DEMO_PASSWORD:-demo}"
-	@echo ""
-	@if [ -n "$$REDIS_URL" ]; then \
-		LIMS_PORT=$(PORT) .venv/bin/honcho start -f Procfile; \
-	else \
-		echo "  No REDIS_URL: Celery tasks run in-process."; \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT); \
-	fi
+## make run: install, then `lims/run.py`: start the database (embedded unless DATABASE_URL), migrate, load the demo
+## data, serve on $(PORT) with a Celery worker and beat when REDIS_URL is set; Ctrl-C stops all of it.
+run: install
+	@$(PY) -m lims.run --port $(PORT)
 
 ## Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 browser:

@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 import pgtrigger
 from celery.schedules import crontab
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from lims.env import env_bool, env_int, env_list, env_str
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "procedures",
     "procedures.dcc",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "lims.audit.AuditContextMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer (429).
     "axes.middleware.AxesMiddleware",
@@ -157,6 +160,26 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy on every answer (django-csp; Django 5.2 has none of its own). Scripts only from our own
+# static files: no inline <script>, no on…= handlers, no javascript: URLs, so an injected tag cannot run. Styles only
+# from our files too; `style` attributes are allowed (style-src-attr): bar widths and chart sizes are data, and an
+# attribute can neither run script nor read the page. tests/security/test_csp.py checks every page against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "style-src-elem": [csp.SELF],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],  # Swagger UI's icons are data: URIs in its stylesheet
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -200,6 +223,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Mouse production, colony management, phenotyping and DCC submission.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs describe every route and field: only for users who are logged in (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

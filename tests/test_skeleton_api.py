@@ -112,7 +112,9 @@ def test_duplicate_colony_name_ignoring_case_and_spaces(auth_client, tech):
     assert "name" in response.json()["errors"]
 
 
-def test_schema_docs_and_health(client, db):
+def test_schema_docs_and_health(client, tech):
+    """Anonymous callers get neither schema nor docs nor health details (tests/security/test_exposure.py)."""
+    client.force_login(tech)
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
     health = client.get("/health/")

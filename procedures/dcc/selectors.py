@@ -5,6 +5,8 @@ on a mouse (line-level experiments are `LineExperiment` rows, sent as `<line>`; 
 experiments carrying only a statusCode). A mouse is exported
 when it has at least one such experiment, so the specimen file never announces mice the DCC will get no data for.
 """
+import datetime
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from colonies.models import Mouse
@@ -58,3 +60,37 @@ def exportable_specimen_list(*, centre: Centre) -> QuerySet[Mouse]:
     tests = exportable_not_performed_list(centre=centre).filter(mouse=OuterRef("pk"))
     return Mouse.objects.filter(centre=centre, voided_at__isnull=True).exclude(zygosity="").filter(
         Exists(experiments) | Exists(tests))
+
+
+def submissions_in_flight(*, centre: Centre, exclude: int | None = None) -> QuerySet:
+    """The centre's submissions that are neither delivered nor failed nor empty: queued, building or validated.
+
+    Their records count as sent (`ledger.SENT_STATUSES` holds validated ones), so a new export planned meanwhile
+    leaves those records to them.
+    """
+    from procedures.dcc.models import Submission
+
+    return (Submission.objects.filter(centre=centre, status__in=[Submission.Status.PENDING, *Submission.ACTIVE])
+            .exclude(pk=exclude).order_by("pk"))
+
+
+def stale_requeue_at(submission) -> datetime.datetime:
+    """When beat's `requeue_stale` will re-queue `submission` if nothing touches it before: the first run of the
+    `dcc-requeue-stale` schedule once the row has been idle for LIMS_DCC_STALE_AFTER seconds."""
+    from django.conf import settings
+
+    due = submission.updated_at + datetime.timedelta(seconds=settings.LIMS_DCC_STALE_AFTER)
+    minutes = sorted(settings.CELERY_BEAT_SCHEDULE["dcc-requeue-stale"]["schedule"].minute)
+    at = due.replace(second=0, microsecond=0) + (datetime.timedelta(minutes=1) if due.second or due.microsecond
+                                                  else datetime.timedelta())
+    while at.minute not in minutes:
+        at += datetime.timedelta(minutes=1)
+    return at
+
+
+def stale_check_every() -> int:
+    """Minutes between two runs of beat's stale-submission check (`dcc-requeue-stale`, evenly spaced)."""
+    from django.conf import settings
+
+    minutes = sorted(settings.CELERY_BEAT_SCHEDULE["dcc-requeue-stale"]["schedule"].minute)
+    return 60 // len(minutes)

@@ -51,7 +51,8 @@ def _test_database_url() -> str:
 class WorkerProcess:
     """A `celery worker` subprocess with its log, started and stopped by the `worker` fixture."""
 
-    def __init__(self, *, redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, *, redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None,
+                 pool: str = "solo"):
         self.hostname = f"dcc-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         self.log_path = log_path
         env = {
@@ -66,7 +67,7 @@ class WorkerProcess:
         }
         command = [
             str(Path(sys.executable).parent / "celery"), "-A", "lims", "worker",
-            "--pool=solo", "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
+            f"--pool={pool}", "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
             "--without-mingle", "--without-gossip",
         ]
         self._log = open(log_path, "ab")  # noqa: SIM115 - the worker writes to it until stop() closes it
@@ -220,3 +221,67 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
     assert len(per_submission) == KILLED_EXPORTS
     on_disk = sorted(p.name for folder in ("add", "edit") for p in (out / folder).iterdir())
     assert on_disk == sorted(f.zip_name for f in files)  # every file once, nothing half-written or doubled
+
+
+def _export(args: list[str], redis_url: str, out: Path) -> subprocess.Popen:
+    """`manage.py dcc_export` as cron runs it: its own process, its exit status, stderr into a file."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": _test_database_url(),
+           "DB_CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "LIMS_DCC_OUTBOX": str(settings.LIMS_DCC_OUTBOX),
+           "LIMS_DCC_XSD_DIR": str(settings.LIMS_DCC_XSD_DIR)}
+    return subprocess.Popen([sys.executable, "manage.py", "dcc_export", "--centre", "H", "--out", str(out), *args],
+                            cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_export_after_its_pool_process_is_killed_says_when_it_resumes_and_wait_delivers_it(
+        redis_url, transactional_db, outbox, centre, mutant, record_weight, tmp_path):
+    """Issue 17 point 9, on the real path: SIGKILL of the prefork pool process during the delivery phase.
+
+    The worker's main process requeues the task, the redelivered task leaves the started export alone and returns,
+    so the waiting command sees a validated, undelivered export. It says so, with the re-queue time, exit 75; a
+    second run meanwhile names it instead of "nothing to send"; a run with --wait prints the zips once beat's check
+    (played here by `requeue_stale`) has re-queued it and the worker has delivered it.
+    """
+    import psutil
+
+    record_weight(mutant)
+    out = tmp_path / "source"
+    worker = WorkerProcess(redis_url=redis_url, log_path=tmp_path / "worker.log", pool="prefork",
+                           extra_env={"LIMS_DCC_TEST_PHASE_DELAY": "3"})
+    try:
+        worker.wait_until_ready()
+        first_run = _export(["--timeout", str(TASK_TIMEOUT)], redis_url, out)
+        _wait_for(lambda: Submission.objects.filter(status=Submission.Status.VALIDATED).exists(),
+                  timeout=TASK_TIMEOUT, what="the export to be validated", log=worker.log)
+        pool = psutil.Process(worker.process.pid).children()
+        assert len(pool) == 1, worker.log()
+        pool[0].kill()  # the OOM killer takes the pool process mid-delivery
+
+        stdout, stderr = first_run.communicate(timeout=TASK_TIMEOUT)
+        submission = Submission.objects.get()
+        assert submission.status == Submission.Status.VALIDATED, worker.log()
+        assert first_run.returncode == 75, stderr + worker.log()
+        assert stdout == "" and "ended validated" not in stderr
+        assert f"Submission {submission.pk} is validated, not delivered yet" in stderr
+        assert "re-queues it once it has been idle for 31 minutes, at about" in stderr
+
+        second_run = _export(["--timeout", str(TASK_TIMEOUT)], redis_url, out)
+        _, stderr = second_run.communicate(timeout=TASK_TIMEOUT)
+        assert second_run.returncode == 75 and "nothing to send (" not in stderr, stderr
+        assert f"Submission {submission.pk} is validated, not delivered yet" in stderr
+
+        waiting = _export(["--wait", "--timeout", str(TASK_TIMEOUT)], redis_url, out)
+        _wait_for(lambda: Submission.objects.filter(status=Submission.Status.NOTHING).count() == 2,
+                  timeout=TASK_TIMEOUT, what="the third run's plan", log=worker.log)
+        for pk in requeue_stale(older_than=0):  # beat's check, without waiting 31 minutes
+            submission_build_task.delay(submission_id=pk, resume=True)
+        stdout, stderr = waiting.communicate(timeout=TASK_TIMEOUT)
+    finally:
+        worker.stop()
+
+    submission.refresh_from_db()
+    assert waiting.returncode == 0, stderr + worker.log()
+    assert submission.status == Submission.Status.DELIVERED
+    paths = [Path(line) for line in stdout.splitlines()]
+    assert paths == [Path(f.path) for f in submission.files.order_by("increment")] and len(paths) == 2
+    assert all(p.exists() and p.parent == out / "add" for p in paths)
