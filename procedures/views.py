@@ -288,7 +288,7 @@ class ExperimentDetailView(ScopedDetailView):
         values = self.object.values.all()
         columns = [
             Column("Parameter", "parameter.name"), Column("Key", "parameter.key"), Column("Increment", "increment"),
-            Column("Value", "value"), Column("Unit", "parameter.unit"), Column("Status code", "status_code"),
+            Column("Value", "value"), Column("Unit", "recorded_unit"), Column("Status code", "status_code"),
             Column("Out of range", "out_of_range"),
         ]
         return [Section("Values", columns, values, empty="No values.")]
@@ -383,7 +383,7 @@ class LineExperimentDetailView(ScopedDetailView):
 
     def get_sections(self):
         columns = [Column("Parameter", "parameter.name"), Column("Key", "parameter.key"),
-                   Column("Increment", "increment"), Column("Value", "value"), Column("Unit", "parameter.unit"),
+                   Column("Increment", "increment"), Column("Value", "value"), Column("Unit", "recorded_unit"),
                    Column("Status code", "status_code")]
         return [Section("Values", columns, self.object.values.all(), empty="No values.")]
 

@@ -76,7 +76,7 @@ class CancelSerializer(serializers.Serializer):
 
 class ParameterValueSerializer(serializers.ModelSerializer):
     parameter = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    unit = serializers.CharField(source="parameter.unit", read_only=True)
+    unit = serializers.CharField(source="recorded_unit", read_only=True)
 
     class Meta:
         model = ParameterValue
@@ -131,7 +131,7 @@ class ExperimentEditSerializer(serializers.Serializer):
 
 class LineParameterValueSerializer(serializers.ModelSerializer):
     parameter = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    unit = serializers.CharField(source="parameter.unit", read_only=True)
+    unit = serializers.CharField(source="recorded_unit", read_only=True)
 
     class Meta:
         model = LineParameterValue

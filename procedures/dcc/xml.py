@@ -331,9 +331,18 @@ def housing_rows(housings: QuerySet[Housing]) -> QuerySet[Housing]:
 
 
 def _values_content(rows) -> list[tuple]:
-    return [(r.parameter.key, r.parameter.type, r.parameter.unit, r.increment, r.value, r.status_code)
+    """The values as the writer writes them. A bench value's unit is its parameter's unless it keeps its own (typed
+    under an earlier IMPReSS unit, see `procedures.impress`): the unit written, so a hash changes only with the XML."""
+    return [(r.parameter.key, r.parameter.type, _unit_of(r) if not r.kind else r.parameter.unit, r.increment,
+             r.value, r.status_code)
             + ((r.kind, r.sequence_id, r.unit, r.terms, r.media) if r.kind else ())
             for r in rows]
+
+
+def _unit_of(row) -> str:
+    """The unit a value was recorded in: its own where it has one (an import's, or an earlier IMPReSS unit it was
+    typed under), else its parameter's."""
+    return row.parameter.unit if row.unit is None else row.unit
 
 
 def experiment_content(experiment: Experiment) -> dict:
@@ -402,9 +411,7 @@ def _kind(row) -> str:
 def _parameter_attrib(row, *, unit: bool) -> dict[str, str]:
     attrib = {"parameterID": row.parameter.key}
     if unit:
-        sent = row.unit if row.kind else None
-        if sent is None:
-            sent = row.parameter.unit
+        sent = _unit_of(row)
         if sent:
             attrib["unit"] = sent
     if row.sequence_id:
