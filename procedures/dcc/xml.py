@@ -404,6 +404,12 @@ _KIND_ORDER = ("simpleParameter", "ontologyParameter", "seriesParameter", "media
                "seriesMediaParameter", "procedureMetadata")
 
 
+#: The elements a value typed at the bench is written as (media take a parameter status only).
+_BENCH_KINDS = ("simpleParameter", "ontologyParameter", "seriesParameter", "procedureMetadata")
+#: The media elements valid with a parameter status alone (a `mediaParameter` needs a URI and a fileType).
+_STATUS_ONLY_KINDS = ("seriesMediaParameter", "mediaSampleParameter")
+
+
 def _kind(row) -> str:
     return row.kind or _KIND_OF_TYPE[row.parameter.type]
 
@@ -502,10 +508,15 @@ def _write_series(doc: _Document, rows, depth: int, problems: list[str], label: 
             doc.leaf("parameterStatus", overall_status)
 
 
+def _terms(row) -> list[str]:
+    """An ontology value's terms: as imported, or the term ids typed at the bench (stored space-separated)."""
+    return row.terms if row.kind else row.value.split()
+
+
 def _write_ontology(doc: _Document, rows, depth: int) -> None:
     for row in rows:
         with doc.line("ontologyParameter", _parameter_attrib(row, unit=False), depth):
-            for term in row.terms or []:
+            for term in _terms(row) or []:
                 doc.leaf("term", term)
             if row.status_code:
                 doc.leaf("parameterStatus", row.status_code)
@@ -557,13 +568,16 @@ def _write_procedure(doc: _Document, procedure_key: str, values, label: str, dep
     """Write `<procedure>` with one element per parameter, grouped by kind in XSD order.
 
     Within a kind, imported values keep the file's order and the element they were sent in; values entered at the
-    bench follow IMPReSS order and type. Bench data of a type the forms cannot enter (media, ontology) has no
-    media or terms to write and is reported.
+    bench follow IMPReSS order and type (an ontology value's typed term ids become its terms). A bench media row
+    may only carry the parameter status saying why the files are not sent; one with a value has no file to point
+    at and is reported.
     """
     elements: dict[tuple, list] = {}
     for row in values:
         kind = _kind(row)
-        if not row.kind and kind not in ("simpleParameter", "seriesParameter", "procedureMetadata"):
+        # At the bench a media parameter only takes the status saying why its files are not sent.
+        if not row.kind and kind not in _BENCH_KINDS and (
+                kind not in _STATUS_ONLY_KINDS or row.value or row.increment or not row.status_code):
             problems.append(f"{label}: {row.parameter.key} is a {row.parameter.get_type_display().lower()} "
                             "parameter, which the export does not support yet.")
             continue
