@@ -17,6 +17,7 @@ from lims.roles import can_write
 from lims.versioning import version_check
 from procedures.exceptions import NotAllowed
 from procedures.models import (
+    MEDIA_TYPES,
     Experiment,
     ExperimentDraft,
     Housing,
@@ -147,6 +148,9 @@ def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]],
                 if entry.status_code.strip():
                     values.append(ParameterValue(parameter=parameter, increment=entry.increment,
                                                  status_code=check_status_code(parameter, entry.status_code)))
+                elif parameter.type in MEDIA_TYPES:
+                    raise ValueError(f"{parameter.name} ({key}) are image files, which the LIMS does not keep: "
+                                     "give a parameter status code saying why they are not sent.")
                 else:
                     value = entered_value_check(parameter, entry.value)
                     # Out of range is a question for a data wrangler, not a refusal: the value is kept as typed.

@@ -332,7 +332,9 @@ def housing_rows(housings: QuerySet[Housing]) -> QuerySet[Housing]:
 
 def _values_content(rows) -> list[tuple]:
     """The values as the writer writes them. A bench value's unit is its parameter's unless it keeps its own (typed
-    under an earlier IMPReSS unit, see `procedures.impress`): the unit written, so a hash changes only with the XML."""
+    under an earlier IMPReSS unit, see `procedures.impress`): the unit written, so a hash changes only with the XML.
+    Bench values of a parameter IMPReSS has since retired stay in (the writer leaves them out): an experiment sent
+    before the retirement is not sent again for it."""
     return [(r.parameter.key, r.parameter.type, _unit_of(r) if not r.kind else r.parameter.unit, r.increment,
              r.value, r.status_code)
             + ((r.kind, r.sequence_id, r.unit, r.terms, r.media) if r.kind else ())
@@ -574,6 +576,9 @@ def _write_procedure(doc: _Document, procedure_key: str, values, label: str, dep
     """
     elements: dict[tuple, list] = {}
     for row in values:
+        if not row.kind and row.parameter.retired:
+            # Typed before IMPReSS dropped the parameter from the procedure: kept in the LIMS, refused by the DCC.
+            continue
         kind = _kind(row)
         # At the bench a media parameter only takes the status saying why its files are not sent.
         if not row.kind and kind not in _BENCH_KINDS and (
