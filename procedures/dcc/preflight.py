@@ -76,6 +76,11 @@ def _check_imported(experiment, row, findings: list[dict]) -> None:
                                                  "status code."))
 
 
+def _label(procedure) -> str:
+    """A procedure as a person reads it: its name and key (only the key when an import named it by its key)."""
+    return procedure.key if procedure.name == procedure.key else f"{procedure.name} ({procedure.key})"
+
+
 def _has_content(row) -> bool:
     return bool(row.value or row.status_code or row.terms or row.media)
 
@@ -126,12 +131,13 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
     for pk, experiment in sorted(experiments.items()):
         procedure = experiment.procedure
         if procedure.source == Source.IMPORT:
-            findings.append(_finding(experiment, f"{procedure.key} is not an IMPReSS procedure "
-                                                 "(registered by an import); the DCC will not take it."))
+            findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS: it is "
+                                                 "not an IMPReSS procedure (registered by an import); the DCC will "
+                                                 "not take it."))
         elif procedure.pk not in defined:
-            findings.append(_finding(experiment, f"{procedure.name} ({procedure.key}) has no IMPReSS definition in "
-                                                 "the LIMS (no parameters): its values cannot be checked or sent. "
-                                                 "Load the IMPReSS definition, or void the experiment."))
+            findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS (no "
+                                                 "parameters): its values cannot be checked or sent. Load the "
+                                                 "IMPReSS definition, or void the experiment."))
         elif pk not in with_content and not experiment.dcc_status_codes:
             findings.append(_finding(experiment, f"{procedure.name} for {experiment.mouse.specimen_id} has no values: "
                                                  "the DCC would receive an empty procedure. Enter its values "
