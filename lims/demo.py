@@ -200,7 +200,8 @@ def demo_preflight_load(*, centre: Centre) -> int:
         return existing.count()
     wrangler = User.objects.get(username="demo-data-wrangler")
     pipeline = Pipeline.objects.get(key="IMPC_001")
-    mice = list(Mouse.objects.filter(centre=centre, colony__name="H-TRP53-A01").order_by("specimen_id")[:3])
+    # Baseline controls: their values do not become the QC report's default colony and parameter.
+    mice = list(Mouse.objects.filter(centre=centre, is_baseline=True).order_by("specimen_id")[1:4])
     if len(mice) < 3:
         return 0
     on = date.today() - timedelta(days=3)
