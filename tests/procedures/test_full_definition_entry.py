@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from procedures.dcc.xml import write_experiment_file
 from procedures.forms import free_series_lines
-from procedures.impress import impress_load
 from procedures.imports import procedure_columns, procedure_import, procedure_template
+from procedures.impress import impress_load
 from procedures.models import Experiment, Pipeline, Procedure, ScheduledTest
 from procedures.services import EnteredValue, experiment_record, mice_enrol
 from tests.dcc.helpers import PROCEDURE_NS, q
@@ -68,8 +68,8 @@ def test_a_free_series_is_typed_as_lines_and_edited_as_lines(client, tech, tmp_p
     edit = client.get(reverse("procedures:experiment_edit", args=[experiment.pk])).content.decode()
     assert "2026-03-01T07:00:00 = 61.9" in edit
     write_experiment_file(tmp_path / "e.xml", Experiment.objects.filter(pk=experiment.pk))
-    series = [e for e in etree.parse(str(tmp_path / "e.xml")).iter(q(PROCEDURE_NS, "seriesParameter"))
-              if e.get("parameterID") == "IMPC_CAL_003_001"][0]
+    series = next(e for e in etree.parse(str(tmp_path / "e.xml")).iter(q(PROCEDURE_NS, "seriesParameter"))
+                  if e.get("parameterID") == "IMPC_CAL_003_001")
     assert [(v.get("incrementValue"), v.text) for v in series] == [
         ("2026-03-01T06:00:00", "60.1"), ("2026-03-01T07:00:00", "61.9"), ("2026-03-01T08:00:00", "62.0")]
 
@@ -107,8 +107,8 @@ def test_ontology_values_are_term_ids_and_are_sent_as_terms(client, tech, tmp_pa
     experiment = Experiment.objects.get(scheduled_test=test)
     assert experiment.values.get(parameter__key="IMPC_PAT_001_002").value == "MPATH:458 PATO:0000461"
     write_experiment_file(tmp_path / "e.xml", Experiment.objects.filter(pk=experiment.pk))
-    brain = [e for e in etree.parse(str(tmp_path / "e.xml")).iter(q(PROCEDURE_NS, "ontologyParameter"))
-             if e.get("parameterID") == "IMPC_PAT_001_002"][0]
+    brain = next(e for e in etree.parse(str(tmp_path / "e.xml")).iter(q(PROCEDURE_NS, "ontologyParameter"))
+                 if e.get("parameterID") == "IMPC_PAT_001_002")
     assert [t.text for t in brain.iter(q(PROCEDURE_NS, "term"))] == ["MPATH:458", "PATO:0000461"]
 
 
