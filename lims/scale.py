@@ -3,8 +3,9 @@
 N mice over N/50 colonies, each colony with its production history (plan → ES cell → micro-injection with status
 stamps → colony), two matings whose litters gave the colony's pups, cages on racks in rooms with time-ranged
 placements (a weaning cage, then a stock cage, never more than five mice at a time), a schedule per pup for every
-mouse-level procedure of the pipeline, and experiments with about 30 valid values per mouse for the procedures of
-the IMPReSS subset that define parameters.
+mouse-level procedure of the pipeline, and experiments with about 30 valid values per mouse for the procedures the
+IMPReSS subset defined parameters for (BWT, GRS, IPG; the same parameters since the full definition, see
+`SEEDED_PARAMETERS`).
 
 Why bulk inserts: creating 100,000 mice through the services would take hours (a service validates and audits one
 record at a time). `bulk_create` still fires the pghistory triggers, so every row has its insert event, tagged with
@@ -75,7 +76,7 @@ def prefix_for(seed: int) -> str:
 
 
 def ensure_reference() -> None:
-    """Load centres, strains, genes and the IMPReSS subset when the database has none (as `load_reference`)."""
+    """Load centres, strains, genes and the IMPReSS definition when the database has none (as `load_reference`)."""
     if not Pipeline.objects.exists() or not Centre.objects.exists():
         from lims.reference import reference_load
         from procedures.impress import impress_load_file

@@ -8,7 +8,7 @@ class ParameterInline(admin.TabularInline):
     model = Parameter
     extra = 0
     fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value", "order",
-              "source"]
+              "source", "retired"]
 
 
 @admin.register(Pipeline)

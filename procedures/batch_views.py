@@ -21,6 +21,7 @@ from procedures.batch_forms import BatchMetadataForm, MouseValuesForm, raw_value
 from procedures.drafts import drafts_for, experiment_drafts_save
 from procedures.forms import WorklistDayForm
 from procedures.models import Experiment, Parameter, ScheduledTest
+from procedures.selectors import unrecordable_reason
 from procedures.views import _worklist_url
 
 
@@ -84,7 +85,8 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         if closed:
             return "Already closed: " + ", ".join(
                 f"{t.procedure.name} for {t.mouse.specimen_id} ({t.get_status_display().lower()})" for t in closed)
-        return None
+        procedure = self.tests[0].procedure
+        return unrecordable_reason(procedure, procedure.parameters.all()) or None
 
     def _forms(self, data=None):
         self.procedure = self.tests[0].procedure

@@ -102,10 +102,9 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         # the row says why instead of opening an empty form.
         reasons: dict[int, str] = {}
         for test in tests:
-            if not test.recordable:
-                if test.procedure_id not in reasons:
-                    reasons[test.procedure_id] = selectors.unrecordable_reason(test.procedure, [])
-                test.unrecordable_reason = reasons[test.procedure_id]
+            if not test.recordable and test.procedure_id not in reasons:
+                reasons[test.procedure_id] = selectors.unrecordable_reason(test.procedure, [])
+            test.unrecordable_reason = reasons.get(test.procedure_id, "")
         # The procedures on the list, for their Excel sheet and Upload buttons (one station works one procedure).
         procedures = [(procedure, list(rows), reasons.get(procedure.pk, ""))
                       for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]

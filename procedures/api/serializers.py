@@ -21,7 +21,8 @@ class ParameterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Parameter
         fields = ["id", "key", "name", "type", "value_type", "unit", "required", "derived", "options", "increments",
-                  "version", "min_value", "max_value"]
+                  "version", "min_value", "max_value",
+                  "retired"]  # no longer in IMPReSS: kept for older records, refused in new ones
 
 
 class ProcedureSerializer(serializers.ModelSerializer):

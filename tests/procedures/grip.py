@@ -1,4 +1,4 @@
-"""Grip strength (IMPC_GRS_001) exactly as the shared IMPReSS subset defines it, and mice due for it on a day."""
+"""Grip strength (IMPC_GRS_001) exactly as the IMPReSS fixture defines it, and mice due for it on a day."""
 import datetime as dt
 import json
 from pathlib import Path

@@ -14,7 +14,7 @@ from procedures.dcc.xml import write_experiment_file
 from procedures.forms import free_series_lines
 from procedures.imports import procedure_columns, procedure_import, procedure_template
 from procedures.impress import impress_load
-from procedures.models import Experiment, Pipeline, Procedure, ScheduledTest
+from procedures.models import Experiment, ExperimentDraft, Pipeline, Procedure, ScheduledTest
 from procedures.services import EnteredValue, experiment_record, mice_enrol
 from tests.dcc.helpers import PROCEDURE_NS, q
 from tests.factories import MouseFactory
@@ -130,6 +130,31 @@ def test_required_images_take_a_status_code_which_is_sent_in_their_place(client,
     images = {e.get("parameterID"): e.findtext(q(PROCEDURE_NS, "parameterStatus"))
               for e in etree.parse(str(tmp_path / "e.xml")).iter(q(PROCEDURE_NS, "seriesMediaParameter"))}
     assert images == {"IMPC_XRY_034_001": "IMPC_PARAMSC_011", "IMPC_XRY_048_001": "IMPC_PARAMSC_011"}
+
+
+def test_a_batch_of_a_large_procedure_and_its_draft_are_taken_whole(client, tech):
+    """Combined SHIRPA for eight mice is 1,300 inputs on one page, and Histopathology's draft 760 fields: neither is
+    refused for its size."""
+    procedures = _load("IMPC_CSD_003", "IMPC_HIS_003")
+    csd = procedures["IMPC_CSD_003"]
+    tests = [_due_today(tech, csd, f"CSD-{n}") for n in range(8)]
+    metadata = {p.key for p in csd.parameters.filter(type="metadata")}
+    full = form_post(csd)
+    data = {"date_of_experiment": TODAY.isoformat(), "experimenter": "me", "tests": [t.pk for t in tests]}
+    data.update({k: v for k, v in full.items() if k.split("__")[0] in metadata})
+    for test in tests:
+        data.update({f"t{test.pk}-{k}": v for k, v in full.items() if k.split("__")[0] not in metadata})
+    assert len(data) > 1000
+    client.force_login(tech)
+    response = client.post(reverse("procedures:batch_record"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Experiment.objects.filter(procedure=csd).count() == 8
+
+    histology = _due_today(tech, procedures["IMPC_HIS_003"], "HIS-1")
+    url = reverse("procedures:experiment_record", args=[histology.pk])
+    draft = client.post(url, {"action": "draft", **form_post(procedures["IMPC_HIS_003"])})
+    assert draft.status_code == 302
+    assert len(ExperimentDraft.objects.get(scheduled_test=histology).values) > 750
 
 
 def test_a_time_is_hours_and_minutes(tech):

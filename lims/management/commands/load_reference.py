@@ -6,7 +6,7 @@ from procedures.impress import impress_load_file
 
 
 class Command(AuditedCommand):
-    help = "Load centres, consortia, strains, genes and the IMPReSS IMPC_001 subset (idempotent)."
+    help = "Load centres, consortia, strains, genes and the IMPReSS IMPC_001 definition (idempotent)."
     audit_reason = "reference data load"
 
     def handle(self, *args, **options):

@@ -3,7 +3,7 @@ from procedures.impress import impress_load_file
 
 
 class Command(AuditedCommand):
-    help = "Load IMPReSS pipeline definitions from a JSON file in the format of the shared IMPC_001 subset."
+    help = "Load IMPReSS pipeline definitions from a JSON file in the format of ../shared/impress/impc_001.json."
     audit_reason = "IMPReSS load"
 
     def add_arguments(self, parser):
