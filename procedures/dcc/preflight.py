@@ -99,6 +99,7 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
             required[parameter.procedure_id].append(parameter)
     present: dict[int, set[int]] = defaultdict(set)
     with_content: set[int] = set()
+    other_unit: dict[tuple[int, int], list] = {}  # bench values typed under an earlier IMPReSS unit
     values = ParameterValue.objects.filter(experiment_id__in=ids).select_related("parameter")
     for row in values.iterator(chunk_size=5000):
         present[row.experiment_id].add(row.parameter_id)
@@ -114,10 +115,7 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
         elif parameter.retired:
             continue  # typed before IMPReSS dropped it: kept in the LIMS, not written into the export
         elif row.value and row.unit is not None and row.unit != parameter.unit:
-            findings.append(_finding(experiment, f"{parameter.name} ({parameter.key}) = {row.value!r} was recorded "
-                                                 f"in {row.unit or 'no unit'}; IMPReSS now defines "
-                                                 f"{parameter.unit or 'no unit'}. Re-enter it in "
-                                                 f"{parameter.unit or 'the current unit'} (Edit values)."))
+            other_unit.setdefault((row.experiment_id, parameter.pk), []).append(row)
         if row.status_code:
             continue
         if not row.value:
@@ -128,6 +126,14 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
         elif parameter.options and row.value not in parameter.options:
             findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not one of its IMPReSS "
                                                  "options."))
+    for (pk, _parameter), rows in other_unit.items():
+        parameter = rows[0].parameter
+        values = ", ".join(repr(r.value) for r in rows)
+        findings.append(_finding(experiments[pk], f"{parameter.name} ({parameter.key}) = {values} was recorded in "
+                                                  f"{rows[0].unit or 'no unit'}; IMPReSS now defines "
+                                                  f"{parameter.unit or 'no unit'}. Re-enter "
+                                                  f"{'it' if len(rows) == 1 else 'them'} in "
+                                                  f"{parameter.unit or 'the current unit'} (Edit values)."))
     for pk, experiment in sorted(experiments.items()):
         procedure = experiment.procedure
         if procedure.source == Source.IMPORT:
