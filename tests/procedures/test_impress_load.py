@@ -148,7 +148,7 @@ def test_values_typed_under_an_earlier_unit_keep_it_and_are_not_sent_again(centr
     assert units == {mouse.specimen_id: "mmol/l", after.mouse.specimen_id: "mg/dl"}
 
 
-def test_a_retired_parameter_keeps_old_values_and_is_not_offered_for_new_records(centre, tech):
+def test_a_retired_parameter_keeps_old_values_and_is_not_offered_for_new_records(centre, tech, tmp_path):
     data = impress_data()
     impress_load(_subset_era(data))
     grip = Procedure.objects.get(key="IMPC_GRS_001")
@@ -172,6 +172,10 @@ def test_a_retired_parameter_keeps_old_values_and_is_not_offered_for_new_records
     # Sent before the retirement: not sent again for it (the export leaves the retired value out of a new file).
     assert content_hash(experiment_content(experiment_rows(Experiment.objects.filter(pk=old.pk)).get())) \
         == hash_before
+    write_experiment_file(tmp_path / "cbc.xml", Experiment.objects.filter(pk=old.pk))
+    sent = {e.get("parameterID") for e in etree.parse(str(tmp_path / "cbc.xml")).iter()
+            if e.get("parameterID")}
+    assert "IMPC_CBC_004_001" in sent and "IMPC_CBC_047_001" not in sent  # the DCC refuses it in CBC_003 now
     form = ExperimentRecordForm(parameters=list(cbc.parameters.all()))
     assert "IMPC_CBC_047_001" not in [p.key for p in form.parameters]
     assert "IMPC_CBC_047_001" not in form.fields
