@@ -34,13 +34,15 @@ def typed(parameter: Parameter, rng: random.Random, on: dt.date) -> str:
 
 
 def form_post(procedure: Procedure, *, on: dt.date | None = None, seed: int = 1, prefix: str = "") -> dict[str, str]:
-    """The POST of the record form of `procedure` with every input filled in (`prefix` for a batch block)."""
+    """The POST of the record form of `procedure`: every value filled in, every status select sent (empty but for
+    required images), as a browser sends the page; `prefix` for a batch block."""
     on = on or dt.date.today()
     rng = random.Random(seed)
     form = ExperimentRecordForm(parameters=list(procedure.parameters.all()))
     data: dict[str, str] = {}
     name = (lambda field: f"{prefix}-{field}") if prefix else (lambda field: field)
     for parameter in form.parameters:
+        data[name(f"{parameter.key}__status")] = ""  # a browser sends every select, chosen or not
         if status_only(parameter):
             data[name(f"{parameter.key}__status")] = IMAGES_NOT_SENT
         elif parameter.is_free_series:
