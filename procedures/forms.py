@@ -21,6 +21,8 @@ NOT_ENTERABLE = MEDIA_TYPES
 STATUS_CHOICES = [("", "Measured (enter the value)")] + [
     (code, f"{code} · {label}") for code, label in PARAMETER_STATUS_CODES.items()
 ]
+#: The status of a required image parameter: there is no value to measure here, only a reason to give.
+STATUS_ONLY_CHOICES = [("", "— choose a reason —")] + STATUS_CHOICES[1:]
 INPUT_MODES = {"FLOAT": "decimal", "INT": "numeric"}
 #: How a free series (no increments listed by IMPReSS) is typed: a line per increment, increment then value.
 FREE_SERIES_HELP = ("One line per increment: the increment, then the value (“5 = 12.3”, or two columns pasted "
@@ -149,7 +151,7 @@ class ExperimentRecordForm(forms.Form):
                 self.fields[name] = value_field(parameter)
                 self.fields[name].label = parameter.name
             self.fields[f"{parameter.key}__status"] = forms.ChoiceField(
-                required=False, choices=STATUS_CHOICES,
+                required=False, choices=STATUS_ONLY_CHOICES if status_only(parameter) else STATUS_CHOICES,
                 label="Not sent because" if status_only(parameter) else "Not measured because",
             )
         self.focus(self.first_value_name())
