@@ -88,3 +88,12 @@ def test_the_service_and_the_api_refuse_it_with_the_same_words(auth_client, pipe
     assert response.status_code == 400
     assert REASON in str(response.json())
     assert not Experiment.objects.exists()
+
+
+def test_a_batch_of_it_is_refused_with_the_reason(client, pipeline, tech):
+    mouse = MouseFactory(centre=tech.centre, date_of_birth=TODAY - dt.timedelta(weeks=10))
+    test = scheduled_test(mouse, pipeline.procedures.get(key="IMPC_OFD_001"), due=TODAY)
+    client.force_login(tech)
+    response = client.get(reverse("procedures:batch_record"), {"tests": [test.pk]}, follow=True)
+    assert response.redirect_chain and response.redirect_chain[-1][0].startswith(reverse("procedures:worklist"))
+    assert REASON in " ".join(str(m) for m in response.context["messages"])
