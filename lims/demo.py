@@ -27,7 +27,15 @@ from colonies.services.reminders import reminders_batch
 from lims.models import Centre, Consortium, Gene, Role, Strain, User
 from procedures.dcc.models import Submission
 from procedures.dcc.services import submission_build, submission_create
-from procedures.models import LineExperiment, Pipeline, Procedure, ScheduledTest
+from procedures.models import (
+    Experiment,
+    LineExperiment,
+    Parameter,
+    ParameterValue,
+    Pipeline,
+    Procedure,
+    ScheduledTest,
+)
 from procedures.services import EnteredValue, experiment_record, line_experiment_record, mice_enrol
 
 DEMO_CENTRE = "H"
@@ -154,6 +162,8 @@ def _demo_load() -> dict[str, int]:
         _production_follow_ups(actor=actor, centre=centre)
     if not LineExperiment.objects.filter(centre=centre).exists():
         _line_experiments(actor=technician, centre=centre)
+    # After the first export (_dcc_history): these are what the pre-flight must refuse.
+    demo_preflight_load(centre=centre)
     # What the daily beat job would have computed this morning, so the to-do page is not empty on first run.
     production.reminders_compute(centre=centre, today=date.today())
     return {
@@ -295,6 +305,62 @@ def _dcc_history(*, centre) -> None:
         values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
         experiment_record(mouse=test.mouse, procedure=body_weight, date_of_experiment=date.today(), values=values,
                           actor=technician, experimenter="1001", scheduled_test=test)
+
+
+# --- What the DCC pre-flight refuses ---------------------------------------------------------------------------
+#
+# Three experiments the centre's previous LIMS delivered and `dcc_import` brought back as history (imports keep
+# what the bench would refuse, and the pre-flight says it before anything is sent again). Each is a finding on the
+# DCC page, linked to the experiment to fix, so the demo's export is held until a data wrangler deals with them.
+
+LEGACY_PREFIX = "H-LEGACY-"
+#: IPGTT values as the old LIMS sent them: the glucose curve, but none of the metadata IMPReSS 2020 requires.
+LEGACY_GLUCOSE = {"0": "142", "15": "318", "30": "296", "60": "231", "120": "165"}
+
+
+def demo_preflight_load(*, centre: Centre) -> int:
+    """Import, once, the three legacy experiments the DCC pre-flight refuses; return how many exist.
+
+    * an Open Field with no values (`<procedure procedureID="IMPC_OFD_001"></procedure>`, as delivered when the
+      LIMS knew no Open Field parameters);
+    * an Eye Morphology of a version the LIMS's IMPReSS definition does not have (IMPC_EYE_003, registered by the
+      import): no definition to check it against;
+    * an IPGTT without the metadata parameters IMPReSS requires (equipment, strip, experimenter …).
+    """
+    from procedures.services import experiment_import, parameter_register_imported, procedure_register_imported
+
+    existing = Experiment.objects.filter(centre=centre, dcc_experiment_id__startswith=LEGACY_PREFIX)
+    if existing.exists():
+        return existing.count()
+    wrangler = User.objects.get(username="demo-data-wrangler")
+    pipeline = Pipeline.objects.get(key="IMPC_001")
+    # Baseline controls: their values do not become the QC report's default colony and parameter.
+    mice = list(Mouse.objects.filter(centre=centre, is_baseline=True).order_by("specimen_id")[1:4])
+    if len(mice) < 3:
+        return 0
+    on = date.today() - timedelta(days=3)
+    common = {"actor": wrangler, "date_of_experiment": on, "source_project": "BaSH", "source_pipeline": "IMPC_001"}
+    experiment_import(mouse=mice[0], procedure=Procedure.objects.get(pipeline=pipeline, key="IMPC_OFD_001"),
+                      rows=[], dcc_experiment_id=f"{LEGACY_PREFIX}OFD-1", **common)
+
+    eye = procedure_register_imported(pipeline=pipeline, key="IMPC_EYE_003", level=Procedure.Level.MOUSE,
+                                      actor=wrangler)
+    lens = parameter_register_imported(procedure=eye, key="IMPC_EYE_003_001", type=Parameter.Type.SIMPLE,
+                                       actor=wrangler)
+    experiment_import(mouse=mice[1], procedure=eye, dcc_experiment_id=f"{LEGACY_PREFIX}EYE-1", **common,
+                      rows=[ParameterValue(parameter=lens, kind="simpleParameter", unit="", value="normal",
+                                           position=0)])
+
+    glucose = Procedure.objects.get(pipeline=pipeline, key="IMPC_IPG_001")
+    parameters = {p.key: p for p in glucose.parameters.all()}
+    rows = [ParameterValue(parameter=parameters["IMPC_IPG_001_001"], kind="simpleParameter", unit="g",
+                           value="27.4", position=0)]
+    rows += [ParameterValue(parameter=parameters["IMPC_IPG_002_001"], kind="seriesParameter", unit="mg/dl",
+                            increment=increment, value=value, position=n)
+             for n, (increment, value) in enumerate(LEGACY_GLUCOSE.items(), start=1)]
+    experiment_import(mouse=mice[2], procedure=glucose, rows=rows, dcc_experiment_id=f"{LEGACY_PREFIX}IPG-1",
+                      **common)
+    return existing.count()
 
 
 def demo_password() -> str:

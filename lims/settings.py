@@ -154,6 +154,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# The record form of the full IMPReSS definition has up to 760 inputs (Histopathology) and the batch page a block
+# per mouse (Combined SHIRPA: 170 inputs a mouse, up to 200 mice); Django's default of 1,000 fields would refuse a
+# batch of six.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 50_000
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 SESSION_COOKIE_HTTPONLY = True

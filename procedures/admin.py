@@ -8,7 +8,7 @@ class ParameterInline(admin.TabularInline):
     model = Parameter
     extra = 0
     fields = ["key", "name", "type", "value_type", "unit", "required", "derived", "min_value", "max_value",
-              "range_source", "order", "source"]
+              "range_source", "order", "source", "retired"]
 
 
 @admin.register(Pipeline)

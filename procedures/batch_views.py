@@ -22,6 +22,7 @@ from procedures.batch_forms import BatchMetadataForm, MouseValuesForm, raw_value
 from procedures.drafts import drafts_for, experiment_drafts_save
 from procedures.forms import WorklistDayForm
 from procedures.models import Experiment, Parameter, ScheduledTest
+from procedures.selectors import unrecordable_reason
 from procedures.views import _worklist_url
 
 
@@ -85,11 +86,17 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         if closed:
             return "Already closed: " + ", ".join(
                 f"{t.procedure.name} for {t.mouse.specimen_id} ({t.get_status_display().lower()})" for t in closed)
-        return None
+        return unrecordable_reason(self.tests[0].procedure, self._parameters()) or None
+
+    def _parameters(self) -> list[Parameter]:
+        """The procedure's parameters, read once per request (the refusal and the forms both need them)."""
+        if not hasattr(self, "_parameter_list"):
+            self._parameter_list = list(self.tests[0].procedure.parameters.all())
+        return self._parameter_list
 
     def _forms(self, data=None):
         self.procedure = self.tests[0].procedure
-        parameters = list(self.procedure.parameters.all())
+        parameters = self._parameters()
         self.metadata_source, meta_initial, drafts = None, {}, {}
         if data is None:
             user = self.request.user

@@ -12,7 +12,8 @@ from lims.audit import audit_context
 from lims.exceptions import Conflict
 from procedures.models import ExperimentDraft, ScheduledTest
 
-MAX_FIELDS = 500
+#: The largest form: Histopathology (IMPC_HIS_003) has 380 parameters, each with a value and a status input.
+MAX_FIELDS = 2000
 MAX_VALUE_LENGTH = 5000
 
 

@@ -15,30 +15,87 @@ from colonies.import_views import SpreadsheetUploadForm
 from colonies.models import Room
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
-from procedures.models import Parameter, Procedure, Source
+from procedures.models import MEDIA_TYPES, Parameter, Procedure, Source
 from procedures.services import EnteredValue
 from procedures.validation import PARAMETER_STATUS_CODES, PROCEDURE_STATUS_CODES
 
-NOT_ENTERABLE = {Parameter.Type.MEDIA, Parameter.Type.SERIES_MEDIA, Parameter.Type.MEDIA_SAMPLE}
+NOT_ENTERABLE = MEDIA_TYPES
 STATUS_CHOICES = [("", "Measured (enter the value)")] + [
     (code, f"{code} · {label}") for code, label in PARAMETER_STATUS_CODES.items()
 ]
+#: The status of a required image parameter: there is no value to measure here, only a reason to give.
+STATUS_ONLY_CHOICES = [("", "— choose a reason —")] + STATUS_CHOICES[1:]
 INPUT_MODES = {"FLOAT": "decimal", "INT": "numeric"}
+#: How a free series (no increments listed by IMPReSS) is typed: a line per increment, increment then value.
+FREE_SERIES_HELP = ("One line per increment: the increment, then the value (“5 = 12.3”, or two columns pasted "
+                    "from a spreadsheet).")
+ONTOLOGY_HELP = "Ontology term ids, separated by spaces (e.g. MPATH:458 PATO:0000461)."
 
 
 def enterable(parameter: Parameter) -> bool:
-    """Derived values are computed later and media are uploaded elsewhere: neither is typed in."""
-    return not parameter.derived and parameter.type not in NOT_ENTERABLE
+    """Typed at the bench (`Parameter.is_enterable`): not derived, not media, not retired."""
+    return parameter.is_enterable
+
+
+#: Media the DCC takes with a parameter status alone (a single `mediaParameter` needs the file's URI).
+STATUS_ONLY_TYPES = frozenset({Parameter.Type.SERIES_MEDIA, Parameter.Type.MEDIA_SAMPLE})
+
+
+def status_only(parameter: Parameter) -> bool:
+    """A required parameter the bench cannot take a value of (image files): only why it is not sent is given."""
+    return (parameter.required and not parameter.derived and not parameter.retired
+            and parameter.type in STATUS_ONLY_TYPES)
+
+
+def free_series_lines(text: str) -> list[tuple[str, str]]:
+    """(increment, value) of each non-empty line of a free series, or ValueError saying which line is wrong.
+
+    A line is "increment = value", "increment; value", two tab-separated cells, or "increment value" (split at the
+    last space, so an increment such as "2026-03-01 06:00" keeps its own).
+    """
+    pairs = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        for separator in ("\t", "=", ";"):
+            if separator in line:
+                increment, _, value = line.partition(separator)
+                break
+        else:
+            increment, _, value = line.rpartition(" ")
+        increment, value = increment.strip(), value.strip()
+        if not increment or not value:
+            raise ValueError(f"line {number} ({line!r}) needs an increment and a value, e.g. “5 = 12.3”.")
+        pairs.append((increment, value))
+    return pairs
+
+
+def free_series_entries(parameter: Parameter, text: str, code: str = "") -> list[EnteredValue]:
+    """The entries of a free series typed as lines (`free_series_lines`); a status code alone stands for all."""
+    try:
+        pairs = free_series_lines(text)
+    except ValueError as exc:
+        raise ValueError(f"{parameter.name} ({parameter.key}): {exc}") from None
+    if not pairs:
+        return [EnteredValue(status_code=code)] if code else []
+    return [EnteredValue(value=value, increment=increment) for increment, value in pairs]
 
 
 def value_field(parameter: Parameter) -> forms.Field:
     """The input of one value: a select for options and booleans, else text with the keyboard the type needs."""
     kind = (parameter.value_type or "TEXT").upper()
+    if parameter.is_free_series:
+        return forms.CharField(required=False, help_text=FREE_SERIES_HELP, widget=forms.Textarea(
+            attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}))
     if parameter.options:
         return forms.ChoiceField(required=False, choices=[("", "—")] + [(o, o) for o in parameter.options])
     if kind == "BOOL":
         return forms.ChoiceField(required=False, choices=[("", "—"), ("true", "Yes"), ("false", "No")])
     attrs = {"autocomplete": "off"}
+    if parameter.type == Parameter.Type.ONTOLOGY:
+        return forms.CharField(required=False, help_text=ONTOLOGY_HELP,
+                               widget=forms.TextInput(attrs={**attrs, "spellcheck": "false"}))
     if kind in INPUT_MODES:
         attrs["inputmode"] = INPUT_MODES[kind]
     elif kind == "DATE":
@@ -53,12 +110,17 @@ class ParameterGroup:
     """One parameter on the page: its value input(s) (one per series increment) and its status-code select."""
 
     parameter: Parameter
-    values: list[tuple[str, BoundField]]  # (increment, field); increment "" for a simple parameter
+    values: list[tuple[str, BoundField]]  # (increment, field); increment "" for a simple parameter; none: status only
     status: BoundField
 
     @property
     def is_series(self) -> bool:
         return len(self.values) > 1 or bool(self.values and self.values[0][0])
+
+    @property
+    def status_only(self) -> bool:
+        """Nothing to type (image files the LIMS does not hold): only why it is not sent."""
+        return not self.values
 
     @property
     def errors(self) -> list[str]:
@@ -84,25 +146,30 @@ class ExperimentRecordForm(ConfirmWarningsMixin, forms.Form):
 
     def __init__(self, *args, parameters, **kwargs):
         super().__init__(*args, **kwargs)
-        self.parameters = [p for p in parameters if enterable(p)]
+        # In IMPReSS order: what is typed, and the required image parameters that only take a status code.
+        self.parameters = [p for p in parameters if enterable(p) or status_only(p)]
         self.fields["date_of_experiment"].initial = timezone.localdate()
         for parameter in self.parameters:
             for name, _ in self._value_names(parameter):
                 self.fields[name] = value_field(parameter)
                 self.fields[name].label = parameter.name
             self.fields[f"{parameter.key}__status"] = forms.ChoiceField(
-                required=False, choices=STATUS_CHOICES, label="Not measured because"
+                required=False, choices=STATUS_ONLY_CHOICES if status_only(parameter) else STATUS_CHOICES,
+                label="Not sent because" if status_only(parameter) else "Not measured because",
             )
         self.focus(self.first_value_name())
 
     @staticmethod
     def _value_names(parameter: Parameter) -> list[tuple[str, str]]:
+        if status_only(parameter):
+            return []
         if parameter.type == Parameter.Type.SERIES and parameter.increments:
             return [(f"{parameter.key}__{n}", str(inc)) for n, inc in enumerate(parameter.increments)]
         return [(parameter.key, "")]
 
     def first_value_name(self) -> str:
-        return self._value_names(self.parameters[0])[0][0] if self.parameters else "date_of_experiment"
+        names = [name for p in self.parameters for name, _ in self._value_names(p)]
+        return names[0] if names else "date_of_experiment"
 
     def focus(self, name: str) -> None:
         """Put the caret in one input only: the first value on arrival, the first mistake after a refusal."""
@@ -132,7 +199,8 @@ class ExperimentRecordForm(ConfirmWarningsMixin, forms.Form):
         """The input where a service error about `key` (a parameter key or a field name) is shown."""
         for parameter in self.parameters:
             if parameter.key == key:
-                return self._value_names(parameter)[0][0]
+                names = self._value_names(parameter)
+                return names[0][0] if names else f"{key}__status"
         return key
 
     def clean(self):
@@ -142,6 +210,11 @@ class ExperimentRecordForm(ConfirmWarningsMixin, forms.Form):
             if len(names) == 1 and cleaned.get(names[0][0], "").strip() and cleaned.get(f"{parameter.key}__status"):
                 self.add_error(names[0][0], f"{parameter.name} ({parameter.key}): enter a value or say why it "
                                             "was not measured, not both.")
+            elif parameter.is_free_series and names and names[0][0] not in self.errors:
+                try:
+                    free_series_lines(cleaned.get(names[0][0], ""))
+                except ValueError as exc:
+                    self.add_error(names[0][0], f"{parameter.name} ({parameter.key}): {exc}")
         return cleaned
 
     def entered_values(self) -> dict[str, list[EnteredValue]]:
@@ -149,6 +222,16 @@ class ExperimentRecordForm(ConfirmWarningsMixin, forms.Form):
         entries: dict[str, list[EnteredValue]] = {}
         for parameter in self.parameters:
             code = self.cleaned_data.get(f"{parameter.key}__status", "")
+            if status_only(parameter):
+                if code:
+                    entries[parameter.key] = [EnteredValue(status_code=code)]
+                continue
+            if parameter.is_free_series:
+                # Lines already checked by `clean`.
+                typed = free_series_entries(parameter, self.cleaned_data.get(parameter.key) or "", code)
+                if typed:
+                    entries[parameter.key] = typed
+                continue
             for name, increment in self._value_names(parameter):
                 value = (self.cleaned_data.get(name) or "").strip()
                 if value or code:
@@ -176,10 +259,24 @@ class ExperimentEditForm(ExperimentRecordForm):
         recorded: dict[tuple[str, str], tuple[str, str]] = {
             (v.parameter.key, v.increment): (v.value, v.status_code) for v in experiment.values.all()
         }
+        lines: dict[str, list[str]] = {}
+        for v in experiment.values.all():
+            if v.increment and v.value:
+                lines.setdefault(v.parameter.key, []).append(f"{v.increment} = {v.value}")
         for parameter in self.parameters:
+            if parameter.is_free_series:
+                self.initial[parameter.key] = "\n".join(lines.get(parameter.key, []))
+                code = recorded.get((parameter.key, ""), ("", ""))[1]
+                if code:
+                    self.initial[f"{parameter.key}__status"] = code
+                continue
             for name, increment in self._value_names(parameter):
                 value, code = recorded.get((parameter.key, increment), ("", ""))
                 self.initial[name] = value
+                if code:
+                    self.initial[f"{parameter.key}__status"] = code
+            if not self._value_names(parameter):
+                code = recorded.get((parameter.key, ""), ("", ""))[1]
                 if code:
                     self.initial[f"{parameter.key}__status"] = code
 

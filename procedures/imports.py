@@ -41,7 +41,7 @@ from lims.xlsx_import import (
     build_template,
     count_data_rows,
 )
-from procedures.forms import enterable
+from procedures.forms import FREE_SERIES_HELP, enterable, free_series_entries, status_only
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
 from procedures.services import EnteredValue, ExperimentBatch, ValuesNeedConfirmation
 from procedures.validation import PARAMETER_STATUS_CODES, is_numeric
@@ -67,10 +67,21 @@ def procedure_columns(procedure: Procedure) -> list[ImportColumn]:
         ImportColumn(EXPERIMENTER, TEXT, help="Who did it."),
     ]
     for parameter in procedure.parameters.all():
+        if status_only(parameter):
+            columns.append(ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
+                                        help=f"Required: {parameter.name} are image files the LIMS does not keep; "
+                                             "the IMPC_PARAMSC code saying why they are not sent."))
+            continue
         if not enterable(parameter):
             continue
         unit = f" ({parameter.unit})" if parameter.unit else ""
         need = "Required" if parameter.required else "Optional"
+        if parameter.is_free_series:
+            columns.append(ImportColumn(parameter.key, TEXT, unit=parameter.unit,
+                                        help=f"{need}: {parameter.name}{unit}. {FREE_SERIES_HELP}"))
+            columns.append(ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
+                                        help=f"IMPC_PARAMSC code when {parameter.name} was not measured."))
+            continue
         for name, increment in _value_columns(parameter):
             text = f"{parameter.name}{unit}" + (f", increment {increment}" if increment else "")
             if parameter.options:
@@ -145,9 +156,9 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
     must write through another connection to be seen before the end. Warnings (a value outside its plausible range,
     a date outside the test's window) are listed by row and column and, unless `confirm`, nothing is recorded.
     """
-    parameters = [p for p in procedure.parameters.all() if enterable(p)]
+    parameters = [p for p in procedure.parameters.all() if enterable(p) or status_only(p)]
     columns = procedure_columns(procedure)
-    first_column = {p.key: _value_columns(p)[0][0] for p in parameters}
+    first_column = {p.key: f"{p.key}_status" if status_only(p) else _value_columns(p)[0][0] for p in parameters}
     reader = SheetReader(file, columns, max_rows=PROCEDURE_MAX_ROWS)
     result = ProcedureImportResult()
     rows = list(reader)  # streamed from the XML; the reader caps the file at PROCEDURE_MAX_ROWS rows
@@ -191,13 +202,30 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
                 result.add(row, SPECIMEN, f"{values[SPECIMEN]!r}: no such mouse in your centre.")
                 continue
             entries: dict[str, list[EnteredValue]] = {}
+            unreadable = False
             for parameter in parameters:
                 code = _as_text(values.get(f"{parameter.key}_status"))
+                if status_only(parameter):
+                    if code:
+                        entries[parameter.key] = [EnteredValue(status_code=code)]
+                    continue
+                if parameter.is_free_series:
+                    try:
+                        typed = free_series_entries(parameter, _as_text(values.get(parameter.key)), code)
+                    except ValueError as exc:
+                        result.add(row, parameter.key, str(exc))
+                        unreadable = True
+                        continue
+                    if typed:
+                        entries[parameter.key] = typed
+                    continue
                 for name, increment in _value_columns(parameter):
                     value = _cell_value(values.get(name))
                     if value != "" or code:
                         entries.setdefault(parameter.key, []).append(
                             EnteredValue(value=value, status_code="" if value else code, increment=increment))
+            if unreadable:
+                continue
             try:
                 batch.add(row, mouse=mouse, date_of_experiment=values[DATE_COLUMN], values=entries,
                           experimenter=values.get(EXPERIMENTER, ""), confirm=confirm)

@@ -64,6 +64,12 @@ class Procedure(models.Model):
         return f"{self.name} ({self.key})"
 
 
+def enterable_parameters_q(prefix: str = "") -> models.Q:
+    """`Parameter.is_enterable` as a filter (`prefix` reaches the parameter from another model, e.g. "parameters__")."""
+    return models.Q(**{f"{prefix}derived": False, f"{prefix}retired": False}) & ~models.Q(
+        **{f"{prefix}type__in": sorted(MEDIA_TYPES)})
+
+
 @pghistory.track(*audit_trackers())
 class Parameter(models.Model):
     """A parameter of a procedure as IMPReSS defines it; drives data-entry forms, validation and the export."""
@@ -96,6 +102,9 @@ class Parameter(models.Model):
                                               "fixtures/plausible_ranges.json).")
     source = models.CharField(max_length=10, choices=Source, default=Source.IMPRESS,
                               help_text="IMPReSS, or registered by a DCC import.")
+    retired = models.BooleanField(
+        default=False, help_text="No longer in IMPReSS for this procedure: recorded values keep it, new records are "
+                                 "not offered it.")
 
     class Meta:
         ordering = ["procedure", "order", "key"]
@@ -117,6 +126,20 @@ class Parameter(models.Model):
             return f"at least {self.min_value:g}{unit}"
         return f"at most {self.max_value:g}{unit}" if self.max_value is not None else ""
 
+    @property
+    def is_enterable(self) -> bool:
+        """Whether a technician types this parameter at the bench (forms, batch, Excel, API).
+
+        Derived values are computed from the others (by the DCC), media are files the LIMS does not hold, and a
+        retired parameter only keeps the values recorded before IMPReSS dropped it.
+        """
+        return not self.derived and not self.retired and self.type not in MEDIA_TYPES
+
+    @property
+    def is_free_series(self) -> bool:
+        """A series whose increments IMPReSS does not list (time points, frequencies): typed with each value."""
+        return self.type == self.Type.SERIES and not self.increments
+
     def is_out_of_range(self, value) -> bool:
         """True when a numeric value lies outside the plausible range; the value is kept, only flagged.
 
@@ -131,6 +154,10 @@ class Parameter(models.Model):
             return False
         return (self.min_value is not None and number < self.min_value) or (
             self.max_value is not None and number > self.max_value)
+
+
+#: The parameter types whose values are files (the DCC downloads them from a URI): never typed at the bench.
+MEDIA_TYPES = frozenset({Parameter.Type.MEDIA, Parameter.Type.SERIES_MEDIA, Parameter.Type.MEDIA_SAMPLE})
 
 
 @pghistory.track(*audit_trackers())
@@ -294,6 +321,12 @@ class SentAsFields(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def recorded_unit(self) -> str:
+        """The unit this value was recorded in: its own (as a file sent it, or an earlier IMPReSS unit it was typed
+        under, see `procedures.impress`), else its parameter's."""
+        return self.parameter.unit if self.unit is None else self.unit
 
 
 @pghistory.track(*audit_trackers())

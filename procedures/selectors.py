@@ -1,22 +1,60 @@
 """Reads for phenotyping, with relations fetched up front."""
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from colonies.models import Cage, CagePlacement, Room
 from procedures.models import (
     Experiment,
     LineExperiment,
     LineParameterValue,
+    Parameter,
     ParameterValue,
     Pipeline,
     Procedure,
     ScheduledTest,
+    Source,
+    enterable_parameters_q,
 )
 
 
 def pipeline_list() -> QuerySet[Pipeline]:
     return Pipeline.objects.prefetch_related("procedures")
+
+
+def has_recordable_parameters(procedure_ref: str = "pk") -> Exists:
+    """Whether the procedure (`procedure_ref` from the outer query) has an IMPReSS parameter typed at the bench.
+
+    A procedure without one (no IMPReSS definition loaded, or only derived and media parameters) cannot be
+    recorded: it is not scheduled, and a test scheduled before says why instead of opening an empty form.
+    """
+    return Exists(Parameter.objects.filter(enterable_parameters_q(), procedure=OuterRef(procedure_ref),
+                                           source=Source.IMPRESS))
+
+
+def schedulable_procedures(pipeline: Pipeline) -> QuerySet[Procedure]:
+    """The procedures of `pipeline` each enrolled mouse is scheduled for: IMPReSS, mouse-level and recordable.
+
+    A procedure a DCC import registered holds historical values only; one with nothing to type in would give an
+    empty form and an empty `<procedure>` at the DCC. Neither is scheduled.
+    """
+    return (pipeline.procedures.filter(level=Procedure.Level.MOUSE, source=Source.IMPRESS)
+            .filter(has_recordable_parameters()))
+
+
+def unrecordable_reason(procedure: Procedure, parameters) -> str:
+    """Why `procedure` cannot be recorded at the bench, in a technician's words ("" when it can).
+
+    `parameters` are the procedure's parameters (already fetched by the caller).
+    """
+    if procedure.source != Source.IMPRESS:
+        return (f"{procedure.name} ({procedure.key}) is not an IMPReSS procedure: it was registered by a DCC import "
+                "to keep historical results, and cannot be recorded here.")
+    if not any(p.is_enterable and p.source == Source.IMPRESS for p in parameters):
+        return (f"{procedure.name} ({procedure.key}) cannot be recorded yet: this LIMS has no IMPReSS parameters "
+                "for it that can be typed in. Ask your data wrangler to load its IMPReSS definition; if the test "
+                "cannot wait, close it as not performed.")
+    return ""
 
 
 def procedure_list() -> QuerySet[Procedure]:

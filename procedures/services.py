@@ -1,7 +1,8 @@
 """Writes for phenotyping: enrolling mice in a pipeline, and recording experiments with their values."""
+import re
 from collections import Counter, deque
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from lims.roles import can_write
 from lims.versioning import version_check
 from procedures.exceptions import NotAllowed
 from procedures.models import (
+    MEDIA_TYPES,
     Experiment,
     ExperimentDraft,
     Housing,
@@ -31,6 +33,7 @@ from procedures.models import (
     ScheduledTest,
     Source,
 )
+from procedures.selectors import schedulable_procedures, unrecordable_reason
 from procedures.validation import check_procedure_status_code, check_status_code, normalise_value
 
 DEFAULT_WINDOW_DAYS = 7
@@ -71,12 +74,14 @@ def mice_enrol(*, mice, pipeline: Pipeline, actor, enrolled_on: date | None = No
                window_days: int | None = None) -> list[ScheduledTest]:
     """Schedule every mouse-level procedure of `pipeline` for each mouse, in the week of age it is due.
 
+    Procedures that cannot be recorded (`procedures.selectors.schedulable_procedures`) are left out.
+
     The window a test stays open is the centre's (`PipelineSettings`) unless `window_days` is given.
     Idempotent: a test already scheduled for the mouse, procedure and due date is not created again.
     """
     enrolled_on = enrolled_on or date.today()
-    # A procedure a DCC import registered (not in IMPReSS) holds historical values only: it is never scheduled.
-    procedures = list(pipeline.procedures.filter(level=Procedure.Level.MOUSE, source=Source.IMPRESS))
+    # Only what can be recorded: not a procedure a DCC import registered, nor one with nothing to type in.
+    procedures = list(schedulable_procedures(pipeline))
     windows: dict[int, int] = {}
     rows = []
     for mouse in mice:
@@ -114,47 +119,122 @@ class EnteredValue:
 
 
 def _check_values(procedure: Procedure, entries: dict[str, list[EnteredValue]],
-                  parameters: dict[str, Parameter] | None = None) -> list[ParameterValue]:
+                  parameters: dict[str, Parameter] | None = None, *, kept: frozenset[str] = frozenset()
+                  ) -> list[ParameterValue]:
     """Validate entries against the procedure's parameters; collect every error, keyed by parameter key.
 
     `parameters` (key → Parameter of `procedure`) spares the query when many experiments are checked in a row.
+    `kept` names parameters the experiment already has values of: a retired parameter is accepted only there (an
+    edit of an experiment recorded before IMPReSS dropped it), never offered to a new record.
     """
     if parameters is None:
         parameters = {p.key: p for p in procedure.parameters.all()}
+    reason = unrecordable_reason(procedure, parameters.values())
+    if reason:
+        raise ValidationError({"procedure": [reason]})
     errors: dict[str, list[str]] = {}
     values: list[ParameterValue] = []
-    for key in entries:
+    for key, entered in entries.items():
         if key not in parameters:
             errors.setdefault(key, []).append(f"{key} is not a parameter of {procedure.key}.")
+        elif parameters[key].retired and key not in kept and any(
+                e.value.strip() or e.status_code.strip() for e in entered):
+            errors.setdefault(key, []).append(
+                f"{parameters[key].name} ({key}) is no longer part of {procedure.key} in IMPReSS; it is kept for "
+                "older records only.")
     for key, parameter in parameters.items():
         given = [e for e in entries.get(key, []) if e.has_value or e.status_code.strip()]
         if not given:
-            if parameter.required and not parameter.derived:
+            if parameter.required and not parameter.derived and not parameter.retired:
                 errors.setdefault(key, []).append(
                     f"{parameter.name} ({key}) is required: enter a value or a parameter status code."
                 )
+            continue
+        if key in errors:
             continue
         for entry in given:
             try:
                 if entry.status_code.strip():
                     values.append(ParameterValue(parameter=parameter, increment=entry.increment,
                                                  status_code=check_status_code(parameter, entry.status_code)))
+                elif parameter.type in MEDIA_TYPES:
+                    raise ValueError(f"{parameter.name} ({key}) are image files, which the LIMS does not keep: "
+                                     "give a parameter status code saying why they are not sent.")
                 else:
-                    value = normalise_value(parameter, entry.value)
+                    value = entered_value_check(parameter, entry.value)
                     # Out of range is a question for a data wrangler, not a refusal: the value is kept as typed.
                     values.append(ParameterValue(parameter=parameter, increment=entry.increment, value=value,
                                                  out_of_range=parameter.is_out_of_range(value)))
             except ValueError as exc:
                 errors.setdefault(key, []).append(str(exc))
-        if parameter.increments and parameter.type == Parameter.Type.SERIES:
-            missing = set(parameter.increments) - {e.increment for e in given}
-            if missing:
-                errors.setdefault(key, []).append(
-                    f"{parameter.name} ({key}): increments {', '.join(sorted(missing))} are missing."
-                )
+        problem = _increments_problem(parameter, given)
+        if problem:
+            errors.setdefault(key, []).append(problem)
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def _increments_problem(parameter: Parameter, given: list[EnteredValue]) -> str:
+    """What is wrong with the increments of one parameter's entries, as the DCC checks a series ("" when fine).
+
+    A series takes a value per increment: every increment IMPReSS lists and no other, or (when IMPReSS lists none)
+    the increment typed with each value; a status code alone may stand for the whole series. Anything else has one
+    value and no increment.
+    """
+    label = f"{parameter.name} ({parameter.key})"
+    increments = [e.increment.strip() for e in given]
+    if parameter.type != Parameter.Type.SERIES:
+        if len(given) > 1 or any(increments):
+            return f"{label} takes one value, not a series."
+        return ""
+    repeated = sorted({i for i in increments if increments.count(i) > 1})
+    if repeated:
+        return f"{label}: increment {', '.join(repeated) or '(none)'} is given more than once."
+    if parameter.increments:
+        listed = [str(i) for i in parameter.increments]
+        if "" in increments:
+            return f"{label}: give the increment of each value ({', '.join(listed)})."
+        unknown = [i for i in increments if i and i not in listed]
+        if unknown:
+            return f"{label}: {', '.join(unknown)} is not one of its increments ({', '.join(listed)})."
+        missing = [i for i in listed if i not in increments]
+        if missing:
+            return f"{label}: increments {', '.join(missing)} are missing."
+        return ""
+    whole = [e for e in given if not e.increment.strip()]
+    if whole and (len(given) > 1 or not whole[0].status_code.strip()):
+        return (f"{label}: give the increment of each value (a status code without an increment stands for the whole "
+                "series).")
+    return ""
+
+
+_TERM = re.compile(r"^[A-Za-z][A-Za-z0-9_]*:[A-Za-z0-9_.\-]+$")
+
+
+def entered_value_check(parameter: Parameter, raw: str) -> str:
+    """The value as stored and exported, or ValueError naming the parameter: the DCC's rules for its element.
+
+    An ontology parameter takes term ids (the DCC needs each term to start with an ontology prefix); a TIME takes
+    hh:mm[:ss]; everything else is `procedures.validation.normalise_value`.
+    """
+    label = f"{parameter.name} ({parameter.key})"
+    if parameter.type == Parameter.Type.ONTOLOGY:
+        terms = [t for t in re.split(r"[\s,;]+", (raw or "").strip()) if t]
+        if not terms:
+            raise ValueError(f"{label}: a value is required.")
+        wrong = [t for t in terms if not _TERM.match(t)]
+        if wrong:
+            raise ValueError(f"{label}: {wrong[0]!r} is not an ontology term; write term ids such as MPATH:458 or "
+                             "PATO:0000461, separated by spaces.")
+        return " ".join(terms)
+    if (parameter.value_type or "").upper() == "TIME" and not parameter.options:
+        value = (raw or "").strip()
+        try:
+            return time.fromisoformat(value).isoformat() if value else normalise_value(parameter, value)
+        except ValueError:
+            raise ValueError(f"{label}: {raw!r} is not a valid time (hh:mm or hh:mm:ss).") from None
+    return normalise_value(parameter, raw)
 
 
 def _check_date(mouse: Mouse, date_of_experiment: date) -> None:
@@ -565,8 +645,10 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
     reason = (reason or "").strip()
     if experiment.is_qc_locked and not reason:
         raise ValidationError({"reason": ["This experiment is QC-locked: say why it is changed."]})
-    merged = {**_entries_of(experiment), **values}
-    rows = {(r.parameter.key, r.increment): r for r in _check_values(experiment.procedure, merged)}
+    recorded = _entries_of(experiment)
+    merged = {**recorded, **values}
+    rows = {(r.parameter.key, r.increment): r
+            for r in _check_values(experiment.procedure, merged, kept=frozenset(recorded))}
     existing = {(r.parameter.key, r.increment): r for r in experiment.values.select_related("parameter")}
     removed = sorted({key for key, inc in set(existing) - set(rows)})
     if removed:
@@ -587,7 +669,12 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
                 changed = True
             elif (old.value, old.status_code) != (row.value, row.status_code):
                 old.value, old.status_code, old.out_of_range = row.value, row.status_code, row.out_of_range
-                old.save(update_fields=["value", "status_code", "out_of_range", "updated_at"])
+                fields = ["value", "status_code", "out_of_range", "updated_at"]
+                if not old.kind and old.unit is not None:
+                    # Typed under an earlier IMPReSS unit; the new value is typed against today's (the form's label).
+                    old.unit = None
+                    fields.append("unit")
+                old.save(update_fields=fields)
                 changed = True
         bump = ["version"] if changed else []
         if warnings:

@@ -12,6 +12,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -93,7 +94,8 @@ class WorklistView(LoginRequiredMixin, TemplateView):
             scope_for_user(selectors.scheduled_test_list(), user)
             .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=last, mouse__voided_at__isnull=True)
             .annotate(is_overdue=ExpressionWrapper(overdue_on(overdue_day), output_field=BooleanField()),
-                      has_draft=Exists(ExperimentDraft.objects.filter(scheduled_test=OuterRef("pk"))))
+                      has_draft=Exists(ExperimentDraft.objects.filter(scheduled_test=OuterRef("pk"))),
+                      recordable=selectors.has_recordable_parameters("procedure"))
             .order_by("procedure__week", "procedure__key", "due_date", "mouse__specimen_id")
         )
         if chosen.get("procedure"):
@@ -102,8 +104,15 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         if room is not None:
             tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=room)
         tests = list(tests)
+        # A test scheduled before its procedure lost its definition (or before one was loaded) cannot be recorded:
+        # the row says why instead of opening an empty form.
+        reasons: dict[int, str] = {}
+        for test in tests:
+            if not test.recordable and test.procedure_id not in reasons:
+                reasons[test.procedure_id] = selectors.unrecordable_reason(test.procedure, [])
+            test.unrecordable_reason = reasons.get(test.procedure_id, "")
         # The procedures on the list, for their Excel sheet and Upload buttons (one station works one procedure).
-        procedures = [(procedure, list(rows))
+        procedures = [(procedure, list(rows), reasons.get(procedure.pk, ""))
                       for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
         rooms = selectors.worklist_by_room(tests)
         day_query = _worklist_query({"day": day.isoformat() if day != today else "", "period": "week" if week else "",
@@ -136,11 +145,31 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
             messages.info(request, f"{self.test.procedure.name} for {self.test.mouse} is already "
                                    f"{self.test.get_status_display().lower()}.")
             return redirect(self.test)
+        if self.unrecordable_reason:
+            return self.render_unrecordable()
         return super().get(request, *args, **kwargs)
+
+    @cached_property
+    def parameters(self) -> list[Parameter]:
+        return list(self.test.procedure.parameters.all())
+
+    @cached_property
+    def unrecordable_reason(self) -> str:
+        return selectors.unrecordable_reason(self.test.procedure, self.parameters)
+
+    def render_unrecordable(self):
+        """No form: the procedure has nothing to type in; the page says why and how to close the test."""
+        close = (reverse("procedures:scheduledtest_close", args=[self.test.pk])
+                 if self.test.status in ScheduledTest.OPEN else "")
+        return self.render_to_response({
+            "test": self.test, "mouse": self.test.mouse, "procedure": self.test.procedure,
+            "unrecordable_reason": self.unrecordable_reason, "close_url": close,
+            "worklist_url": _worklist_url(self.request.GET),
+        })
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["parameters"] = list(self.test.procedure.parameters.all())
+        kwargs["parameters"] = self.parameters
         return kwargs
 
     def get_initial(self):
@@ -151,6 +180,8 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
         return {**initial, **self.draft.values} if self.draft else initial
 
     def post(self, request, *args, **kwargs):
+        if self.unrecordable_reason:
+            return self.render_unrecordable()
         if request.POST.get("action") != "draft":
             return super().post(request, *args, **kwargs)
         # "Save draft": kept as typed, not validated (procedures.drafts).
@@ -300,7 +331,7 @@ class ExperimentDetailView(ScopedDetailView):
         values = self.object.values.all()
         columns = [
             Column("Parameter", "parameter.name"), Column("Key", "parameter.key"), Column("Increment", "increment"),
-            Column("Value", "value"), Column("Unit", "parameter.unit"), Column("Status code", "status_code"),
+            Column("Value", "value"), Column("Unit", "recorded_unit"), Column("Status code", "status_code"),
             Column("Out of range", "out_of_range"),
         ]
         return [Section("Values", columns, values, empty="No values.")]
@@ -398,7 +429,7 @@ class LineExperimentDetailView(ScopedDetailView):
 
     def get_sections(self):
         columns = [Column("Parameter", "parameter.name"), Column("Key", "parameter.key"),
-                   Column("Increment", "increment"), Column("Value", "value"), Column("Unit", "parameter.unit"),
+                   Column("Increment", "increment"), Column("Value", "value"), Column("Unit", "recorded_unit"),
                    Column("Status code", "status_code")]
         return [Section("Values", columns, self.object.values.all(), empty="No values.")]
 

@@ -21,7 +21,8 @@ class ParameterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Parameter
         fields = ["id", "key", "name", "type", "value_type", "unit", "required", "derived", "options", "increments",
-                  "version", "min_value", "max_value", "range_source"]
+                  "version", "min_value", "max_value", "range_source",
+                  "retired"]  # no longer in IMPReSS: kept for older records, refused in new ones
 
 
 class ProcedureSerializer(serializers.ModelSerializer):
@@ -76,7 +77,7 @@ class CancelSerializer(serializers.Serializer):
 
 class ParameterValueSerializer(serializers.ModelSerializer):
     parameter = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    unit = serializers.CharField(source="parameter.unit", read_only=True)
+    unit = serializers.CharField(source="recorded_unit", read_only=True)
 
     class Meta:
         model = ParameterValue
@@ -137,7 +138,7 @@ class ExperimentEditSerializer(serializers.Serializer):
 
 class LineParameterValueSerializer(serializers.ModelSerializer):
     parameter = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    unit = serializers.CharField(source="parameter.unit", read_only=True)
+    unit = serializers.CharField(source="recorded_unit", read_only=True)
 
     class Meta:
         model = LineParameterValue

@@ -1,10 +1,12 @@
 """Pre-flight: the DCC's semantic rules (dcc-format.md §5.2) that need the database, checked before packaging.
 
 The XSD catches shape; the DCC's validator then rejects, after the crawl, what these rules catch here first:
-required parameters missing, values that do not cast to the IMPReSS type or are not one of its options, repeated
-experiments without a distinct sequenceID, baselines without an MGI strain and mutants without a colony,
-experiments on specimens the DCC will not know (not genotyped), and not-performed tests without a procedure
-status code. Each finding names the record and links to the page where it is fixed.
+experiments with no values at all (an empty `<procedure>`), experiments of a procedure with no IMPReSS definition
+in the LIMS, required parameters missing, values that do not cast to the IMPReSS type or are not one of its
+options, values typed under an earlier IMPReSS unit, repeated experiments without a distinct sequenceID,
+baselines without an MGI strain and mutants without a colony, experiments on specimens the DCC will not know (not
+genotyped), and not-performed tests without a procedure status code. Each finding names the record and links to
+the page where it is fixed. Any finding fails the export: nothing is sent until they are all fixed.
 """
 from collections import defaultdict
 from datetime import date, datetime
@@ -64,6 +66,9 @@ def _check_imported(experiment, row, findings: list[dict]) -> None:
     if parameter.source == Source.IMPORT:
         findings.append(_finding(experiment, f"{parameter.key} is not an IMPReSS parameter of "
                                              f"{experiment.procedure.key} (registered by an import)."))
+    elif parameter.retired:
+        findings.append(_finding(experiment, f"{parameter.key} is no longer a parameter of "
+                                             f"{experiment.procedure.key} in IMPReSS; the DCC refuses it."))
     elif row.kind != _KIND_OF_TYPE.get(parameter.type, row.kind):
         findings.append(_finding(experiment, f"{parameter.key} was sent as {row.kind}; IMPReSS says "
                                              f"{parameter.type}."))
@@ -73,19 +78,35 @@ def _check_imported(experiment, row, findings: list[dict]) -> None:
                                                  "status code."))
 
 
+def _label(procedure) -> str:
+    """A procedure as a person reads it: its name and key (only the key when an import named it by its key)."""
+    return procedure.key if procedure.name == procedure.key else f"{procedure.name} ({procedure.key})"
+
+
+def _has_content(row) -> bool:
+    return bool(row.value or row.status_code or row.terms or row.media)
+
+
 def _check_experiments(ids: list[int], findings: list[dict]) -> None:
     if not ids:
         return
     experiments = {e.pk: e for e in Experiment.objects.filter(pk__in=ids).select_related("mouse", "procedure",
                                                                                             "centre")}
+    procedure_ids = {e.procedure_id for e in experiments.values()}
     required: dict[int, list[Parameter]] = defaultdict(list)
-    for parameter in Parameter.objects.filter(procedure__in={e.procedure_id for e in experiments.values()},
-                                              required=True, derived=False):
-        required[parameter.procedure_id].append(parameter)
+    defined: set[int] = set()  # procedures with an IMPReSS definition (parameters) in the LIMS
+    for parameter in Parameter.objects.filter(procedure__in=procedure_ids, source=Source.IMPRESS):
+        defined.add(parameter.procedure_id)
+        if parameter.required and not parameter.derived and not parameter.retired:
+            required[parameter.procedure_id].append(parameter)
     present: dict[int, set[int]] = defaultdict(set)
+    with_content: set[int] = set()
+    other_unit: dict[tuple[int, int], list] = {}  # bench values typed under an earlier IMPReSS unit
     values = ParameterValue.objects.filter(experiment_id__in=ids).select_related("parameter")
     for row in values.iterator(chunk_size=5000):
         present[row.experiment_id].add(row.parameter_id)
+        if _has_content(row):
+            with_content.add(row.experiment_id)
         experiment = experiments[row.experiment_id]
         parameter = row.parameter
         if row.kind:
@@ -93,6 +114,10 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
             _check_imported(experiment, row, findings)
             if row.kind not in _VALUE_KINDS or (row.kind == "seriesParameter" and "status" in (row.media or {})):
                 continue
+        elif parameter.retired:
+            continue  # typed before IMPReSS dropped it: kept in the LIMS, not written into the export
+        elif row.value and row.unit is not None and row.unit != parameter.unit:
+            other_unit.setdefault((row.experiment_id, parameter.pk), []).append(row)
         if row.status_code:
             continue
         if not row.value:
@@ -104,13 +129,33 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
         elif parameter.options and row.value not in parameter.options:
             findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not one of its IMPReSS "
                                                  "options."))
+    for (pk, _parameter), rows in other_unit.items():
+        parameter = rows[0].parameter
+        values = ", ".join(repr(r.value) for r in rows)
+        findings.append(_finding(experiments[pk], f"{parameter.name} ({parameter.key}) = {values} was recorded in "
+                                                  f"{rows[0].unit or 'no unit'}; IMPReSS now defines "
+                                                  f"{parameter.unit or 'no unit'}. Re-enter "
+                                                  f"{'it' if len(rows) == 1 else 'them'} in "
+                                                  f"{parameter.unit or 'the current unit'} (Edit values)."))
     for pk, experiment in sorted(experiments.items()):
-        if experiment.procedure.source == Source.IMPORT:
-            findings.append(_finding(experiment, f"{experiment.procedure.key} is not an IMPReSS procedure "
-                                                 "(registered by an import); the DCC will not take it."))
-        missing = [p.key for p in required[experiment.procedure_id] if p.pk not in present[pk]]
-        if missing:
-            findings.append(_finding(experiment, f"Required parameters missing: {', '.join(missing)}."))
+        procedure = experiment.procedure
+        if procedure.source == Source.IMPORT:
+            findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS: it is "
+                                                 "not an IMPReSS procedure (registered by an import); the DCC will "
+                                                 "not take it."))
+        elif procedure.pk not in defined:
+            findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS (no "
+                                                 "parameters): its values cannot be checked or sent. Load the "
+                                                 "IMPReSS definition, or void the experiment."))
+        elif pk not in with_content and not experiment.dcc_status_codes:
+            findings.append(_finding(experiment, f"{procedure.name} for {experiment.mouse.specimen_id} has no values: "
+                                                 "the DCC would receive an empty procedure. Enter its values "
+                                                 "(Edit values), or void it."))
+        else:
+            missing = [p for p in required[experiment.procedure_id] if p.pk not in present[pk]]
+            if missing:
+                findings.append(_finding(experiment, "Required parameters missing: "
+                                                     + ", ".join(f"{p.name} ({p.key})" for p in missing) + "."))
         if not experiment.mouse.zygosity:
             findings.append(_finding(experiment, f"Specimen {experiment.mouse.specimen_id} has no zygosity yet, so "
                                                  "it cannot be sent before its experiment."))

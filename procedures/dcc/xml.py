@@ -331,9 +331,20 @@ def housing_rows(housings: QuerySet[Housing]) -> QuerySet[Housing]:
 
 
 def _values_content(rows) -> list[tuple]:
-    return [(r.parameter.key, r.parameter.type, r.parameter.unit, r.increment, r.value, r.status_code)
+    """The values as the writer writes them. A bench value's unit is its parameter's unless it keeps its own (typed
+    under an earlier IMPReSS unit, see `procedures.impress`): the unit written, so a hash changes only with the XML.
+    Bench values of a parameter IMPReSS has since retired stay in (the writer leaves them out): an experiment sent
+    before the retirement is not sent again for it."""
+    return [(r.parameter.key, r.parameter.type, _unit_of(r) if not r.kind else r.parameter.unit, r.increment,
+             r.value, r.status_code)
             + ((r.kind, r.sequence_id, r.unit, r.terms, r.media) if r.kind else ())
             for r in rows]
+
+
+def _unit_of(row) -> str:
+    """The unit a value was recorded in: its own where it has one (an import's, or an earlier IMPReSS unit it was
+    typed under), else its parameter's."""
+    return row.parameter.unit if row.unit is None else row.unit
 
 
 def experiment_content(experiment: Experiment) -> dict:
@@ -395,6 +406,12 @@ _KIND_ORDER = ("simpleParameter", "ontologyParameter", "seriesParameter", "media
                "seriesMediaParameter", "procedureMetadata")
 
 
+#: The elements a value typed at the bench is written as (media take a parameter status only).
+_BENCH_KINDS = ("simpleParameter", "ontologyParameter", "seriesParameter", "procedureMetadata")
+#: The media elements valid with a parameter status alone (a `mediaParameter` needs a URI and a fileType).
+_STATUS_ONLY_KINDS = ("seriesMediaParameter", "mediaSampleParameter")
+
+
 def _kind(row) -> str:
     return row.kind or _KIND_OF_TYPE[row.parameter.type]
 
@@ -402,9 +419,7 @@ def _kind(row) -> str:
 def _parameter_attrib(row, *, unit: bool) -> dict[str, str]:
     attrib = {"parameterID": row.parameter.key}
     if unit:
-        sent = row.unit if row.kind else None
-        if sent is None:
-            sent = row.parameter.unit
+        sent = _unit_of(row)
         if sent:
             attrib["unit"] = sent
     if row.sequence_id:
@@ -495,10 +510,15 @@ def _write_series(doc: _Document, rows, depth: int, problems: list[str], label: 
             doc.leaf("parameterStatus", overall_status)
 
 
+def _terms(row) -> list[str]:
+    """An ontology value's terms: as imported, or the term ids typed at the bench (stored space-separated)."""
+    return row.terms if row.kind else row.value.split()
+
+
 def _write_ontology(doc: _Document, rows, depth: int) -> None:
     for row in rows:
         with doc.line("ontologyParameter", _parameter_attrib(row, unit=False), depth):
-            for term in row.terms or []:
+            for term in _terms(row) or []:
                 doc.leaf("term", term)
             if row.status_code:
                 doc.leaf("parameterStatus", row.status_code)
@@ -550,13 +570,19 @@ def _write_procedure(doc: _Document, procedure_key: str, values, label: str, dep
     """Write `<procedure>` with one element per parameter, grouped by kind in XSD order.
 
     Within a kind, imported values keep the file's order and the element they were sent in; values entered at the
-    bench follow IMPReSS order and type. Bench data of a type the forms cannot enter (media, ontology) has no
-    media or terms to write and is reported.
+    bench follow IMPReSS order and type (an ontology value's typed term ids become its terms). A bench media row
+    may only carry the parameter status saying why the files are not sent; one with a value has no file to point
+    at and is reported.
     """
     elements: dict[tuple, list] = {}
     for row in values:
+        if not row.kind and row.parameter.retired:
+            # Typed before IMPReSS dropped the parameter from the procedure: kept in the LIMS, refused by the DCC.
+            continue
         kind = _kind(row)
-        if not row.kind and kind not in ("simpleParameter", "seriesParameter", "procedureMetadata"):
+        # At the bench a media parameter only takes the status saying why its files are not sent.
+        if not row.kind and kind not in _BENCH_KINDS and (
+                kind not in _STATUS_ONLY_KINDS or row.value or row.increment or not row.status_code):
             problems.append(f"{label}: {row.parameter.key} is a {row.parameter.get_type_display().lower()} "
                             "parameter, which the export does not support yet.")
             continue

@@ -79,7 +79,7 @@ def official_schemas():
 
 @pytest.fixture
 def reference(db):
-    """The reference data a centre starts from: centres, strains, genes and the IMPReSS subset."""
+    """The reference data a centre starts from: centres, strains, genes and the IMPReSS IMPC_001 definition."""
     call_command("load_reference", stdout=io.StringIO())
 
 

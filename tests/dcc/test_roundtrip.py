@@ -1,7 +1,7 @@
 """Acceptance: every sample the MANIFEST marks valid imports and re-exports unchanged.
 
-Each valid sample is imported into a database holding only the reference data (centres, strains, the IMPReSS
-subset), with the import's create options on, as a centre moving its history in would run it. What was imported
+Each valid sample is imported into a database holding only the reference data (centres, strains, the IMPReSS IMPC_001
+definition), with the import's create options on, as a centre moving its history in would run it. What was imported
 is written back with the project's writers, the output is validated with the official XSDs (xmlschema, not the
 lxml validator the code itself uses), and every record of the input (mouse, embryo, experiment, line, housing) is
 compared with the output as a canonical tree: element names, every attribute, every text, every child, in any

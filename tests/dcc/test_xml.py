@@ -2,12 +2,13 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from lxml import etree
 
 from colonies.models import Mouse
 from procedures.dcc.xml import write_experiment_file, write_specimen_file
-from procedures.models import Experiment, Parameter
+from procedures.models import Experiment, Parameter, ParameterValue
 from procedures.services import EnteredValue, experiment_record
 from tests.dcc.helpers import PROCEDURE_NS, q
 from tests.factories import MouseFactory, ProcedureFactory
@@ -74,11 +75,20 @@ def test_parameters_follow_the_xsd_sequence_with_status_codes_in_place(
 
 def test_unsupported_parameter_types_are_reported_not_dropped(centre, tech, tmp_path):
     procedure = ProcedureFactory(key="IMPC_XRY_001", name="X-ray")
-    Parameter.objects.create(procedure=procedure, key="IMPC_XRY_048_001", name="XRay Images Dorso Ventral",
-                             type=Parameter.Type.MEDIA, value_type="IMAGE")
+    Parameter.objects.create(procedure=procedure, key="IMPC_XRY_001_001", name="Skull shape",
+                             type=Parameter.Type.SIMPLE, value_type="TEXT")
+    images = Parameter.objects.create(procedure=procedure, key="IMPC_XRY_048_001", name="XRay Images Dorso Ventral",
+                                      type=Parameter.Type.MEDIA, value_type="IMAGE")
     mouse = MouseFactory(centre=centre, date_of_birth=TODAY - dt.timedelta(weeks=14))
-    experiment_record(mouse=mouse, procedure=procedure, date_of_experiment=TODAY, actor=tech,
-                      values={"IMPC_XRY_048_001": [EnteredValue(value="dv.dcm")]})
+    with pytest.raises(ValidationError) as refused:  # the bench does not take a file name for an image
+        experiment_record(mouse=mouse, procedure=procedure, date_of_experiment=TODAY, actor=tech,
+                          values={"IMPC_XRY_001_001": [EnteredValue(value="normal")],
+                                  "IMPC_XRY_048_001": [EnteredValue(value="dv.dcm")]})
+    assert "image files" in refused.value.message_dict["IMPC_XRY_048_001"][0]
+    experiment = experiment_record(mouse=mouse, procedure=procedure, date_of_experiment=TODAY, actor=tech,
+                                   values={"IMPC_XRY_001_001": [EnteredValue(value="normal")]})
+    # As an earlier version of the LIMS stored it: the writer must say it cannot send it, not drop it.
+    ParameterValue.objects.create(experiment=experiment, parameter=images, value="dv.dcm")
 
     result = write_experiment_file(tmp_path / "experiment.xml", Experiment.objects.all())
 

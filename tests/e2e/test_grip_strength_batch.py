@@ -22,9 +22,9 @@ METADATA_LABELS = {
     "IMPC_GRS_005_001": "Equipment ID",
     "IMPC_GRS_006_001": "Equipment manufacturer",
     "IMPC_GRS_007_001": "Grid model",
-    "IMPC_GRS_012_001": "IMPC_GRS_012_001",  # IMPReSS names unconfirmed: the key is shown
-    "IMPC_GRS_013_001": "IMPC_GRS_013_001",
-    "IMPC_GRS_014_001": "IMPC_GRS_014_001",
+    "IMPC_GRS_012_001": "Experimenter ID",  # named by the 2020 IMPReSS crawl (the subset showed the keys)
+    "IMPC_GRS_013_001": "Equipment model",
+    "IMPC_GRS_014_001": "Date equipment last calibrated",
 }
 
 

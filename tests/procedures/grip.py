@@ -1,4 +1,4 @@
-"""Grip strength (IMPC_GRS_001) exactly as the shared IMPReSS subset defines it, and mice due for it on a day."""
+"""Grip strength (IMPC_GRS_001) exactly as the IMPReSS fixture defines it, and mice due for it on a day."""
 import datetime as dt
 import json
 from pathlib import Path
@@ -10,7 +10,8 @@ from procedures.models import Pipeline, Procedure, ScheduledTest
 from procedures.services import mice_enrol
 
 GRIP = "IMPC_GRS_001"
-# Every required metadata parameter of IMPC_GRS_001 (005–007, and 012–014 whose IMPReSS names are unconfirmed).
+# Every metadata parameter of IMPC_GRS_001 but 008–011 (derived): 005–007 and 012 (Experimenter ID), 013 (Equipment
+# model) are required; 014 (Date equipment last calibrated) is not since the 2020 definition.
 GRIP_METADATA = {
     "IMPC_GRS_005_001": "GRID-07",
     "IMPC_GRS_006_001": "Bioseb",
@@ -19,6 +20,7 @@ GRIP_METADATA = {
     "IMPC_GRS_013_001": "BIO-GS3 meter",
     "IMPC_GRS_014_001": "2026-01-10",
 }
+GRIP_REQUIRED_METADATA = set(GRIP_METADATA) - {"IMPC_GRS_014_001"}
 
 
 def grip_strength_procedure() -> Procedure:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from procedures.models import Parameter
 from tests.factories import (
     BODY_WEIGHT_VALUES,
     CageFactory,
@@ -98,6 +99,8 @@ def test_room_select_offers_only_the_centres_rooms(client, tech, outsider, house
 
 def test_room_and_procedure_filters_combine(client, tech, house):
     grip = ProcedureFactory(key="IMPC_GRS_001", name="Grip Strength", week=9)
+    Parameter.objects.create(procedure=grip, key="IMPC_GRS_003_001", name="Body weight", type="simple",
+                             value_type="FLOAT", unit="g")
     scheduled_test(house["A-1"].placements.get(mouse__specimen_id="M-A1-X").mouse, grip, due=DUE)
     client.force_login(tech)
     content = _page(client, room=house["A"].pk, procedure="IMPC_GRS_001")

@@ -7,7 +7,7 @@ from procedures.ranges import impress_file_ranges_load
 
 
 class Command(AuditedCommand):
-    help = "Load centres, consortia, strains, genes and the IMPReSS IMPC_001 subset (idempotent)."
+    help = "Load centres, consortia, strains, genes and the IMPReSS IMPC_001 definition (idempotent)."
     audit_reason = "reference data load"
 
     def handle(self, *args, **options):

@@ -4,7 +4,7 @@ from procedures.ranges import impress_file_ranges_load
 
 
 class Command(AuditedCommand):
-    help = "Load IMPReSS pipeline definitions from a JSON file in the format of the shared IMPC_001 subset."
+    help = "Load IMPReSS pipeline definitions from a JSON file in the format of ../shared/impress/impc_001.json."
     audit_reason = "IMPReSS load"
 
     def add_arguments(self, parser):
