@@ -1,9 +1,11 @@
 """Writes shared by every app: voiding a record, and the generic create/update that services build on."""
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lims.audit import audit_context
 from lims.exceptions import Conflict
+from lims.integrity import name_constraint_errors, unique_violation_error
 
 
 @transaction.atomic
@@ -35,11 +37,25 @@ def apply_fields(instance, fields: dict) -> list[str]:
 
 
 def save_validated(instance, *, update_fields: list[str] | None = None):
-    """full_clean() then save(); Django ValidationError surfaces as field errors (400) in API and forms."""
-    instance.full_clean()
+    """full_clean() then save(); Django ValidationError surfaces as field errors (400) in API and forms.
+
+    A unique value taken by a concurrent save between the check and the insert (the database refuses it) raises
+    the same field error as the check would have (`lims.integrity`). No savepoint is needed: the error leaves the
+    service's atomic block, which rolls back; callers that go on after an error run each service in a savepoint.
+    """
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise name_constraint_errors(instance, error) from None
     if update_fields is not None:
         if not update_fields:
             return instance
         update_fields = list(update_fields) + ["updated_at"] if hasattr(instance, "updated_at") else update_fields
-    instance.save(update_fields=update_fields)
+    try:
+        instance.save(update_fields=update_fields)
+    except IntegrityError as error:
+        mapped = unique_violation_error(error)
+        if mapped is None:
+            raise
+        raise mapped from error
     return instance

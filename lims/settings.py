@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lims.audit.AuditContextMiddleware",
+    # A unique value taken by a concurrent request answers 400 naming it, on HTML pages too (lims.integrity).
+    "lims.integrity.UniqueViolationMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer (429).
     "axes.middleware.AxesMiddleware",
 ]

@@ -11,6 +11,7 @@ from django.forms import BoundField
 from django.utils import timezone
 
 from colonies.models import Room
+from lims.dates import QueryDateField
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
 from procedures.models import Parameter, Procedure, Source
@@ -192,7 +193,7 @@ class WorklistDayForm(forms.Form):
 
     PERIODS = [("day", "Day"), ("week", "Week")]
 
-    day = forms.DateField(required=False, widget=DATE_INPUT, label="Due on or before")
+    day = QueryDateField(required=False, widget=DATE_INPUT, label="Due on or before")
     period = forms.ChoiceField(required=False, choices=PERIODS, label="Show")
     procedure = forms.ChoiceField(required=False, label="Procedure")
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, label="Room",

@@ -7,12 +7,12 @@ their status from their data, like attempts, and keep status stamps.
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
 from colonies.services.production import microinjection_refresh_status
-from lims.exceptions import Conflict
+from lims.exceptions import Conflict, DomainError
 from lims.models import Gene, Strain
 from lims.services import apply_fields, save_validated
 from lims.versioning import version_bump, version_check
@@ -55,7 +55,7 @@ def colony_create(*, actor, centre=None, **fields) -> Colony:
     if colony.microinjection_id and not colony.gene_id:
         colony.gene = colony.microinjection.plan.gene
     _colony_check(colony)
-    with audited(actor, "colonies.colony.created"), _name_taken_is_a_field_error():
+    with audited(actor, "colonies.colony.created"):
         save_validated(colony)
     with audited(actor, "colonies.colony.created"):
         _after_genotype_change(colony, actor)
@@ -71,7 +71,7 @@ def colony_import(*, actor, centre, **fields) -> Colony:
     """
     colony = Colony(centre=centre, **fields)
     _colony_check(colony, imported=True)
-    with audited(actor, "colonies.colony.imported"), _name_taken_is_a_field_error():
+    with audited(actor, "colonies.colony.imported"):
         save_validated(colony)
     return colony
 
@@ -108,20 +108,6 @@ def strain_register(*, actor, strain_id: str) -> Strain:
     mgi_id = strain_id if strain_id.upper().startswith("MGI:") and len(strain_id) <= 20 else ""
     with audited(actor, "lims.strain.imported"):
         return save_validated(Strain(name=strain_id[:150], mgi_id=mgi_id))
-
-
-@contextmanager
-def _name_taken_is_a_field_error():
-    """Two people creating one colony name at the same instant both pass full_clean's uniqueness check; the
-    database's unique index refuses the second. Answer it as the check would have (400 on `name`), not as a 500."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as error:
-        if "colony_name_ci_unique" not in str(error):
-            raise
-        raise ValidationError({"name": ["Colony with this name already exists (names are unique ignoring case)."]}
-                              ) from error
 
 
 @transaction.atomic
@@ -191,6 +177,24 @@ def _allele_modification_save(mod: AlleleModification, *, actor, changed, action
     return mod
 
 
+@contextmanager
+def _as_child_colony_name():
+    """The child colony's `name` errors (taken, locked, unsafe) said on `child_colony_name`, the field the user
+    typed it in."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict") or "name" not in error.error_dict:
+            raise
+        errors = dict(error.error_dict)
+        errors["child_colony_name"] = errors.pop("name")
+        raise ValidationError(errors) from None
+    except DomainError as error:
+        if error.field == "name":
+            error.field = "child_colony_name"
+        raise
+
+
 @transaction.atomic
 def allele_modification_create(*, actor, centre=None, child_colony_name: str = "", **fields) -> AlleleModification:
     """Start a Cre excision of a genotype-confirmed colony; its child colony is created with it."""
@@ -199,17 +203,27 @@ def allele_modification_create(*, actor, centre=None, child_colony_name: str = "
     if not mod.external_ref:
         mod.external_ref = f"{parent.name}-{parent.allele_modifications.count() + 1}"
     _allele_modification_save(mod, actor=actor, changed=None, action="colonies.allelemodification.created")
-    colony_create(actor=actor, centre=mod.centre, name=child_colony_name or mod.external_ref, gene=parent.gene,
-                  allele_modification=mod, background_strain=mod.background_strain or parent.background_strain,
-                  project=parent.project)
+    with _as_child_colony_name():
+        colony_create(actor=actor, centre=mod.centre, name=child_colony_name or mod.external_ref, gene=parent.gene,
+                      allele_modification=mod, background_strain=mod.background_strain or parent.background_strain,
+                      project=parent.project)
     return mod
 
 
 @transaction.atomic
-def allele_modification_update(*, instance: AlleleModification, actor, **fields) -> AlleleModification:
+def allele_modification_update(*, instance: AlleleModification, actor, child_colony_name: str | None = None,
+                               **fields) -> AlleleModification:
+    """Change a Cre excision; `child_colony_name` renames its child colony (through `colony_update`, so a colony
+    whose data reached the DCC keeps its name: 409)."""
     changed = apply_fields(instance, fields)
-    return _allele_modification_save(instance, actor=actor, changed=changed,
-                                     action="colonies.allelemodification.updated")
+    mod = _allele_modification_save(instance, actor=actor, changed=changed,
+                                    action="colonies.allelemodification.updated")
+    name = normalise_name(child_colony_name or "")
+    child = Colony.objects.filter(allele_modification=mod).first()
+    if name and child is not None and name != child.name:
+        with _as_child_colony_name():
+            colony_update(instance=child, actor=actor, name=name)
+    return mod
 
 
 @transaction.atomic

@@ -92,8 +92,24 @@ def strain_for_cell_line(parental_cell_line: str) -> Strain:
     raise ValidationError({"parental_cell_line": [f"{parental_cell_line!r} is not recognised."]})
 
 
+def _qc_shape_errors(es_cell: EsCell) -> dict[str, list[str]]:
+    """QC results are an object of test → value; anything else (a bare string, a list) is refused by name."""
+    errors = {}
+    for name in ("user_qc", "production_qc"):
+        value = getattr(es_cell, name)
+        if value is None or value == "":
+            setattr(es_cell, name, {})
+        elif not isinstance(value, dict):
+            errors[name] = [f"Give {name} as an object of test → result, e.g. {{\"karyotype\": \"pass\"}}."]
+        elif not all(isinstance(result, str) for result in value.values()):
+            errors[name] = [f"Each {name} result is a text, e.g. \"pass\"."]
+    return errors
+
+
 def _es_cell_check(es_cell: EsCell) -> None:
-    errors: dict[str, list[str]] = {}
+    errors = _qc_shape_errors(es_cell)
+    if errors:
+        raise ValidationError(errors)
     for test, value in (es_cell.production_qc or {}).items():
         if test not in PRODUCTION_QC_TESTS:
             errors.setdefault("production_qc", []).append(f"{test} is not a production-centre QC test.")
