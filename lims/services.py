@@ -8,13 +8,32 @@ from lims.exceptions import Conflict
 from lims.integrity import name_constraint_errors, unique_violation_error
 
 
+#: The shortest reason a person may give for changing what is on record: voiding it, editing a QC-locked
+#: experiment, correcting an identity the DCC already has. Ten characters say why; "x" does not.
+MIN_REASON_LENGTH = 10
+
+
+def reason_check(reason: str, *, ask: str, field: str = "reason") -> str:
+    """Return `reason` trimmed, or refuse it when shorter than MIN_REASON_LENGTH; `ask` says what to explain.
+
+    Raises:
+        ValidationError: on `field`, e.g. "Say why the record is voided (at least 10 characters)."
+    """
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError({field: [f"{ask} (at least {MIN_REASON_LENGTH} characters)."]})
+    return reason
+
+
 @transaction.atomic
 def record_void(*, record, reason: str, actor) -> None:
     """Void a scientific record with a reason instead of deleting it.
 
     Raises:
+        ValidationError: the reason is shorter than MIN_REASON_LENGTH.
         Conflict: the record is already voided.
     """
+    reason = reason_check(reason, ask="Say why the record is voided")
     model = type(record)
     action = f"{model._meta.app_label}.{model._meta.model_name}.voided"
     with audit_context(action=action, reason=reason, user=actor.pk):

@@ -13,6 +13,7 @@ from colonies.services import phenotyping_started_for
 from lims.audit import audit_context
 from lims.exceptions import Conflict, DomainError, InvalidTransition
 from lims.roles import can_write
+from lims.services import reason_check
 from lims.versioning import version_check
 from procedures.exceptions import NotAllowed
 from procedures.models import (
@@ -466,8 +467,8 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
         raise Conflict("A voided experiment cannot be edited.")
     version_check(experiment, version)
     reason = (reason or "").strip()
-    if experiment.is_qc_locked and not reason:
-        raise ValidationError({"reason": ["This experiment is QC-locked: say why it is changed."]})
+    if experiment.is_qc_locked:  # as long a reason as voiding asks: the DCC already has the locked values
+        reason = reason_check(reason, ask="This experiment is QC-locked: say why it is changed")
     merged = {**_entries_of(experiment), **values}
     rows = {(r.parameter.key, r.increment): r for r in _check_values(experiment.procedure, merged)}
     existing = {(r.parameter.key, r.increment): r for r in experiment.values.select_related("parameter")}

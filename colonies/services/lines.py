@@ -11,6 +11,7 @@ from django.db import transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
+from colonies.services.dcc_lock import COHORT_LOCKED, colony_lock_check
 from colonies.services.production import microinjection_refresh_status
 from lims.exceptions import Conflict, DomainError
 from lims.models import Gene, Strain
@@ -19,11 +20,13 @@ from lims.versioning import version_bump, version_check
 
 # --- Colonies ----------------------------------------------------------------------------------------------------
 
-LOCKED_AFTER_DCC = ("name", "background_strain")
+def _colony_check(colony: Colony, *, imported: bool = False, origin_changed: bool = False) -> None:
+    """Refuse what a colony cannot be. Only an imported colony (a DCC file's legacy line) may lack its gene.
 
-
-def _colony_check(colony: Colony, *, imported: bool = False) -> None:
-    """Refuse what a colony cannot be. Only an imported colony (a DCC file's legacy line) may lack its gene."""
+    A colony carries its origin's gene: its attempt's plan gene, or its allele modification's parent colony's gene.
+    Its attempt must be genotype confirmed (a CRISPR attempt: founders) when the colony is made from it, and when
+    an existing colony is moved to another attempt (`origin_changed`), as at creation.
+    """
     colony.name = normalise_name(colony.name)
     errors: dict[str, list[str]] = {}
     if colony.gene_id is None and not imported:
@@ -33,12 +36,19 @@ def _colony_check(colony: Colony, *, imported: bool = False) -> None:
     if colony.microinjection_id and colony.allele_modification_id:
         errors["microinjection"] = ["A colony comes from a micro-injection OR an allele modification, not both."]
     attempt = colony.microinjection
-    if attempt is not None and colony.pk is None:
+    if attempt is not None and (colony.pk is None or origin_changed):
         S = MicroInjection.Status
         allowed = {S.GENOTYPE_CONFIRMED} | ({S.FOUNDER_OBTAINED} if attempt.kind == MicroInjection.Kind.CRISPR else set())
         if attempt.status not in allowed:
             errors["microinjection"] = ["A colony is made from a genotype-confirmed micro-injection attempt "
                                         "(or a CRISPR attempt with founders)."]
+    origin_gene = (attempt.plan.gene if attempt is not None else
+                   colony.allele_modification.parent_colony.gene if colony.allele_modification_id else None)
+    if origin_gene is not None and colony.gene_id is not None and colony.gene_id != origin_gene.pk:
+        source = f"micro-injection attempt {attempt}" if attempt is not None else "the parent colony"
+        errors.setdefault("gene", []).append(
+            f"{source[0].upper()}{source[1:]} is for {origin_gene}, not {colony.gene}: a colony carries the gene of "
+            "the line it comes from.")
     if errors:
         raise ValidationError(errors)
 
@@ -112,20 +122,20 @@ def strain_register(*, actor, strain_id: str) -> Strain:
 
 @transaction.atomic
 def colony_update(*, instance: Colony, actor, version: int | None = None, **fields) -> Colony:
-    """Change a colony. Its name and background strain are locked once its data has reached the DCC.
+    """Change a colony. Its name, background strain, gene and origin are locked once the DCC export carried it
+    (`colonies.services.dcc_lock`); moving it to another attempt follows the creation rules.
 
     Raises:
         Conflict: a locked field would change, or `version` (the one the client edited) is stale.
+        ValidationError: the new attempt is not genotype confirmed, or the gene is not its origin's gene.
     """
     version_check(instance, version)
     current = Colony.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
-    if current.dcc_submitted_at is not None:
-        locked = [f for f in LOCKED_AFTER_DCC if f in changed and getattr(current, f) != getattr(instance, f)]
-        if locked:
-            raise Conflict(f"The colony's {' and '.join(locked)} cannot change: its data was submitted to the DCC "
-                           f"on {current.dcc_submitted_at:%Y-%m-%d}.", field=locked[0])
-    _colony_check(instance)
+    if "name" in changed and normalise_name(instance.name) == current.name:
+        changed.remove("name")  # the same name typed with other spacing is no rename
+    colony_lock_check(instance, changed, stamp=current.dcc_submitted_at)
+    _colony_check(instance, origin_changed=bool({"microinjection", "allele_modification"} & set(changed)))
     action = "colonies.colony.genotype_changed" if "genotype_status" in changed else "colonies.colony.updated"
     with audited(actor, action):
         save_validated(instance, update_fields=version_bump(instance, changed) + ["name"])
@@ -216,10 +226,17 @@ def allele_modification_update(*, instance: AlleleModification, actor, child_col
     """Change a Cre excision; `child_colony_name` renames its child colony (through `colony_update`, so a colony
     whose data reached the DCC keeps its name: 409)."""
     changed = apply_fields(instance, fields)
+    child = Colony.objects.select_for_update().filter(allele_modification=instance).first()
+    if "parent_colony" in changed and child is not None:
+        # The child colony's lineage: locked once sent, and always of the parent's gene (as at creation).
+        colony_lock_check(child, ["allele_modification"], stamp=child.dcc_submitted_at)
+        if child.gene_id != instance.parent_colony.gene_id:
+            raise ValidationError({"parent_colony": [
+                f"Colony {instance.parent_colony} is of {instance.parent_colony.gene}; the child colony {child} "
+                f"carries {child.gene}."]})
     mod = _allele_modification_save(instance, actor=actor, changed=changed,
                                     action="colonies.allelemodification.updated")
     name = normalise_name(child_colony_name or "")
-    child = Colony.objects.filter(allele_modification=mod).first()
     if name and child is not None and name != child.name:
         with _as_child_colony_name():
             colony_update(instance=child, actor=actor, name=name)
@@ -251,22 +268,35 @@ def phenotyping_attempt_holding_statuses(attempt: PhenotypingAttempt) -> list[st
 
 def _phenotyping_attempt_check(attempt: PhenotypingAttempt, *, original: PhenotypingAttempt | None,
                                creating: bool) -> None:
+    """Refuse what a cohort cannot be; once its mice's data can be at the DCC, refuse a change of what they are
+    sent as (`colonies.services.dcc_lock.COHORT_LOCKED`).
+
+    Raises:
+        ValidationError: the parent colony (at creation, or a new one) is not genotype confirmed, the name is taken.
+        Conflict: name, strain or parent colony would change after phenotyping started or the colony was sent.
+    """
     attempt.colony_name = normalise_name(attempt.colony_name)
     errors: dict[str, list[str]] = {}
-    if creating and attempt.parent_colony.genotype_status != Colony.GenotypeStatus.CONFIRMED:
+    moved = original is not None and original.parent_colony_id != attempt.parent_colony_id
+    if (creating or moved) and attempt.parent_colony.genotype_status != Colony.GenotypeStatus.CONFIRMED:
         errors["parent_colony"] = ["The colony needs to be genotype confirmed to create a phenotyping attempt."]
     if PhenotypingAttempt.objects.filter(colony_name__iexact=attempt.colony_name).exclude(pk=attempt.pk).exists():
         errors["colony_name"] = [f"A phenotyping attempt named {attempt.colony_name!r} already exists."]
     if attempt.phenotyping_complete and not attempt.phenotyping_started:
         errors["phenotyping_complete"] = ["Phenotyping cannot be complete before it has started."]
+    if original is not None:
+        locked = [name for name in COHORT_LOCKED
+                  if getattr(original, attempt._meta.get_field(name).attname) != getattr(
+                      attempt, attempt._meta.get_field(name).attname)]
+        sent = original.parent_colony.dcc_submitted_at
+        if locked and original.phenotyping_started:
+            raise Conflict("The cohort name, strain and parent colony cannot change after phenotyping has started "
+                           "(its mice are sent to the DCC under this cohort).", field=locked[0])
+        if locked and sent is not None:
+            raise Conflict(f"The cohort name, strain and parent colony cannot change: the colony's data was "
+                           f"submitted to the DCC on {sent:%Y-%m-%d} under this cohort.", field=locked[0])
     if errors:
         raise ValidationError(errors)
-    if original is not None and original.phenotyping_started:
-        locked = [f for f in ("colony_name", "background_strain_id")
-                  if getattr(original, f) != getattr(attempt, f)]
-        if locked:
-            raise Conflict("The cohort name and strain cannot change after phenotyping has started.",
-                           field=locked[0].removesuffix("_id"))
 
 
 def _phenotyping_attempt_save(attempt, *, actor, changed, action, reason="", original=None) -> PhenotypingAttempt:
