@@ -203,7 +203,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CageTypeEnum": "colonies.models.Cage.CageType"},
+    # A mouse's kind appears in the mouse and in its correction (POST /api/v1/mice/{id}/correct/): one enum.
+    "ENUM_NAME_OVERRIDES": {"CageTypeEnum": "colonies.models.Cage.CageType",
+                            "MouseKindEnum": "colonies.models.Mouse.Kind"},
 }
 
 # --- Audit ------------------------------------------------------------------------------------------------------
