@@ -16,9 +16,13 @@ sent); the rules here read those stamps, so the colonies app never reads the DCC
   checks a line against GenTaR by colonyID, and no file the LIMS sends can correct its gene. Refused (409).
 - A phenotyping cohort's name is the colonyID its mice are sent under: it keeps its name, strain and parent colony
   once phenotyping has started or its colony was sent. Refused (409).
+
+A change of any of these while an export of the centre is being built waits for nobody: it is refused (409, "save
+again in a minute"), because the export may be sending the record as it was (`lims.locks`).
 """
 from colonies.models import Colony, Mouse
 from lims.exceptions import Conflict
+from lims.locks import no_dcc_build_running
 
 #: The key the DCC files a specimen under: never changes once sent.
 MOUSE_KEY = "specimen_id"
@@ -28,6 +32,18 @@ MOUSE_CORRECTABLE = ("sex", "date_of_birth", "kind", "stage", "stage_unit", "col
 COLONY_LOCKED = ("name", "background_strain", "gene", "microinjection", "allele_modification")
 #: A cohort's colonyID, strain and parent colony: never change once phenotyping started or its colony was sent.
 COHORT_LOCKED = ("colony_name", "background_strain", "parent_colony")
+
+
+def wait_no_build_if_identity_changes(instance, fields: dict, names) -> None:
+    """Before a change of any of `names` (identity the DCC export sends), make sure no export of the record's
+    centre is between its snapshot and its stamp (`lims.locks`): such an export would send the old identity and
+    then lock the new one. Cheap when nothing of `names` changes (no query).
+
+    Raises:
+        Conflict: an export of the centre is being built right now.
+    """
+    if any(name in fields and getattr(instance, name) != fields[name] for name in names):
+        no_dcc_build_running(instance.centre_id)
 
 
 def _sent_on(stamp) -> str:
@@ -76,4 +92,4 @@ def colony_lock_check(colony: Colony, changed: list[str], *, stamp) -> None:
 
 
 __all__ = ["COHORT_LOCKED", "COLONY_LOCKED", "MOUSE_CORRECTABLE", "MOUSE_KEY", "colony_lock_check",
-           "mouse_lock_check"]
+           "mouse_lock_check", "wait_no_build_if_identity_changes"]

@@ -11,7 +11,12 @@ from django.db import transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
-from colonies.services.dcc_lock import COHORT_LOCKED, colony_lock_check
+from colonies.services.dcc_lock import (
+    COHORT_LOCKED,
+    COLONY_LOCKED,
+    colony_lock_check,
+    wait_no_build_if_identity_changes,
+)
 from colonies.services.production import microinjection_refresh_status
 from lims.exceptions import Conflict, DomainError
 from lims.models import Gene, Strain
@@ -129,6 +134,7 @@ def colony_update(*, instance: Colony, actor, version: int | None = None, **fiel
         Conflict: a locked field would change, or `version` (the one the client edited) is stale.
         ValidationError: the new attempt is not genotype confirmed, or the gene is not its origin's gene.
     """
+    wait_no_build_if_identity_changes(instance, fields, COLONY_LOCKED)
     version_check(instance, version)
     current = Colony.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
@@ -325,6 +331,7 @@ def phenotyping_attempt_create(*, actor, centre=None, **fields) -> PhenotypingAt
 
 @transaction.atomic
 def phenotyping_attempt_update(*, instance: PhenotypingAttempt, actor, **fields) -> PhenotypingAttempt:
+    wait_no_build_if_identity_changes(instance, fields, COHORT_LOCKED)
     original = PhenotypingAttempt.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
     return _phenotyping_attempt_save(instance, actor=actor, changed=changed, original=original,

@@ -7,7 +7,12 @@ from django.db import transaction
 
 from colonies.models import Cage, Mouse
 from colonies.services.common import audited, centre_of, not_in_future
-from colonies.services.dcc_lock import MOUSE_CORRECTABLE, MOUSE_KEY, mouse_lock_check
+from colonies.services.dcc_lock import (
+    MOUSE_CORRECTABLE,
+    MOUSE_KEY,
+    mouse_lock_check,
+    wait_no_build_if_identity_changes,
+)
 from colonies.services.rules import Findings
 from lims.services import apply_fields, reason_check, save_validated
 from lims.versioning import version_bump, version_check
@@ -148,6 +153,7 @@ def _mouse_change(*, instance: Mouse, actor, version: int | None, fields: dict, 
     from colonies.services.housing import close_life
 
     was_alive = instance.is_alive
+    wait_no_build_if_identity_changes(instance, fields, (MOUSE_KEY, *MOUSE_CORRECTABLE))
     version_check(instance, version)  # 409 when the client edited a stale version
     changed = apply_fields(instance, fields)
     if correcting and not changed:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from colonies.models import Colony, Mouse
 from lims.audit import audit_context, user_context
+from lims.locks import DCC_BUILD_LOCK
 from lims.models import Centre, User
 from procedures.dcc.delivery import backend_for
 from procedures.dcc.exceptions import Conflict, DomainError, ExportError, InvalidTransition
@@ -170,8 +171,9 @@ _FILE_ORDER = [(Folder.ADD, Kind.SPECIMEN), (Folder.EDIT, Kind.SPECIMEN),
                (Folder.ADD, Kind.EXPERIMENT), (Folder.EDIT, Kind.EXPERIMENT)]
 
 
-#: First key of the PostgreSQL advisory lock that serialises the builds of one centre (the second is the centre id).
-_BUILD_LOCK = 6_0001
+#: First key of the PostgreSQL advisory lock that serialises the builds of one centre (the second is the centre id);
+#: identity edits take it in shared mode (`lims.locks`).
+_BUILD_LOCK = DCC_BUILD_LOCK
 
 
 @contextmanager

@@ -268,3 +268,39 @@ def test_a_cohort_moves_only_to_a_genotype_confirmed_colony_as_at_creation(auth_
     response = auth_client(tech).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/",
                                        {"parent_colony": unconfirmed.name})
     assert response.status_code == 400 and "genotype confirmed" in response.json()["errors"]["parent_colony"][0]
+
+
+def test_an_identity_change_during_an_export_build_is_refused_until_the_build_ends(auth_client, tech, centre):
+    """GIVEN an export of the centre between its snapshot and its stamp (it holds the build lock), WHEN a mouse's
+    sex changes, THEN the change is refused (the export may be sending the mouse as it was); other fields save."""
+    import threading
+
+    from django.db import connections
+
+    from lims.locks import DCC_BUILD_LOCK
+
+    mouse = MouseFactory(centre=centre)
+    holding, release = threading.Event(), threading.Event()
+
+    def build():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [DCC_BUILD_LOCK, centre.pk])
+            holding.set()
+            release.wait(timeout=30)
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [DCC_BUILD_LOCK, centre.pk])
+        connections.close_all()
+
+    thread = threading.Thread(target=build)
+    thread.start()
+    try:
+        assert holding.wait(timeout=10)
+        during = auth_client(tech).patch(f"/api/v1/mice/{mouse.pk}/", {"sex": "male"})
+        ear_mark = auth_client(tech).patch(f"/api/v1/mice/{mouse.pk}/", {"ear_mark": "R2"})
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    after = auth_client(tech).patch(f"/api/v1/mice/{mouse.pk}/", {"sex": "male"})
+
+    assert during.status_code == 409 and "being built" in during.json()["detail"]
+    assert ear_mark.status_code == 200
+    assert after.status_code == 200 and after.json()["sex"] == "male"
