@@ -27,6 +27,7 @@ from colonies.census import (
 )
 from colonies.filters import CageFilterSet
 from colonies.models import Cage
+from lims.dates import QueryDateField
 from lims.exports import XLSX_CONTENT_TYPE, xlsx_row
 from lims.scoping import scope_for_user
 
@@ -138,7 +139,7 @@ class CensusForm(forms.Form):
     billed).
     """
 
-    date = forms.DateField(required=False, label="Census on", widget=forms.DateInput(attrs={"type": "date"}))
+    date = QueryDateField(required=False, label="Census on", widget=forms.DateInput(attrs={"type": "date"}))
     room = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any")
     colony = NameChoiceField(queryset=None, required=False, empty_label="Any", to_field_name="name")
 
@@ -150,8 +151,8 @@ class CensusForm(forms.Form):
                 data[name] = default.isoformat()
         super().__init__(data, **kwargs)
         # "from" is a Python keyword, so the range fields are added by name.
-        self.fields["from"] = forms.DateField(label="Cage-days from", widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["from"] = QueryDateField(label="Cage-days from", widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["to"] = QueryDateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
         self.order_fields(["date", "from", "to", "room", "colony"])
         self.fields["room"].queryset = census_rooms(user)
         self.fields["colony"].queryset = census_colonies(user)

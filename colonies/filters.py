@@ -78,7 +78,8 @@ class MicroInjectionFilterSet(SearchFilterSet):
     mi_date_after = df.DateFilter(field_name="mi_date", lookup_expr="gte", label="MI date from")
     mi_date_before = df.DateFilter(field_name="mi_date", lookup_expr="lte", label="MI date to")
     reached = df.CharFilter(method="filter_reached", label="Reached status in month (status:YYYY-MM)")
-    idle = df.CharFilter(method="filter_idle", label="Months since the last status (from-to)")
+    idle = df.CharFilter(method="filter_idle", label="Months since the last status (from-to)",
+                         validators=[lambda value: _reports_production().parse_idle(value)])
 
     class Meta:
         model = MicroInjection

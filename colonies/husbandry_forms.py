@@ -10,9 +10,11 @@ from django.forms import formset_factory
 
 from colonies.forms import ConfirmWarningsMixin, _numeric_inputs
 from colonies.models import Cage, Colony, ColonySettings, Litter, Mating, Mouse, Rack, Room
+from colonies.services.dcc_lock import MOUSE_CORRECTABLE
 from lims.forms import DATE_INPUT, ScopedModelForm
 from lims.models import Strain
 from lims.scoping import scope_for_user
+from lims.services import MIN_REASON_LENGTH
 
 
 def _scoped(model, user, **filters):
@@ -110,6 +112,9 @@ class MouseForm(ScopedModelForm):
 
 
 class MouseUpdateForm(ScopedModelForm):
+    """Edit a mouse. Once the DCC has it, its identity fields are shown but locked here: they change only through
+    the Correct identity page, with a reason (`colonies.services.dcc_lock`)."""
+
     class Meta:
         model = Mouse
         fields = ["ear_mark", "colony", "strain", "generation", "sex", "date_of_birth", "zygosity", "is_baseline",
@@ -120,6 +125,31 @@ class MouseUpdateForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         self.fields["date_of_birth"].required = not self.instance.is_embryo
         self.fields["litter"].queryset = self.fields["litter"].queryset.select_related("mating")
+        if self.instance.dcc_submitted_at is not None:
+            for name in MOUSE_CORRECTABLE:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = (f"Sent to the DCC on {self.instance.dcc_submitted_at:%Y-%m-%d}: "
+                                                   "change it with Correct identity, giving the reason.")
+
+
+class MouseCorrectForm(ScopedModelForm):
+    """Correct the identity of a mouse the DCC already has, with a reason the history keeps (the next export sends
+    the corrected specimen to the DCC under the same ID)."""
+
+    reason = forms.CharField(min_length=MIN_REASON_LENGTH, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Why it was wrong, e.g. 'sexed as male at weaning, female at necropsy'.")
+
+    class Meta:
+        model = Mouse
+        fields = ["sex", "date_of_birth", "stage", "stage_unit", "colony", "strain", "is_baseline"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        embryo = self.instance.is_embryo
+        self.fields["date_of_birth"].required = not embryo
+        if not embryo:
+            del self.fields["stage"], self.fields["stage_unit"]
 
 
 class MiceActionForm(forms.Form):

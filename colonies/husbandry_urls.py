@@ -14,6 +14,7 @@ urlpatterns = [
     path("mice/action/", hv.MiceActionView.as_view(), name="mice_action"),
     path("mice/<int:pk>/", views.MouseDetailView.as_view(), name="mouse_detail"),
     path("mice/<int:pk>/edit/", hv.MouseUpdateView.as_view(), name="mouse_update"),
+    path("mice/<int:pk>/correct/", hv.MouseCorrectView.as_view(), name="mouse_correct"),
     path("rooms/", hv.RoomListView.as_view(), name="room_list"),
     path("rooms/new/", hv.RoomCreateView.as_view(), name="room_create"),
     path("rooms/<int:pk>/", hv.RoomDetailView.as_view(), name="room_detail"),

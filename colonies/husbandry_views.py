@@ -301,6 +301,35 @@ class MouseUpdateView(ScopedUpdateView):
     area = "colony"
 
 
+class MouseCorrectView(ScopedUpdateView):
+    """Correct the identity of a mouse the DCC already has: `services.mouse_correct` with the form's reason."""
+
+    form_class = hforms.MouseCorrectForm
+    service = services.mouse_correct
+    selector = selectors.mouse_list
+    area = "colony"
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        del form.fields["change_reason"]  # the correction's own reason is required and kept instead
+        return form
+
+    def call_service(self, form):
+        fields = form.service_fields()
+        return services.mouse_correct(instance=self.object, actor=self.request.user, reason=form.cleaned_data["reason"],
+                                      version=form.cleaned_data.get("version"), **fields)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sent = self.object.dcc_submitted_at
+        context["title"] = f"Correct identity of {self.object}"
+        context["intro"] = (f"The DCC has this mouse since {sent:%Y-%m-%d}. The correction and its reason are kept in "
+                            "its history, and the next export sends the corrected mouse under the same ID."
+                            if sent else "This mouse has not been sent to the DCC; the correction is kept in its "
+                            "history with the reason.")
+        return context
+
+
 class MiceActionView(LoginRequiredMixin, WriteAccessMixin, FormView):
     """Several mice at once: ticked on the mouse list (or a cage page), then moved, culled or retired together."""
 

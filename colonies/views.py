@@ -743,16 +743,21 @@ class MouseDetailView(ScopedDetailView):
               ("Genotype", _genotype), ("Baseline", "is_baseline"), ("Cage", _current_cage),
               ("Sire", "sire"), ("Dam", "dam"), ("Litter", "litter"), ("Breeding", "breeding_status"),
               ("Status", "status", True), ("Status date", "status_date"), ("Status reason", "status_reason"),
-              ("Specimen status code", "specimen_status_code"), ("Specimen status date", "specimen_status_date")]
+              ("Specimen status code", "specimen_status_code"), ("Specimen status date", "specimen_status_date"),
+              ("Sent to the DCC", "dcc_submitted_at")]
 
     def get_actions(self):
         mouse = self.object
-        if not (mouse.is_alive and can_write(self.request.user, self.area)):
+        if not can_write(self.request.user, self.area):
             return []
+        correct = ([("Correct identity", reverse("colonies:mouse_correct", args=[mouse.pk]))]
+                   if mouse.dcc_submitted_at is not None else [])
+        if not mouse.is_alive:
+            return correct
         action = reverse("colonies:mice_action")
         return [("Move", f"{action}?mice={mouse.pk}&action=move"),
                 ("Record genotype", f"{reverse('colonies:genotyperesult_create')}?mouse={mouse.pk}"),
-                ("Cull", f"{action}?mice={mouse.pk}&action=cull")]
+                ("Cull", f"{action}?mice={mouse.pk}&action=cull"), *correct]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -4,7 +4,7 @@ Every error answers `{"status": <code>, "detail": <summary>, "errors": {<field>:
 messages come from serializers and from model `clean()`/`full_clean()`, and domain conflicts answer 409.
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from lims.exceptions import DomainError
+from lims.integrity import unique_violation_error
 
 
 class StandardPagination(PageNumberPagination):
@@ -35,6 +36,9 @@ def exception_handler(exc, context):
         # server fault; the transaction it broke was already rolled back by the service's atomic block.
         exc = ValidationError({"non_field_errors": ["A value cannot be stored: it contains a NUL character or is "
                                                     "out of range."]})
+    if isinstance(exc, IntegrityError):
+        # A unique value taken by a concurrent request, on a path that did not save through `save_validated`.
+        exc = unique_violation_error(exc) or exc
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     if isinstance(exc, DomainError):

@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Model
 
 from lims.exceptions import DomainError
+from lims.integrity import name_constraint_errors
 from lims.scoping import scope_for_user
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -75,6 +76,17 @@ class ScopedModelForm(forms.ModelForm):
                 field.queryset = queryset
             if type(field) is forms.DateField:
                 field.widget = DATE_INPUT
+
+    def _update_errors(self, errors):
+        """The model's unique-constraint messages in the same words as the services' (`lims.integrity`), on the
+        field they concern when the form has it, else above the form."""
+        errors = name_constraint_errors(self.instance, errors)
+        if hasattr(errors, "error_dict"):
+            placed: dict[str, list] = {}
+            for key, messages in errors.error_dict.items():
+                placed.setdefault(key if key in self.fields else NON_FIELD_ERRORS, []).extend(messages)
+            errors = ValidationError(placed)
+        super()._update_errors(errors)
 
     def service_fields(self) -> dict:
         """The cleaned values a service takes: the model fields of `Meta.fields` only."""

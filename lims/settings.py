@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lims.audit.AuditContextMiddleware",
+    # A unique value taken by a concurrent request answers 400 naming it, on HTML pages too (lims.integrity).
+    "lims.integrity.UniqueViolationMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer (429).
     "axes.middleware.AxesMiddleware",
 ]
@@ -233,7 +235,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CageTypeEnum": "colonies.models.Cage.CageType"},
+    # A mouse's kind appears in the mouse and in its correction (POST /api/v1/mice/{id}/correct/): one enum.
+    "ENUM_NAME_OVERRIDES": {"CageTypeEnum": "colonies.models.Cage.CageType",
+                            "MouseKindEnum": "colonies.models.Mouse.Kind"},
 }
 
 # --- Audit ------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Model, Q, QuerySet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
@@ -278,14 +278,22 @@ class ScopedListView(LoginRequiredMixin, ScopedQuerysetMixin, FilterView):
         return filterset
 
     def get(self, request, *args, **kwargs):
+        """The page, or `?export=` the filtered rows. A filter value the list cannot apply (an idle range of 10^20
+        months, a room that is not a number) answers 400 with its message: on the page, next to the filter; for an
+        export, as text (an empty file would read as "nothing matches")."""
         export = request.GET.get("export")
         if export is None:
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
+            if self.filterset.is_bound and self.filterset.errors:
+                response.status_code = 400
+            return response
         if export not in EXPORTERS:
             raise Http404(f"No export format {export!r}.")
         filterset = self.get_filterset(self.get_filterset_class())
-        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-        return self.export(export, queryset)
+        if not filterset.is_valid():
+            problems = [f"{name}: {message}" for name, messages in filterset.errors.items() for message in messages]
+            return HttpResponseBadRequest("\n".join(problems) + "\n", content_type="text/plain; charset=utf-8")
+        return self.export(export, filterset.qs)
 
     def export(self, fmt: str, queryset: QuerySet):
         """Stream the filtered rows in `fmt`; the file is named after the list and today's date."""

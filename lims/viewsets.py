@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from lims.audit import history_for
 from lims.scoping import CentreScopedMixin
+from lims.services import MIN_REASON_LENGTH
 
 
 class HistoryEventSerializer(serializers.Serializer):
@@ -24,7 +25,8 @@ class HistoryEventSerializer(serializers.Serializer):
 
 
 class VoidSerializer(serializers.Serializer):
-    reason = serializers.CharField(min_length=10, help_text="Why the record is voided (at least 10 characters).")
+    reason = serializers.CharField(min_length=MIN_REASON_LENGTH,
+                                   help_text=f"Why the record is voided (at least {MIN_REASON_LENGTH} characters).")
 
 
 class HistoryMixin:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from colonies.forms import ConfirmWarningsMixin
 from colonies.import_views import SpreadsheetUploadForm
 from colonies.models import Room
+from lims.dates import QueryDateField
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
 from procedures.models import MEDIA_TYPES, Parameter, Procedure, Source
@@ -302,7 +303,7 @@ class WorklistDayForm(forms.Form):
 
     PERIODS = [("day", "Day"), ("week", "Week")]
 
-    day = forms.DateField(required=False, widget=DATE_INPUT, label="Due on or before")
+    day = QueryDateField(required=False, widget=DATE_INPUT, label="Due on or before")
     period = forms.ChoiceField(required=False, choices=PERIODS, label="Show")
     procedure = forms.ChoiceField(required=False, label="Procedure")
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, label="Room",

@@ -15,6 +15,7 @@ from colonies.services.rules import Findings, NeedsConfirmation
 from lims.audit import audit_context
 from lims.exceptions import Conflict, DomainError, InvalidTransition
 from lims.roles import can_write
+from lims.services import reason_check
 from lims.versioning import version_check
 from procedures.exceptions import NotAllowed
 from procedures.models import (
@@ -643,8 +644,8 @@ def experiment_values_update(*, experiment: Experiment, values: dict[str, list[E
         raise Conflict("A voided experiment cannot be edited.")
     version_check(experiment, version)
     reason = (reason or "").strip()
-    if experiment.is_qc_locked and not reason:
-        raise ValidationError({"reason": ["This experiment is QC-locked: say why it is changed."]})
+    if experiment.is_qc_locked:  # as long a reason as voiding asks: the DCC already has the locked values
+        reason = reason_check(reason, ask="This experiment is QC-locked: say why it is changed")
     recorded = _entries_of(experiment)
     merged = {**recorded, **values}
     rows = {(r.parameter.key, r.increment): r

@@ -77,6 +77,11 @@ class WorklistView(LoginRequiredMixin, TemplateView):
 
     template_name = "procedures/worklist.html"
 
+    def get(self, request, *args, **kwargs):
+        """Today's list when nothing is chosen; a day, room or procedure it cannot show answers 400 saying why."""
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if context["form"].errors else 200)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, today = self.request.user, timezone.localdate()

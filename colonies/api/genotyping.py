@@ -13,6 +13,7 @@ from colonies import genotyping_selectors as selectors
 from colonies import services
 from colonies.genotyping_filters import GenotypeResultFilterSet, GenotypingAssayFilterSet, ZygosityRuleFilterSet
 from colonies.models import GenotypeResult, GenotypingAssay, GenotypingSample, Mouse, ZygosityRule
+from lims.identifiers import safe_identifier
 from lims.scoping import CentreScopedMixin
 from lims.serializers import RecordSerializer, ScopedRelatedField
 from lims.viewsets import HistoryMixin, LimsViewSet, VoidMixin, VoidSerializer
@@ -96,6 +97,7 @@ class GenotypeResultSerializer(RecordSerializer):
     sample = ScopedRelatedField(queryset=GenotypingSample.objects.filter(voided_at__isnull=True), required=False,
                                 allow_null=True)
     sample_id = serializers.CharField(required=False, allow_blank=True, max_length=60, write_only=True,
+                                      validators=[safe_identifier],
                                       help_text="Barcode or tube label; a new sample gets one when blank.")
     sample_type = serializers.ChoiceField(choices=GenotypingSample.SampleType.choices, required=False,
                                           write_only=True)

@@ -17,8 +17,11 @@ from colonies.models import (
     StatusStamp,
 )
 from colonies.services import plan_warnings
+from colonies.services.dcc_lock import MOUSE_CORRECTABLE, MOUSE_KEY
+from lims.identifiers import safe_identifier
 from lims.models import Consortium, Gene, Strain
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
+from lims.services import MIN_REASON_LENGTH
 from lims.versioning import version_field
 
 
@@ -151,7 +154,7 @@ class MouseSerializer(RecordSerializer):
     On create, `specimen_id` may be blank (the centre's pattern gives it) and `cage` places the mouse at once.
     """
 
-    specimen_id = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    specimen_id = serializers.CharField(required=False, allow_blank=True, max_length=60, validators=[safe_identifier])
     colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all(), required=False, allow_null=True)
     strain = _strain_field()
     litter = ScopedSlugRelatedField(slug_field="code", queryset=Litter.objects.all(), required=False, allow_null=True)
@@ -170,9 +173,9 @@ class MouseSerializer(RecordSerializer):
                   "date_of_birth", "stage", "stage_unit",
                   "zygosity", "alleles", "is_baseline", "litter", "litter_code", "sire", "dam", "breeding_status",
                   "cage", "current_cage", "status", "status_date", "status_reason",
-                  "specimen_status_code", "specimen_status_date", *DCC_AS_GIVEN,
+                  "specimen_status_code", "specimen_status_date", *DCC_AS_GIVEN, "dcc_submitted_at",
                   "voided_at", "void_reason", "created_at", "updated_at"]
-        read_only_fields = ["voided_at", "void_reason", "breeding_status", *DCC_AS_GIVEN]
+        read_only_fields = ["voided_at", "void_reason", "breeding_status", *DCC_AS_GIVEN, "dcc_submitted_at"]
 
     def get_current_cage(self, mouse) -> str | None:
         if hasattr(mouse, "current_cage_id"):  # annotated by selectors.mouse_api_list
@@ -200,12 +203,40 @@ class MouseSerializer(RecordSerializer):
         return fields
 
 
+class MouseCorrectionSerializer(serializers.ModelSerializer):
+    """`POST /api/v1/mice/{id}/correct/`: the identity fields to correct and why (`colonies.services.mouse_correct`).
+
+    Only what is given changes; any other field is refused by name, never ignored. `specimen_id` is accepted here
+    only to answer 409 for a mouse already sent to the DCC (which files it under that ID).
+    """
+
+    colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all(), required=False, allow_null=True)
+    strain = _strain_field(required=False)
+    reason = serializers.CharField(min_length=MIN_REASON_LENGTH, max_length=500,
+                                   help_text=f"Why the identity is corrected (at least {MIN_REASON_LENGTH} "
+                                             "characters); kept in the mouse's history.")
+    version = version_field()
+
+    class Meta:
+        model = Mouse
+        fields = [*MOUSE_CORRECTABLE, MOUSE_KEY, "reason", "version"]
+        extra_kwargs = {name: {"required": False} for name in [*MOUSE_CORRECTABLE, MOUSE_KEY]}
+
+    def validate(self, attrs):
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Not an identity field: change it by editing the mouse."]
+                                               for name in unknown})
+        return attrs
+
+
 class AlleleModificationSerializer(RecordSerializer):
     parent_colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all())
     deleter_strain = _strain_field(required=False, allow_null=True)
     background_strain = _strain_field(required=False, allow_null=True)
     child_colony = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    child_colony_name = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    child_colony_name = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=125,
+                                              validators=[safe_identifier])
     status = serializers.CharField(source="get_status_display", read_only=True)
     status_code = serializers.CharField(source="status", read_only=True)
     stamps = StatusStampSerializer(many=True, read_only=True)
@@ -222,7 +253,7 @@ class AlleleModificationSerializer(RecordSerializer):
 class PhenotypingAttemptSerializer(RecordSerializer):
     parent_colony = ScopedSlugRelatedField(slug_field="name", queryset=Colony.objects.all())
     background_strain = _strain_field(required=False, allow_null=True)
-    colony_name = serializers.CharField(required=False, allow_blank=True,
+    colony_name = serializers.CharField(required=False, allow_blank=True, max_length=125, validators=[safe_identifier],
                                         help_text="The cohort name (DCC colonyID); default parent + '_' + centre.")
     status = serializers.CharField(source="get_status_display", read_only=True)
     status_code = serializers.CharField(source="status", read_only=True)

@@ -1,4 +1,5 @@
 """API viewsets for production and mice: scoped to the user's centre, writes through services, no DELETE."""
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -71,6 +72,17 @@ class MouseViewSet(MouseBulkActionsMixin, VoidMixin, LimsViewSet):
     area = "colony"
     create_service = services.mouse_create
     update_service = services.mouse_update
+
+    @extend_schema(request=serializers.MouseCorrectionSerializer, responses=serializers.MouseSerializer)
+    @action(detail=True, methods=["post"], serializer_class=serializers.MouseCorrectionSerializer)
+    def correct(self, request, pk=None):
+        """Correct the identity of a mouse the DCC already has (sex, date of birth, colony …), with a reason; the
+        next export sends it to the DCC's edit/ under the same specimen ID. A plain PATCH of those fields is 409."""
+        mouse = self.get_object()
+        data = serializers.MouseCorrectionSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        mouse = services.mouse_correct(instance=mouse, actor=request.user, **data.validated_data)
+        return Response(serializers.MouseSerializer(self._reread(mouse), context=self.get_serializer_context()).data)
 
 
 class AlleleModificationViewSet(AbortMixin, VoidMixin, LimsViewSet):

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from colonies.models.production import Colony
+from lims.identifiers import safe_allele_symbol, safe_identifier
 from lims.models import (
     Centre,
     CentreOwnedModel,
@@ -100,8 +101,8 @@ class MouseIdCounter(models.Model):
 class Room(CentreOwnedModel, VoidableModel):
     """A room of an animal house, named within its building."""
 
-    building = models.CharField(max_length=60)
-    name = models.CharField(max_length=60)
+    building = models.CharField(max_length=60, validators=[safe_identifier])
+    name = models.CharField(max_length=60, validators=[safe_identifier])
 
     class Meta:
         ordering = ["building", "name"]
@@ -120,7 +121,7 @@ class Rack(CentreOwnedModel, VoidableModel):
     """A rack in a room; cages sit at its positions."""
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="racks")
-    name = models.CharField(max_length=60)
+    name = models.CharField(max_length=60, validators=[safe_identifier])
     positions = models.PositiveSmallIntegerField(null=True, blank=True, help_text="How many cages it holds.")
 
     class Meta:
@@ -143,11 +144,13 @@ class Cage(CentreOwnedModel, VoidableModel):
         HOLDING = "holding", "Holding"
         EXPERIMENTAL = "experimental", "Experimental"
 
-    cage_id = models.CharField(max_length=40, verbose_name="cage ID", help_text="The number on the cage card.")
+    cage_id = models.CharField(max_length=40, verbose_name="cage ID", help_text="The number on the cage card.",
+                               validators=[safe_identifier])
     cage_type = models.CharField(max_length=15, choices=CageType, default=CageType.STOCK)
     capacity = models.PositiveSmallIntegerField(default=5)
     rack = models.ForeignKey(Rack, on_delete=models.PROTECT, null=True, blank=True, related_name="cages")
-    position = models.CharField(max_length=20, blank=True, help_text="Position on the rack, e.g. B3.")
+    position = models.CharField(max_length=20, blank=True, help_text="Position on the rack, e.g. B3.",
+                                validators=[safe_identifier])
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True, db_index=True)
     notes = models.TextField(blank=True)
@@ -217,11 +220,12 @@ class Mouse(CentreOwnedModel, VoidableModel):
     # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
     version = models.PositiveIntegerField(default=1, editable=False)
     specimen_id = models.CharField(max_length=60, verbose_name="specimen ID",
-                                   help_text="Unique in the centre; the DCC specimenID.")
-    ear_mark = models.CharField(max_length=30, blank=True)
+                                   help_text="Unique in the centre; the DCC specimenID.", validators=[safe_identifier])
+    ear_mark = models.CharField(max_length=30, blank=True, validators=[safe_identifier])
     colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="mice")
     strain = models.ForeignKey(Strain, on_delete=models.PROTECT, related_name="+")
-    generation = models.CharField(max_length=20, blank=True, help_text="e.g. N2, F1, N4F2.")
+    generation = models.CharField(max_length=20, blank=True, help_text="e.g. N2, F1, N4F2.",
+                                  validators=[safe_identifier])
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.MOUSE, db_index=True,
                             help_text="An embryo has a stage instead of a date of birth.")
     sex = models.CharField(max_length=10, choices=Sex)
@@ -233,7 +237,8 @@ class Mouse(CentreOwnedModel, VoidableModel):
                                           "that calls it.")
     is_baseline = models.BooleanField(default=False, help_text="A baseline (wild-type control) mouse.")
     litter = models.ForeignKey("Litter", on_delete=models.PROTECT, null=True, blank=True, related_name="pups")
-    litter_code = models.CharField(max_length=60, blank=True, help_text="The DCC litterId.")
+    litter_code = models.CharField(max_length=60, blank=True, help_text="The DCC litterId.",
+                                   validators=[safe_identifier])
     breeding_status = models.CharField(max_length=10, choices=BreedingStatus, default=BreedingStatus.STOCK,
                                        db_index=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.ALIVE, db_index=True)
@@ -244,6 +249,11 @@ class Mouse(CentreOwnedModel, VoidableModel):
         help_text="The DCC specimen statusCode (a controlled term with its label), e.g. for a mouse found dead.",
     )
     specimen_status_date = models.DateField(null=True, blank=True, help_text="The date of the specimen status code.")
+    dcc_submitted_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the DCC export first carried this specimen (set by the DCC pipeline). After it the specimen "
+                  "ID is locked, and sex, birth, colony and strain change only by a correction with a reason.",
+    )
     # What a DCC specimen file said, kept as given (see the class docstring); blank means "derived by the LIMS".
     dcc_colony_id = models.CharField(max_length=125, blank=True, verbose_name="DCC colonyID",
                                      help_text="colonyID as the file gave it (a baseline's colony, another spelling).")
@@ -340,7 +350,8 @@ class Mating(CentreOwnedModel, VoidableModel):
 
     # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
     version = models.PositiveIntegerField(default=1, editable=False)
-    name = models.CharField(max_length=40, help_text="Mating ID; given automatically when blank.")
+    name = models.CharField(max_length=40, help_text="Mating ID; given automatically when blank.",
+                            validators=[safe_identifier])
     colony = models.ForeignKey(Colony, on_delete=models.PROTECT, null=True, blank=True, related_name="matings",
                                help_text="The line the pups belong to; blank for a strain (baseline) mating.")
     male = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="sired_matings")
@@ -399,7 +410,8 @@ class Litter(CentreOwnedModel, VoidableModel):
     mating = models.ForeignKey(Mating, on_delete=models.PROTECT, related_name="litters")
     dam = models.ForeignKey(Mouse, on_delete=models.PROTECT, null=True, blank=True, related_name="litters_as_dam",
                             help_text="The mother; needed when the mating has more than one female.")
-    code = models.CharField(max_length=60, help_text="Litter ID (the DCC litterId); given automatically when blank.")
+    code = models.CharField(max_length=60, help_text="Litter ID (the DCC litterId); given automatically when blank.",
+                            validators=[safe_identifier])
     born_on = models.DateField()
     born_count = models.PositiveSmallIntegerField(verbose_name="born")
     alive_count = models.PositiveSmallIntegerField(verbose_name="alive")
@@ -427,7 +439,8 @@ class MouseAllele(TimeStampedModel):
     centre_path = "mouse__centre"
 
     mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="alleles")
-    allele = models.CharField(max_length=100, help_text="Allele symbol, e.g. Pax6<tm1b(EUCOMM)Wtsi> or Cre.")
+    allele = models.CharField(max_length=100, help_text="Allele symbol, e.g. Pax6<tm1b(EUCOMM)Wtsi> or Cre.",
+                              validators=[safe_allele_symbol])
     zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity, blank=True,
                                 help_text="Blank: unknown (its only result was voided).")
     source = models.ForeignKey("GenotypeResult", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -445,8 +458,9 @@ class MouseAllele(TimeStampedModel):
 class GenotypingAssay(CentreOwnedModel, VoidableModel):
     """A PCR (or other) assay of one allele, with the calls it can give; `ZygosityRule` maps calls to zygosity."""
 
-    name = models.CharField(max_length=80)
-    allele = models.CharField(max_length=100, help_text="The allele the assay reads.")
+    name = models.CharField(max_length=80, validators=[safe_identifier])
+    allele = models.CharField(max_length=100, help_text="The allele the assay reads.",
+                              validators=[safe_allele_symbol])
     calls = models.JSONField(default=list, help_text='The results it can give, e.g. ["WT band only", "both bands"].')
     sets_mouse_zygosity = models.BooleanField(
         default=True, help_text="Its result also sets the mouse's zygosity (the one the DCC receives)."
@@ -470,7 +484,7 @@ class ZygosityRule(CentreOwnedModel):
     """One row of a centre's editable table: this assay giving this call means this zygosity."""
 
     assay = models.ForeignKey(GenotypingAssay, on_delete=models.PROTECT, related_name="rules")
-    call = models.CharField(max_length=80)
+    call = models.CharField(max_length=80, validators=[safe_identifier])
     zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity)
 
     class Meta:
@@ -493,7 +507,8 @@ class GenotypingSample(CentreOwnedModel, VoidableModel):
         OTHER = "other", "Other"
 
     mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="genotyping_samples")
-    sample_id = models.CharField(max_length=60, help_text="Barcode or tube label; given automatically when blank.")
+    sample_id = models.CharField(max_length=60, help_text="Barcode or tube label; given automatically when blank.",
+                                 validators=[safe_identifier])
     sample_type = models.CharField(max_length=10, choices=SampleType, default=SampleType.EAR)
     collected_on = models.DateField()
 
@@ -513,10 +528,11 @@ class GenotypeResult(CentreOwnedModel, VoidableModel):
     sample = models.ForeignKey(GenotypingSample, on_delete=models.PROTECT, related_name="results")
     mouse = models.ForeignKey(Mouse, on_delete=models.PROTECT, related_name="genotype_results")
     assay = models.ForeignKey(GenotypingAssay, on_delete=models.PROTECT, related_name="results")
-    call = models.CharField(max_length=80)
+    call = models.CharField(max_length=80, validators=[safe_identifier])
     zygosity = models.CharField(max_length=15, choices=Mouse.Zygosity, editable=False)
     tested_on = models.DateField()
-    batch = models.CharField(max_length=60, blank=True, help_text="The plate or import batch.")
+    batch = models.CharField(max_length=60, blank=True, help_text="The plate or import batch.",
+                             validators=[safe_identifier])
 
     class Meta:
         ordering = ["-tested_on", "pk"]

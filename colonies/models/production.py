@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from lims.identifiers import safe_allele_symbol, safe_identifier
 from lims.models import (
     CentreOwnedModel,
     Consortium,
@@ -51,13 +52,14 @@ class Plan(CentreOwnedModel, VoidableModel):
 class EsCell(CentreOwnedModel, VoidableModel):
     """An ES cell clone with its allele, and the strain its parental cell line implies."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[safe_identifier])
     gene = models.ForeignKey(Gene, on_delete=models.PROTECT, related_name="es_cells")
     allele_type = models.CharField(max_length=10, blank=True, help_text="a, b, c, d, e, e.1, '' (deletion) …")
-    allele_symbol_superscript = models.CharField(max_length=75, blank=True, help_text="e.g. tm1a(EUCOMM)Wtsi")
+    allele_symbol_superscript = models.CharField(max_length=75, blank=True, help_text="e.g. tm1a(EUCOMM)Wtsi",
+                                                 validators=[safe_identifier])
     mgi_allele_id = models.CharField(max_length=40, blank=True, verbose_name="MGI allele id")
     pipeline = models.CharField(max_length=50, blank=True, help_text="EUCOMM, KOMP-CSD, …")
-    parental_cell_line = models.CharField(max_length=50)
+    parental_cell_line = models.CharField(max_length=50, validators=[safe_identifier])
     strain = models.ForeignKey(Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                help_text="Implied by the parental cell line when left empty.")
     user_qc = models.JSONField(default=dict, blank=True, help_text="User QC results: {test: value}.")
@@ -94,7 +96,8 @@ class MicroInjection(CentreOwnedModel, VoidableModel):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="microinjections")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.ES_CELL)
     es_cell = models.ForeignKey(EsCell, on_delete=models.PROTECT, null=True, blank=True, related_name="microinjections")
-    external_ref = models.CharField(max_length=125, help_text="The attempt's colony name in iMits.")
+    external_ref = models.CharField(max_length=125, help_text="The attempt's colony name in iMits.",
+                                    validators=[safe_identifier])
     mi_date = models.DateField()
     date_chimeras_mated = models.DateField(null=True, blank=True)
     aborted_reason = models.TextField(blank=True, editable=False)
@@ -213,7 +216,7 @@ class Colony(CentreOwnedModel, VoidableModel):
 
     # Optimistic locking: the services add 1 on every update; a client sending a stale `version` gets 409.
     version = models.PositiveIntegerField(default=1, editable=False)
-    name = models.CharField(max_length=125)
+    name = models.CharField(max_length=125, validators=[safe_identifier])
     # Null only for a colony imported from a DCC specimen file that names no gene (legacy lines); the services
     # require a gene (or an attempt giving one) for every colony made in the LIMS.
     gene = models.ForeignKey(Gene, on_delete=models.PROTECT, null=True, blank=True, related_name="colonies")
@@ -231,7 +234,8 @@ class Colony(CentreOwnedModel, VoidableModel):
     genotype_status = models.CharField(
         max_length=20, choices=GenotypeStatus, default=GenotypeStatus.IN_PROGRESS, db_index=True
     )
-    allele_symbol = models.CharField(max_length=100, blank=True, help_text="e.g. Pax6<tm1a(EUCOMM)Wtsi>")
+    allele_symbol = models.CharField(max_length=100, blank=True, help_text="e.g. Pax6<tm1a(EUCOMM)Wtsi>",
+                                     validators=[safe_allele_symbol])
     mgi_allele_id = models.CharField(max_length=40, blank=True, verbose_name="MGI allele id")
     project = models.CharField(max_length=50, blank=True, help_text="DCC project; the centre's default when blank.")
 
@@ -261,7 +265,8 @@ class AlleleModification(CentreOwnedModel, VoidableModel):
     COMPLETE_ALLELE_TYPES = {"b", ".1", ".2", "e.1", "c", "d"}
 
     parent_colony = models.ForeignKey("Colony", on_delete=models.PROTECT, related_name="allele_modifications")
-    external_ref = models.CharField(max_length=125, blank=True, help_text="Defaults to the parent colony + '-N'.")
+    external_ref = models.CharField(max_length=125, blank=True, help_text="Defaults to the parent colony + '-N'.",
+                                    validators=[safe_identifier])
     deleter_strain = models.ForeignKey(Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     tat_cre = models.BooleanField(default=False, verbose_name="TAT-Cre")
     number_of_cre_matings_started = models.PositiveIntegerField(default=0)
@@ -297,7 +302,7 @@ class PhenotypingAttempt(CentreOwnedModel, VoidableModel):
         ABORTED = "abt", "Phenotype Production Aborted"
 
     parent_colony = models.ForeignKey("Colony", on_delete=models.PROTECT, related_name="phenotyping_attempts")
-    colony_name = models.CharField(max_length=125)
+    colony_name = models.CharField(max_length=125, validators=[safe_identifier])
     background_strain = models.ForeignKey(Strain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     phenotyping_started = models.BooleanField(default=False, editable=False,
                                               help_text="Set by the first recorded experiment of the cohort.")

@@ -50,7 +50,7 @@ from colonies.services.lines import (
     phenotyping_started_for,
     strain_register,
 )
-from colonies.services.mice import mouse_create, mouse_import, mouse_update
+from colonies.services.mice import mouse_correct, mouse_create, mouse_import, mouse_update
 from colonies.services.production import (
     COUNT_LABELS,
     COUNT_PARENTS,
@@ -90,7 +90,8 @@ __all__ = [
     "allele_modification_holding_statuses", "allele_modification_update", "colony_create", "colony_import", "colony_update", "gene_register",
     "es_cell_create", "es_cell_update", "microinjection_abort", "microinjection_count_errors",
     "microinjection_create", "microinjection_derive_status", "microinjection_holding_statuses",
-    "microinjection_refresh_status", "microinjection_update", "mouse_create", "mouse_import", "mouse_update",
+    "microinjection_refresh_status", "microinjection_update", "mouse_correct", "mouse_create", "mouse_import",
+    "mouse_update",
     "phenotyping_attempt_abort", "phenotyping_attempt_create", "phenotyping_attempt_holding_statuses",
     "phenotyping_attempt_update", "phenotyping_started_for", "plan_create", "plan_update", "plan_warnings",
     "stamps_sync", "strain_for_cell_line", "strain_register",

@@ -4,36 +4,64 @@ The rules in `colonies.services.rules` read these; a centre admin or colony mana
 Settings. Checks keep the thresholds coherent (a wean window whose "usual" part lies inside the allowed part) and
 the ID pattern usable (it must number the mice).
 """
+import re
 import string
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from colonies.models import ColonySettings, StrainSetting
+from colonies.models import ColonySettings, Mouse, StrainSetting
 from colonies.services.common import audited
+from lims.identifiers import identifier_problem
 from lims.services import apply_fields, save_validated
 
 PATTERN_TOKENS = {"centre", "colony", "year", "yy", "seq"}
 
 
-def _pattern_errors(pattern: str) -> list[str]:
+#: The widest zero-padded number {seq:0N} may ask for: the counter holds 10 digits at most, and a wider number only
+#: pads (the probe saved {seq:999999999}; one mouse then took 1.6 s and a 100 MB string before failing).
+MAX_SEQ_WIDTH = 9
+_SEQ_SPEC = re.compile(r"0?([1-9])")
+
+
+def _pattern_errors(pattern: str, *, centre_code: str = "H") -> list[str]:
+    """What keeps `pattern` from numbering mice with IDs the LIMS and the DCC accept, in words."""
     try:
-        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(pattern) if name is not None]
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(pattern)
+                  if name is not None]
     except ValueError as exc:
         return [f"The pattern is not valid: {exc}."]
-    unknown = sorted({name for name, _ in fields} - PATTERN_TOKENS)
+    unknown = sorted({name for name, _, _ in fields} - PATTERN_TOKENS)
     errors = []
     if unknown:
         errors.append(f"Unknown token(s) {', '.join('{' + u + '}' for u in unknown)}; use "
                       f"{', '.join('{' + t + '}' for t in sorted(PATTERN_TOKENS))}.")
-    if "seq" not in {name for name, _ in fields}:
+    if "seq" not in {name for name, _, _ in fields}:
         errors.append("The pattern must contain {seq} (the running number), e.g. {centre}-{yy}-{seq:05}.")
+    for name, spec, conversion in fields:
+        if conversion or (spec and name != "seq"):
+            errors.append(f"Only {{seq}} takes a width, as {{seq:05}}; write {{{name}}} without "
+                          f"'{('!' + conversion) if conversion else ':' + spec}'.")
+        elif name == "seq" and spec and not _SEQ_SPEC.fullmatch(spec):
+            errors.append(f"{{seq:{spec}}}: give the number's width as 1 to {MAX_SEQ_WIDTH} digits, e.g. {{seq:05}}.")
+    if errors:
+        return errors
+    longest = _SEQ_RE.sub("9" * MAX_SEQ_WIDTH, pattern).format(centre=centre_code, colony="BL", year="2026", yy="26")
+    problem = identifier_problem(longest)
+    if problem:
+        errors.append(f"The IDs it gives (e.g. {longest!r}) are not valid mouse IDs: this {problem}.")
+    limit = Mouse._meta.get_field("specimen_id").max_length
+    if len(longest) > limit:
+        errors.append(f"The IDs it gives (e.g. {longest[:30]!r}…) are longer than {limit} characters.")
     return errors
+
+
+_SEQ_RE = re.compile(r"\{seq(?::[^}]*)?\}")
 
 
 def _check(settings: ColonySettings) -> None:
     errors: dict[str, list[str]] = {}
-    pattern = _pattern_errors(settings.mouse_id_pattern)
+    pattern = _pattern_errors(settings.mouse_id_pattern, centre_code=settings.centre.code)
     if pattern:
         errors["mouse_id_pattern"] = pattern
     order = [("wean_min_days", settings.wean_min_days), ("wean_usual_min_days", settings.wean_usual_min_days),

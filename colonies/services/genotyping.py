@@ -27,7 +27,8 @@ from colonies.models import (
 from colonies.services.common import audited, centre_of
 from colonies.services.reminders import reminders_touch
 from lims.exceptions import Conflict
-from lims.services import apply_fields, record_void, save_validated
+from lims.identifiers import ALLOWED_DESCRIPTION, identifier_problem
+from lims.services import apply_fields, reason_check, record_void, save_validated
 
 CALL_MAX_LENGTH = ZygosityRule._meta.get_field("call").max_length
 
@@ -57,6 +58,9 @@ def clean_calls(calls) -> list[str]:
         seen.add(call.casefold())
         if len(call) > CALL_MAX_LENGTH:
             errors.append(f"The call '{call[:20]}…' is longer than {CALL_MAX_LENGTH} characters.")
+        problem = identifier_problem(call)
+        if problem:  # a call becomes a zygosity rule's `call` and a template's list of choices
+            errors.append(f"The call {call[:20]!r}: this {problem}. Use {ALLOWED_DESCRIPTION}.")
     if errors:
         raise ValidationError({"calls": errors})
     return cleaned
@@ -361,14 +365,12 @@ def result_void(*, instance: GenotypeResult, actor, reason: str) -> GenotypeResu
     """Void a wrong result with a reason; the mouse's genotype falls back to its latest remaining result.
 
     Raises:
-        ValidationError: no reason given.
         Conflict: already voided.
+        ValidationError: a reason shorter than voiding asks (`lims.services.MIN_REASON_LENGTH`).
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": ["Say why the result is voided."]})
     if instance.is_voided:
         raise Conflict("This result is already voided.")
+    reason = reason_check(reason, ask="Say why the result is voided")
     record_void(record=instance, reason=reason, actor=actor)
     mouse = Mouse.objects.select_for_update().get(pk=instance.mouse_id)
     with audited(actor, "colonies.genotyperesult.voided", reason):

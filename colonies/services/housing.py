@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
@@ -322,6 +323,9 @@ def next_mouse_id(centre, *, colony=None, on: date | None = None) -> str:
               "yy": f"{on.year % 100:02d}"}
     prefix = _SEQ.sub("#", pattern).format(**values)
     width = int((_SEQ.search(pattern) or [None, "0"])[1] or 0)
+    if width > 9:  # a pattern saved before colony_settings refused it: never build a 10^9-character ID
+        raise ValidationError({"specimen_id": [f"Your centre's mouse-ID pattern asks for a {width}-digit number; "
+                                               "set a width of at most 9 in Colony → Settings."]})
     while True:
         number = _next_number(centre, f"mouse:{prefix}")
         candidate = prefix.replace("#", f"{number:0{width}d}") if "#" in prefix else f"{prefix}{number}"

@@ -7,23 +7,31 @@ their status from their data, like attempts, and keep status stamps.
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
+from colonies.services.dcc_lock import (
+    COHORT_LOCKED,
+    COLONY_LOCKED,
+    colony_lock_check,
+    wait_no_build_if_identity_changes,
+)
 from colonies.services.production import microinjection_refresh_status
-from lims.exceptions import Conflict
+from lims.exceptions import Conflict, DomainError
 from lims.models import Gene, Strain
 from lims.services import apply_fields, save_validated
 from lims.versioning import version_bump, version_check
 
 # --- Colonies ----------------------------------------------------------------------------------------------------
 
-LOCKED_AFTER_DCC = ("name", "background_strain")
+def _colony_check(colony: Colony, *, imported: bool = False, origin_changed: bool = False) -> None:
+    """Refuse what a colony cannot be. Only an imported colony (a DCC file's legacy line) may lack its gene.
 
-
-def _colony_check(colony: Colony, *, imported: bool = False) -> None:
-    """Refuse what a colony cannot be. Only an imported colony (a DCC file's legacy line) may lack its gene."""
+    A colony carries its origin's gene: its attempt's plan gene, or its allele modification's parent colony's gene.
+    Its attempt must be genotype confirmed (a CRISPR attempt: founders) when the colony is made from it, and when
+    an existing colony is moved to another attempt (`origin_changed`), as at creation.
+    """
     colony.name = normalise_name(colony.name)
     errors: dict[str, list[str]] = {}
     if colony.gene_id is None and not imported:
@@ -33,12 +41,19 @@ def _colony_check(colony: Colony, *, imported: bool = False) -> None:
     if colony.microinjection_id and colony.allele_modification_id:
         errors["microinjection"] = ["A colony comes from a micro-injection OR an allele modification, not both."]
     attempt = colony.microinjection
-    if attempt is not None and colony.pk is None:
+    if attempt is not None and (colony.pk is None or origin_changed):
         S = MicroInjection.Status
         allowed = {S.GENOTYPE_CONFIRMED} | ({S.FOUNDER_OBTAINED} if attempt.kind == MicroInjection.Kind.CRISPR else set())
         if attempt.status not in allowed:
             errors["microinjection"] = ["A colony is made from a genotype-confirmed micro-injection attempt "
                                         "(or a CRISPR attempt with founders)."]
+    origin_gene = (attempt.plan.gene if attempt is not None else
+                   colony.allele_modification.parent_colony.gene if colony.allele_modification_id else None)
+    if origin_gene is not None and colony.gene_id is not None and colony.gene_id != origin_gene.pk:
+        source = f"micro-injection attempt {attempt}" if attempt is not None else "the parent colony"
+        errors.setdefault("gene", []).append(
+            f"{source[0].upper()}{source[1:]} is for {origin_gene}, not {colony.gene}: a colony carries the gene of "
+            "the line it comes from.")
     if errors:
         raise ValidationError(errors)
 
@@ -55,7 +70,7 @@ def colony_create(*, actor, centre=None, **fields) -> Colony:
     if colony.microinjection_id and not colony.gene_id:
         colony.gene = colony.microinjection.plan.gene
     _colony_check(colony)
-    with audited(actor, "colonies.colony.created"), _name_taken_is_a_field_error():
+    with audited(actor, "colonies.colony.created"):
         save_validated(colony)
     with audited(actor, "colonies.colony.created"):
         _after_genotype_change(colony, actor)
@@ -71,7 +86,7 @@ def colony_import(*, actor, centre, **fields) -> Colony:
     """
     colony = Colony(centre=centre, **fields)
     _colony_check(colony, imported=True)
-    with audited(actor, "colonies.colony.imported"), _name_taken_is_a_field_error():
+    with audited(actor, "colonies.colony.imported"):
         save_validated(colony)
     return colony
 
@@ -110,36 +125,23 @@ def strain_register(*, actor, strain_id: str) -> Strain:
         return save_validated(Strain(name=strain_id[:150], mgi_id=mgi_id))
 
 
-@contextmanager
-def _name_taken_is_a_field_error():
-    """Two people creating one colony name at the same instant both pass full_clean's uniqueness check; the
-    database's unique index refuses the second. Answer it as the check would have (400 on `name`), not as a 500."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as error:
-        if "colony_name_ci_unique" not in str(error):
-            raise
-        raise ValidationError({"name": ["Colony with this name already exists (names are unique ignoring case)."]}
-                              ) from error
-
-
 @transaction.atomic
 def colony_update(*, instance: Colony, actor, version: int | None = None, **fields) -> Colony:
-    """Change a colony. Its name and background strain are locked once its data has reached the DCC.
+    """Change a colony. Its name, background strain, gene and origin are locked once the DCC export carried it
+    (`colonies.services.dcc_lock`); moving it to another attempt follows the creation rules.
 
     Raises:
         Conflict: a locked field would change, or `version` (the one the client edited) is stale.
+        ValidationError: the new attempt is not genotype confirmed, or the gene is not its origin's gene.
     """
+    wait_no_build_if_identity_changes(instance, fields, COLONY_LOCKED)
     version_check(instance, version)
     current = Colony.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
-    if current.dcc_submitted_at is not None:
-        locked = [f for f in LOCKED_AFTER_DCC if f in changed and getattr(current, f) != getattr(instance, f)]
-        if locked:
-            raise Conflict(f"The colony's {' and '.join(locked)} cannot change: its data was submitted to the DCC "
-                           f"on {current.dcc_submitted_at:%Y-%m-%d}.", field=locked[0])
-    _colony_check(instance)
+    if "name" in changed and normalise_name(instance.name) == current.name:
+        changed.remove("name")  # the same name typed with other spacing is no rename
+    colony_lock_check(instance, changed, stamp=current.dcc_submitted_at)
+    _colony_check(instance, origin_changed=bool({"microinjection", "allele_modification"} & set(changed)))
     action = "colonies.colony.genotype_changed" if "genotype_status" in changed else "colonies.colony.updated"
     with audited(actor, action):
         save_validated(instance, update_fields=version_bump(instance, changed) + ["name"])
@@ -191,6 +193,24 @@ def _allele_modification_save(mod: AlleleModification, *, actor, changed, action
     return mod
 
 
+@contextmanager
+def _as_child_colony_name():
+    """The child colony's `name` errors (taken, locked, unsafe) said on `child_colony_name`, the field the user
+    typed it in."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict") or "name" not in error.error_dict:
+            raise
+        errors = dict(error.error_dict)
+        errors["child_colony_name"] = errors.pop("name")
+        raise ValidationError(errors) from None
+    except DomainError as error:
+        if error.field == "name":
+            error.field = "child_colony_name"
+        raise
+
+
 @transaction.atomic
 def allele_modification_create(*, actor, centre=None, child_colony_name: str = "", **fields) -> AlleleModification:
     """Start a Cre excision of a genotype-confirmed colony; its child colony is created with it."""
@@ -199,17 +219,34 @@ def allele_modification_create(*, actor, centre=None, child_colony_name: str = "
     if not mod.external_ref:
         mod.external_ref = f"{parent.name}-{parent.allele_modifications.count() + 1}"
     _allele_modification_save(mod, actor=actor, changed=None, action="colonies.allelemodification.created")
-    colony_create(actor=actor, centre=mod.centre, name=child_colony_name or mod.external_ref, gene=parent.gene,
-                  allele_modification=mod, background_strain=mod.background_strain or parent.background_strain,
-                  project=parent.project)
+    with _as_child_colony_name():
+        colony_create(actor=actor, centre=mod.centre, name=child_colony_name or mod.external_ref, gene=parent.gene,
+                      allele_modification=mod, background_strain=mod.background_strain or parent.background_strain,
+                      project=parent.project)
     return mod
 
 
 @transaction.atomic
-def allele_modification_update(*, instance: AlleleModification, actor, **fields) -> AlleleModification:
+def allele_modification_update(*, instance: AlleleModification, actor, child_colony_name: str | None = None,
+                               **fields) -> AlleleModification:
+    """Change a Cre excision; `child_colony_name` renames its child colony (through `colony_update`, so a colony
+    whose data reached the DCC keeps its name: 409)."""
     changed = apply_fields(instance, fields)
-    return _allele_modification_save(instance, actor=actor, changed=changed,
-                                     action="colonies.allelemodification.updated")
+    child = Colony.objects.select_for_update().filter(allele_modification=instance).first()
+    if "parent_colony" in changed and child is not None:
+        # The child colony's lineage: locked once sent, and always of the parent's gene (as at creation).
+        colony_lock_check(child, ["allele_modification"], stamp=child.dcc_submitted_at)
+        if child.gene_id != instance.parent_colony.gene_id:
+            raise ValidationError({"parent_colony": [
+                f"Colony {instance.parent_colony} is of {instance.parent_colony.gene}; the child colony {child} "
+                f"carries {child.gene}."]})
+    mod = _allele_modification_save(instance, actor=actor, changed=changed,
+                                    action="colonies.allelemodification.updated")
+    name = normalise_name(child_colony_name or "")
+    if name and child is not None and name != child.name:
+        with _as_child_colony_name():
+            colony_update(instance=child, actor=actor, name=name)
+    return mod
 
 
 @transaction.atomic
@@ -237,22 +274,35 @@ def phenotyping_attempt_holding_statuses(attempt: PhenotypingAttempt) -> list[st
 
 def _phenotyping_attempt_check(attempt: PhenotypingAttempt, *, original: PhenotypingAttempt | None,
                                creating: bool) -> None:
+    """Refuse what a cohort cannot be; once its mice's data can be at the DCC, refuse a change of what they are
+    sent as (`colonies.services.dcc_lock.COHORT_LOCKED`).
+
+    Raises:
+        ValidationError: the parent colony (at creation, or a new one) is not genotype confirmed, the name is taken.
+        Conflict: name, strain or parent colony would change after phenotyping started or the colony was sent.
+    """
     attempt.colony_name = normalise_name(attempt.colony_name)
     errors: dict[str, list[str]] = {}
-    if creating and attempt.parent_colony.genotype_status != Colony.GenotypeStatus.CONFIRMED:
+    moved = original is not None and original.parent_colony_id != attempt.parent_colony_id
+    if (creating or moved) and attempt.parent_colony.genotype_status != Colony.GenotypeStatus.CONFIRMED:
         errors["parent_colony"] = ["The colony needs to be genotype confirmed to create a phenotyping attempt."]
     if PhenotypingAttempt.objects.filter(colony_name__iexact=attempt.colony_name).exclude(pk=attempt.pk).exists():
         errors["colony_name"] = [f"A phenotyping attempt named {attempt.colony_name!r} already exists."]
     if attempt.phenotyping_complete and not attempt.phenotyping_started:
         errors["phenotyping_complete"] = ["Phenotyping cannot be complete before it has started."]
+    if original is not None:
+        locked = [name for name in COHORT_LOCKED
+                  if getattr(original, attempt._meta.get_field(name).attname) != getattr(
+                      attempt, attempt._meta.get_field(name).attname)]
+        sent = original.parent_colony.dcc_submitted_at
+        if locked and original.phenotyping_started:
+            raise Conflict("The cohort name, strain and parent colony cannot change after phenotyping has started "
+                           "(its mice are sent to the DCC under this cohort).", field=locked[0])
+        if locked and sent is not None:
+            raise Conflict(f"The cohort name, strain and parent colony cannot change: the colony's data was "
+                           f"submitted to the DCC on {sent:%Y-%m-%d} under this cohort.", field=locked[0])
     if errors:
         raise ValidationError(errors)
-    if original is not None and original.phenotyping_started:
-        locked = [f for f in ("colony_name", "background_strain_id")
-                  if getattr(original, f) != getattr(attempt, f)]
-        if locked:
-            raise Conflict("The cohort name and strain cannot change after phenotyping has started.",
-                           field=locked[0].removesuffix("_id"))
 
 
 def _phenotyping_attempt_save(attempt, *, actor, changed, action, reason="", original=None) -> PhenotypingAttempt:
@@ -281,6 +331,7 @@ def phenotyping_attempt_create(*, actor, centre=None, **fields) -> PhenotypingAt
 
 @transaction.atomic
 def phenotyping_attempt_update(*, instance: PhenotypingAttempt, actor, **fields) -> PhenotypingAttempt:
+    wait_no_build_if_identity_changes(instance, fields, COHORT_LOCKED)
     original = PhenotypingAttempt.objects.select_for_update().get(pk=instance.pk)
     changed = apply_fields(instance, fields)
     return _phenotyping_attempt_save(instance, actor=actor, changed=changed, original=original,

@@ -1,4 +1,5 @@
-"""Writes for individual mice: registering one (ID from the centre's pattern), changing it, and what a death does."""
+"""Writes for individual mice: registering one (ID from the centre's pattern), changing it, correcting the identity
+the DCC already has, and what a death does."""
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -6,9 +7,15 @@ from django.db import transaction
 
 from colonies.models import Cage, Mouse
 from colonies.services.common import audited, centre_of, not_in_future
+from colonies.services.dcc_lock import (
+    MOUSE_CORRECTABLE,
+    MOUSE_KEY,
+    mouse_lock_check,
+    wait_no_build_if_identity_changes,
+)
 from colonies.services.reminders import reminders_touch
 from colonies.services.rules import Findings
-from lims.services import apply_fields, save_validated
+from lims.services import apply_fields, reason_check, save_validated
 from lims.versioning import version_bump, version_check
 
 #: Fields that say what the DCC file called the mouse's colony or strain; a change of colony, strain or baseline
@@ -114,13 +121,51 @@ def mouse_update(*, instance: Mouse, actor, version: int | None = None, **fields
 
     When it leaves the colony (dead, culled, exported, used) it leaves its cage and matings that day and its open
     phenotyping tests close by themselves (IMPC_PSC_001/002). Giving it a litter checks the pedigree for loops.
+
+    Raises:
+        Conflict: the mouse was sent to the DCC and its specimen ID would change, or its sex, birth, colony or
+            strain would change outside `mouse_correct` (`colonies.services.dcc_lock`); or `version` is stale.
     """
+    return _mouse_change(instance=instance, actor=actor, version=version, fields=fields,
+                         action="colonies.mouse.updated", correcting=False)
+
+
+@transaction.atomic
+def mouse_correct(*, instance: Mouse, actor, reason: str, version: int | None = None, **fields) -> Mouse:
+    """Correct the identity of a mouse the DCC already has (sex, date of birth or stage, kind, colony, strain,
+    baseline flag), with a reason.
+
+    What the DCC format can carry: the specimen keeps its specimenID, so the next export sends it to `edit/` with
+    the corrected attributes (the ledger sees its content change); the reason is kept in the mouse's history with
+    the action `colonies.mouse.corrected`. Every check of an edit applies. The specimen ID itself is never corrected
+    once sent (see `colonies.services.dcc_lock`).
+
+    Raises:
+        ValidationError: the reason is shorter than `lims.services.MIN_REASON_LENGTH`, a field is not an identity
+            field, or the corrected mouse breaks a rule.
+        Conflict: `specimen_id` of a sent mouse, or `version` is stale.
+    """
+    reason = reason_check(reason, ask="Say why the mouse's identity is corrected")
+    others = sorted(set(fields) - set(MOUSE_CORRECTABLE) - {MOUSE_KEY})
+    if others:
+        raise ValidationError({name: ["A correction changes identity fields only; change this one by editing the "
+                                      "mouse."] for name in others})
+    return _mouse_change(instance=instance, actor=actor, version=version, fields=fields,
+                         action="colonies.mouse.corrected", correcting=True, reason=reason)
+
+
+def _mouse_change(*, instance: Mouse, actor, version: int | None, fields: dict, action: str, correcting: bool,
+                  reason: str = "") -> Mouse:
     from colonies.services.breeding import pedigree_loop_findings
     from colonies.services.housing import close_life
 
     was_alive = instance.is_alive
+    wait_no_build_if_identity_changes(instance, fields, (MOUSE_KEY, *MOUSE_CORRECTABLE))
     version_check(instance, version)  # 409 when the client edited a stale version
     changed = apply_fields(instance, fields)
+    if correcting and not changed:
+        raise ValidationError({"non_field_errors": ["Nothing to correct: every value given is the one on record."]})
+    mouse_lock_check(instance, changed, correcting=correcting)
     if {"colony", "strain", "is_baseline"} & set(changed):
         for name in _DCC_IDENTITY_FIELDS:
             if name not in fields and getattr(instance, name):
@@ -137,7 +182,7 @@ def mouse_update(*, instance: Mouse, actor, version: int | None = None, **fields
         if "litter_code" not in fields:  # the DCC litterId follows the litter
             instance.litter_code = instance.litter.code
             changed.append("litter_code")
-    with audited(actor, "colonies.mouse.updated"):
+    with audited(actor, action, reason):
         mouse = save_validated(instance, update_fields=version_bump(instance, changed))
         if was_alive and not mouse.is_alive:
             close_life([mouse], mouse.status_date)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from colonies.models import Colony, CrisprGuide, EsCell, MicroInjection, Nuclease, Plan
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, not_in_future, stamps_sync
+from lims.exceptions import Conflict
 from lims.models import Strain
 from lims.services import apply_fields, save_validated
 
@@ -46,11 +47,31 @@ def plan_create(*, actor, centre=None, **fields) -> Plan:
 
 @transaction.atomic
 def plan_update(*, instance: Plan, actor, **fields) -> Plan:
+    """Change a plan. Its gene stays once it has micro-injection attempts: their ES cells and colonies carry it.
+
+    Raises:
+        Conflict: the gene would change under existing attempts.
+    """
     changed = apply_fields(instance, fields)
+    if "gene" in changed:
+        gene_locked_by_attempts(Plan.objects.get(pk=instance.pk).gene, instance.microinjections.all())
     _plan_check(instance)
     action = "colonies.plan.withdrawn" if "withdrawn" in changed and instance.withdrawn else "colonies.plan.updated"
     with audited(actor, action, instance.withdrawal_reason if "withdrawn" in changed else ""):
         return save_validated(instance, update_fields=changed)
+
+
+def gene_locked_by_attempts(gene, attempts, *, field: str = "gene") -> None:
+    """Refuse a change of `gene` under `attempts` that have colonies: a colony carries its attempt's gene, and a
+    colony's gene never changes silently (once sent to the DCC, never; `colonies.services.dcc_lock`).
+
+    Raises:
+        Conflict: naming the colonies that carry the gene.
+    """
+    colonies = list(Colony.objects.filter(microinjection__in=attempts).values_list("name", flat=True)[:5])
+    if colonies:
+        raise Conflict(f"The gene stays {gene}: colonies {', '.join(colonies)} carry it. Register a new plan and "
+                       "attempt for another gene.", field=field)
 
 
 # --- ES cells ----------------------------------------------------------------------------------------------------
@@ -92,8 +113,24 @@ def strain_for_cell_line(parental_cell_line: str) -> Strain:
     raise ValidationError({"parental_cell_line": [f"{parental_cell_line!r} is not recognised."]})
 
 
+def _qc_shape_errors(es_cell: EsCell) -> dict[str, list[str]]:
+    """QC results are an object of test → value; anything else (a bare string, a list) is refused by name."""
+    errors = {}
+    for name in ("user_qc", "production_qc"):
+        value = getattr(es_cell, name)
+        if value is None or value == "":
+            setattr(es_cell, name, {})
+        elif not isinstance(value, dict):
+            errors[name] = [f"Give {name} as an object of test → result, e.g. {{\"karyotype\": \"pass\"}}."]
+        elif not all(isinstance(result, str) for result in value.values()):
+            errors[name] = [f"Each {name} result is a text, e.g. \"pass\"."]
+    return errors
+
+
 def _es_cell_check(es_cell: EsCell) -> None:
-    errors: dict[str, list[str]] = {}
+    errors = _qc_shape_errors(es_cell)
+    if errors:
+        raise ValidationError(errors)
     for test, value in (es_cell.production_qc or {}).items():
         if test not in PRODUCTION_QC_TESTS:
             errors.setdefault("production_qc", []).append(f"{test} is not a production-centre QC test.")
@@ -337,8 +374,16 @@ def microinjection_create(*, actor, centre=None, guides: list | None = None, nuc
 @transaction.atomic
 def microinjection_update(*, instance: MicroInjection, actor, guides: list | None = None,
                           nucleases: list | None = None, **fields) -> MicroInjection:
-    """Change the recorded counts or dates; the status and its stamps are derived again."""
+    """Change the recorded counts or dates; the status and its stamps are derived again.
+
+    Raises:
+        Conflict: another plan would change the attempt's gene while colonies carry it.
+    """
     changed = apply_fields(instance, fields)
+    if "plan" in changed:
+        old_gene = Plan.objects.get(microinjections=instance).gene
+        if old_gene.pk != instance.plan.gene_id:
+            gene_locked_by_attempts(old_gene, MicroInjection.objects.filter(pk=instance.pk), field="plan")
     if instance.is_active:
         instance.aborted_reason = ""
         changed.append("aborted_reason")

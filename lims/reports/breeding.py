@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from colonies.census import cage_days, census
 from colonies.models import ColonySettings, Litter, Mating, MatingFemale
+from lims.dates import query_date
 from lims.reports import charts
 from lims.reports.base import Report, Table, ratio
 from lims.scoping import scope_for_user
@@ -38,14 +39,14 @@ def _setting(user, name: str) -> int:
 
 
 def period(params: dict | None, *, days: int = 90) -> tuple[dt.date, dt.date]:
-    """`start`/`end` from the query (ISO dates); by default the last `days` days up to today."""
-    params = params or {}
+    """`start`/`end` from the query (ISO dates); by default the last `days` days up to today.
+
+    Raises:
+        ValidationError: keyed by `start` or `end`: not a date, or outside the range a query may name (`lims.dates`).
+    """
     today = timezone.localdate()
-    try:
-        end = dt.date.fromisoformat(params.get("end") or today.isoformat())
-        start = dt.date.fromisoformat(params.get("start") or (end - dt.timedelta(days=days - 1)).isoformat())
-    except ValueError:
-        end, start = today, today - dt.timedelta(days=days - 1)
+    end = query_date(params, "end", today)
+    start = query_date(params, "start", end - dt.timedelta(days=days - 1))
     return (start, end) if start <= end else (end, start)
 
 

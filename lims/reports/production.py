@@ -9,8 +9,10 @@ query each over the attempts. Every figure links to the list page of the lines b
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, DateField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
@@ -69,16 +71,42 @@ def filter_reached(queryset: QuerySet, value: str) -> QuerySet:
                            stamps__reached_on__month=first.month).distinct()
 
 
+#: The longest idle time a filter may name (a century): months beyond it reach dates Python cannot represent.
+IDLE_MAX_MONTHS = 1200
+_IDLE_RE = re.compile(r"\s*(\d{1,30})\s*(?:-\s*(\d{0,30})\s*)?")
+
+
+def parse_idle(value: str) -> tuple[int, int | None]:
+    """`"6-12"` → (6, 12), `"12-"` or `"12"` → (12, None): months since an attempt's last status.
+
+    Raises:
+        ValidationError: not FROM-TO months, more than IDLE_MAX_MONTHS, or TO below FROM.
+    """
+    match = _IDLE_RE.fullmatch(value or "")
+    if match is None:
+        raise ValidationError("Give the months since the last status as FROM-TO, e.g. 6-12 (or 12- for 12 and more).")
+    low, high = int(match.group(1)), int(match.group(2)) if match.group(2) else None
+    if max(low, high or 0) > IDLE_MAX_MONTHS:
+        raise ValidationError(f"Give at most {IDLE_MAX_MONTHS} months (a century).")
+    if high is not None and high < low:
+        raise ValidationError(f"The range {low}-{high} ends before it starts; give FROM-TO with FROM ≤ TO.")
+    return low, high
+
+
 def filter_idle(queryset: QuerySet, value: str, *, today: dt.date | None = None) -> QuerySet:
-    """`idle=6-12`: open attempts whose last status is 6 to 12 months old (`12-` has no upper bound)."""
-    low, _, high = value.partition("-")
-    today = today or timezone.localdate()
+    """`idle=6-12`: open attempts whose last status is 6 to 12 months old (`12-` has no upper bound).
+
+    The list filters validate the value first (`parse_idle`, 400 with its message); a bad value reaching this
+    function from elsewhere matches nothing.
+    """
     try:
-        queryset = queryset.filter(status__in=OPEN_MI).annotate(_last=last_activity()).filter(
-            _last__lte=months_ago(today, int(low)))
-        return queryset.filter(_last__gt=months_ago(today, int(high))) if high else queryset
-    except ValueError:
+        low, high = parse_idle(value)
+    except ValidationError:
         return queryset.none()
+    today = today or timezone.localdate()
+    queryset = queryset.filter(status__in=OPEN_MI).annotate(_last=last_activity()).filter(
+        _last__lte=months_ago(today, low))
+    return queryset.filter(_last__gt=months_ago(today, high)) if high is not None else queryset
 
 
 def _url(name: str, **query) -> str:

@@ -1,6 +1,8 @@
 """Report pages under /reports/: the index, and one page per report with `?export=xlsx|csv`."""
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.views.generic import TemplateView
 
 from lims.reports.base import EXPORTERS
@@ -26,7 +28,13 @@ class ReportView(LoginRequiredMixin, TemplateView):
         export = request.GET.get("export")
         if export is not None and export not in EXPORTERS:
             raise Http404(f"No export format {export!r}.")
-        report = build_report(name, request.user, request.GET)
+        try:
+            report = build_report(name, request.user, request.GET)
+        except ValidationError as error:  # a period the report cannot cover (lims.dates): say so, 400
+            problems = [f"{key}: {message}" for key, messages in error.message_dict.items() for message in messages]
+            return HttpResponse(render_to_string("bad_request.html", {"heading": "Cannot show this report",
+                                                                      "problems": problems}, request=request),
+                                status=400)
         if export:
             return EXPORTERS[export](report)
         return self.render_to_response(self.get_context_data(report=report, title=report.title))

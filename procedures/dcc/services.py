@@ -16,15 +16,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from colonies.models import Colony, Mouse
 from lims.audit import audit_context, user_context
+from lims.locks import DCC_BUILD_LOCK
 from lims.models import Centre, User
 from procedures.dcc.delivery import backend_for
 from procedures.dcc.exceptions import Conflict, DomainError, ExportError, InvalidTransition
-from procedures.dcc.ledger import FILE_KINDS, plan_export
+from procedures.dcc.ledger import FILE_KINDS, SENT_STATUSES, plan_export
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
 from procedures.dcc.packaging import allocate_increments, dcc_names, sha256_of, write_zip
 from procedures.dcc.preflight import preflight
@@ -78,11 +79,15 @@ def _progress(submission: Submission, percent: int) -> None:
 
 
 def _fail(submission: Submission, errors: list) -> Submission:
-    """Fail with `errors`: strings, or pre-flight findings {message, where, url}."""
+    """Fail with `errors`: strings, or pre-flight findings {message, where, url}. A validated submission that fails
+    releases the DCC locks of what it never delivered."""
     first = errors[0] if isinstance(errors[0], str) else f"{errors[0]['where']}: {errors[0]['message']}"
-    return _transition(
-        submission, to=Status.FAILED, reason=first, errors=errors, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        if submission.status == Status.VALIDATED:
+            _release_unsent_locks(submission)
+        return _transition(
+            submission, to=Status.FAILED, reason=first, errors=errors, finished_at=timezone.now()
+        )
 
 
 @transaction.atomic
@@ -166,8 +171,9 @@ _FILE_ORDER = [(Folder.ADD, Kind.SPECIMEN), (Folder.EDIT, Kind.SPECIMEN),
                (Folder.ADD, Kind.EXPERIMENT), (Folder.EDIT, Kind.EXPERIMENT)]
 
 
-#: First key of the PostgreSQL advisory lock that serialises the builds of one centre (the second is the centre id).
-_BUILD_LOCK = 6_0001
+#: First key of the PostgreSQL advisory lock that serialises the builds of one centre (the second is the centre id);
+#: identity edits take it in shared mode (`lims.locks`).
+_BUILD_LOCK = DCC_BUILD_LOCK
 
 
 @contextmanager
@@ -240,6 +246,7 @@ def _build_and_validate_locked(submission: Submission, work_dir: Path) -> Submis
                               sha256=r.sha256, folder=r.folder) for r in plan.records],
             batch_size=2000,
         )
+        _lock_sent_records(submission)
         return _transition(
             submission,
             to=Status.VALIDATED,
@@ -249,13 +256,46 @@ def _build_and_validate_locked(submission: Submission, work_dir: Path) -> Submis
         )
 
 
-def _lock_submitted_colonies(submission: Submission) -> None:
-    """Stamp the colonies whose mice have now reached the DCC: their name and background strain lock."""
-    mice = Mouse.objects.filter(
-        pk__in=submission.records.filter(kind=RecordKind.SPECIMEN).values("object_id"), colony__isnull=False
-    ).values("colony_id")
+def _sent_colonies(records) -> Q:
+    """The colonies `records` name to the DCC: those of their specimens, and those of their line experiments."""
+    mice = Mouse.objects.filter(pk__in=records.filter(kind=RecordKind.SPECIMEN).values("object_id"),
+                                colony__isnull=False).values("colony_id")
+    lines = LineExperiment.objects.filter(pk__in=records.filter(kind=RecordKind.LINE).values("object_id")
+                                          ).values("colony_id")
+    return Q(pk__in=mice) | Q(pk__in=lines)
+
+
+def _lock_sent_records(submission: Submission) -> None:
+    """Stamp what this submission sends, in the transaction that records it as sent (VALIDATED is "sent" for the
+    ledger too): its mice, whose specimen ID then locks and whose sex, birth, colony and strain change only by a
+    correction (`colonies.services.mouse_correct`), and the colonies of its mice and line experiments, whose name,
+    strain, gene and origin lock (`colonies.services.colony_update`). The colonies app reads the stamps; it never
+    reads this ledger."""
+    now = timezone.now()
+    specimens = submission.records.filter(kind=RecordKind.SPECIMEN).values("object_id")
+    with audit_context(action="colonies.mouse.submitted_to_dcc"):
+        Mouse.objects.filter(pk__in=specimens, dcc_submitted_at__isnull=True).update(dcc_submitted_at=now)
     with audit_context(action="colonies.colony.submitted_to_dcc"):
-        Colony.objects.filter(pk__in=mice, dcc_submitted_at__isnull=True).update(dcc_submitted_at=timezone.now())
+        Colony.objects.filter(_sent_colonies(submission.records.all()), dcc_submitted_at__isnull=True).update(
+            dcc_submitted_at=now)
+
+
+def _release_unsent_locks(submission: Submission) -> None:
+    """Undo `_lock_sent_records` for what a failing validated submission never delivered and no other sent
+    submission carries: a lock must mean the DCC has (or is about to have) the record."""
+    records = submission.records.all()
+    delivered = records.filter(file__delivered_at__isnull=False)
+    elsewhere = SubmissionRecord.objects.filter(submission__status__in=SENT_STATUSES).exclude(submission=submission)
+    unsent = records.exclude(pk__in=delivered.values("pk"))
+    mice = unsent.filter(kind=RecordKind.SPECIMEN).exclude(
+        object_id__in=elsewhere.filter(kind=RecordKind.SPECIMEN).values("object_id")).values("object_id")
+    with audit_context(action="colonies.mouse.dcc_lock_released", reason=f"Submission {submission.pk} failed."):
+        Mouse.objects.filter(pk__in=mice).update(dcc_submitted_at=None)
+    still_sent = (Colony.objects.filter(_sent_colonies(elsewhere) | _sent_colonies(delivered)).values("pk"))
+    stamped_mice = Mouse.objects.filter(dcc_submitted_at__isnull=False, colony__isnull=False).values("colony_id")
+    with audit_context(action="colonies.colony.dcc_lock_released", reason=f"Submission {submission.pk} failed."):
+        Colony.objects.filter(_sent_colonies(unsent)).exclude(pk__in=still_sent).exclude(pk__in=stamped_mice).update(
+            dcc_submitted_at=None)
 
 
 def _clear_resubmission_flags(submission: Submission) -> None:
@@ -337,7 +377,6 @@ def _package_and_deliver(submission: Submission, work_dir: Path) -> Submission:
                 _deliver_file(file, work_dir / file.zip_name, backend)
     finally:
         backend.close()
-    _lock_submitted_colonies(submission)
     _clear_resubmission_flags(submission)
     submission = _transition(submission, to=Status.DELIVERED, progress=100, finished_at=timezone.now())
     shutil.rmtree(work_dir, ignore_errors=True)

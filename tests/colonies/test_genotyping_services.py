@@ -241,9 +241,10 @@ def test_back_dated_result_does_not_override_a_newer_one(tech, mouse, assay):
 def test_void_needs_a_reason_and_recomputes_from_the_latest_remaining_result(tech, mouse, assay):
     first = record(tech, mouse, assay, "both bands", tested_on=dt.date(2026, 2, 1))
     wrong = record(tech, mouse, assay, "mutant band only", tested_on=dt.date(2026, 2, 10))
-    with pytest.raises(ValidationError) as exc:
-        services.result_void(instance=wrong, actor=tech, reason="  ")
-    assert messages(exc, "reason") == ["Say why the result is voided."]
+    for short in ("  ", "x", "typo"):  # as long a reason as every void asks (lims.services.MIN_REASON_LENGTH)
+        with pytest.raises(ValidationError) as exc:
+            services.result_void(instance=wrong, actor=tech, reason=short)
+        assert messages(exc, "reason") == ["Say why the result is voided (at least 10 characters)."]
     services.result_void(instance=wrong, actor=tech, reason="sample swapped on the plate")
     wrong.refresh_from_db()
     assert wrong.is_voided and wrong.void_reason == "sample swapped on the plate"

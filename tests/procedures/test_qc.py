@@ -106,7 +106,14 @@ def test_api_lock_then_edit_with_reason(auth_client, experiment, wrangler, tech)
     edit = {"entered_values": [{"parameter": "IMPC_BWT_001_001", "value": "25.1"}]}
     refused = auth_client(tech).post(f"{url}edit/", edit, format="json")
     assert refused.status_code == 400 and "reason" in refused.json()["errors"]
-    done = auth_client(tech).post(f"{url}edit/", {**edit, "reason": "Typo."}, format="json")
+    for short in ("x", "Typo."):  # the probe's "x": a QC-locked edit asks as long a reason as voiding (10)
+        too_short = auth_client(tech).post(f"{url}edit/", {**edit, "reason": short}, format="json")
+        assert too_short.status_code == 400
+        assert too_short.json()["errors"]["reason"] == [
+            "This experiment is QC-locked: say why it is changed (at least 10 characters)."]
+    experiment.refresh_from_db()
+    assert experiment.needs_resubmission is False
+    done = auth_client(tech).post(f"{url}edit/", {**edit, "reason": "Typo in the weight."}, format="json")
     assert done.status_code == 200, done.json()
     assert done.json()["needs_resubmission"] is True
     assert {v["parameter"]: v["value"] for v in done.json()["values"]}["IMPC_BWT_001_001"] == "25.1"
