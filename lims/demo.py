@@ -24,6 +24,7 @@ from colonies.models import (
     Room,
 )
 from colonies.services.reminders import reminders_batch
+from lims.checks import dcc_schemas_present
 from lims.models import Centre, Consortium, Gene, Role, Strain, User
 from procedures.dcc.models import Submission
 from procedures.dcc.services import submission_build, submission_create
@@ -295,8 +296,9 @@ def _dcc_history(*, centre) -> None:
     """
     wrangler = User.objects.get(username="demo-data-wrangler")
     technician = User.objects.get(username="demo-technician")
-    submission = submission_create(centre=centre, actor=wrangler)
-    submission_build(submission_id=submission.pk)
+    if dcc_schemas_present():  # a clone without the DCC's schemas still gets its demo (check lims.W003 says why)
+        submission = submission_create(centre=centre, actor=wrangler)
+        submission_build(submission_id=submission.pk)
     body_weight = Procedure.objects.get(pipeline__key="IMPC_001", key="IMPC_BWT_001")
     due = (ScheduledTest.objects.filter(centre=centre, procedure=body_weight, status=ScheduledTest.Status.SCHEDULED)
            .select_related("mouse").order_by("mouse__specimen_id")[:2])

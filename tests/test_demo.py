@@ -47,3 +47,20 @@ def test_load_demo_is_idempotent_and_houses_every_mouse(settings, tmp_path):
     to_type = set(Reminder.objects.filter(kind="genotype", done_at__isnull=True)
                   .values_list("mouse__colony__gene__symbol", flat=True))
     assert typed == {"Cbx1"} and to_type == {"Trp53"}
+
+
+@pytest.mark.django_db
+def test_load_demo_without_the_dcc_schemas_loads_everything_but_the_export_and_the_check_says_why(settings, tmp_path):
+    """GIVEN a clone with no ../shared (LIMS_DCC_XSD_DIR names an empty folder) WHEN load_demo runs (make run does)
+    THEN it loads the demo without its first DCC export, instead of failing make run, and `check` warns lims.W003."""
+    from django.core.checks import run_checks
+
+    settings.DEBUG = True
+    settings.LIMS_DCC_XSD_DIR = tmp_path / "no-schemas"
+    settings.LIMS_DCC_OUTBOX = tmp_path / "outbox"
+    call_command("load_demo", stdout=StringIO())
+    assert Mouse.objects.exists() and GenotypeResult.objects.exists()
+    assert not Submission.objects.exists()
+    assert "lims.W003" in {message.id for message in run_checks()}
+    settings.LIMS_DCC_XSD_DIR = settings.BASE_DIR.parent / "shared" / "dcc" / "xsd"  # where CI keeps them
+    assert "lims.W003" not in {message.id for message in run_checks()}
