@@ -1,5 +1,11 @@
-"""Load the reference data (centres, consortia, strains, genes) from `fixtures/reference.json`, idempotently."""
+"""Load the reference data (centres, consortia, strains, genes) from `fixtures/reference.json`, idempotently.
+
+The apps above the core add their own reference data to `load_reference` through `reference_loader_register`
+(procedures registers the IMPReSS definition in its `AppConfig.ready()`), so the core command names no domain app
+and one command still leaves a database ready to use.
+"""
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -8,6 +14,22 @@ from django.db import transaction
 from lims.models import Centre, Consortium, Gene, Strain
 
 REFERENCE_FILE = Path(settings.BASE_DIR) / "fixtures" / "reference.json"
+
+#: A loader of an app's reference data: loads it idempotently and returns counts by kind ("procedures": 21, …).
+ReferenceLoader = Callable[[], dict[str, int]]
+_LOADERS: list[ReferenceLoader] = []
+
+
+def reference_loader_register(loader: ReferenceLoader) -> ReferenceLoader:
+    """Have `load_reference` run `loader` after the core's own data, in the order apps register (once each)."""
+    if loader not in _LOADERS:
+        _LOADERS.append(loader)
+    return loader
+
+
+def reference_loaders() -> list[ReferenceLoader]:
+    """The registered loaders, in the order they run."""
+    return list(_LOADERS)
 
 
 @transaction.atomic
