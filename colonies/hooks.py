@@ -4,29 +4,17 @@ Phenotyping must close a mouse's open tests when it dies or is culled, but `colo
 (the import-linter contracts in pyproject.toml). So `procedures` registers a function here from its
 `AppConfig.ready()`, and the mouse services call every registered function right after saving a status change,
 inside their own transaction: if a hook fails, the status change rolls back with it, and a caller that reads the
-mouse's tests after the service returns sees them closed. A plain list rather than a Django signal: the call is
+mouse's tests after the service returns sees them closed. A plain registry rather than a Django signal: the call is
 explicit at the one place it happens, runs in order, and its errors are not swallowed.
 """
-from collections.abc import Callable
+from lims.hooks import HookRegistry
 
 #: `hook(*, mouse, actor)`, called after a mouse's status changed (to dead, culled, exported …) and was saved.
-MouseStatusHook = Callable[..., object]
-_MOUSE_STATUS_CHANGED: list[MouseStatusHook] = []
-
-
-def mouse_status_changed_register(hook: MouseStatusHook) -> MouseStatusHook:
-    """Call `hook(mouse=…, actor=…)` after every saved status change of a mouse; registering twice calls it once."""
-    if hook not in _MOUSE_STATUS_CHANGED:
-        _MOUSE_STATUS_CHANGED.append(hook)
-    return hook
-
-
-def mouse_status_changed_hooks() -> list[MouseStatusHook]:
-    """The registered hooks, in the order they run."""
-    return list(_MOUSE_STATUS_CHANGED)
+MOUSE_STATUS_CHANGED = HookRegistry("mouse status changed")
+mouse_status_changed_register = MOUSE_STATUS_CHANGED.register
 
 
 def mouse_status_changed(*, mouse, actor) -> None:
     """Run every registered hook for `mouse`, whose new status is saved; the caller's transaction holds them all."""
-    for hook in list(_MOUSE_STATUS_CHANGED):
+    for hook in MOUSE_STATUS_CHANGED:
         hook(mouse=mouse, actor=actor)

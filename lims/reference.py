@@ -5,31 +5,20 @@ The apps above the core add their own reference data to `load_reference` through
 and one command still leaves a database ready to use.
 """
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
+from lims.hooks import HookRegistry
 from lims.models import Centre, Consortium, Gene, Strain
 
 REFERENCE_FILE = Path(settings.BASE_DIR) / "fixtures" / "reference.json"
 
-#: A loader of an app's reference data: loads it idempotently and returns counts by kind ("procedures": 21, …).
-ReferenceLoader = Callable[[], dict[str, int]]
-_LOADERS: list[ReferenceLoader] = []
-
-
-def reference_loader_register(loader: ReferenceLoader) -> ReferenceLoader:
-    """Have `load_reference` run `loader` after the core's own data, in the order apps register (once each)."""
-    if loader not in _LOADERS:
-        _LOADERS.append(loader)
-    return loader
-
-
-def reference_loaders() -> list[ReferenceLoader]:
-    """The registered loaders, in the order they run."""
-    return list(_LOADERS)
+#: Loaders of the apps' reference data, run by `load_reference` after the core's own, in the order apps register
+#: them: each loads its data idempotently and returns counts by kind ("procedures": 21, …).
+REFERENCE_LOADERS = HookRegistry("reference loaders")
+reference_loader_register = REFERENCE_LOADERS.register
 
 
 @transaction.atomic

@@ -29,12 +29,12 @@ def heard(monkeypatch):
         stored = Mouse.objects.values_list("status", flat=True).get(pk=mouse.pk)
         calls.append((mouse.specimen_id, stored, actor.username))
 
-    monkeypatch.setattr(hooks, "_MOUSE_STATUS_CHANGED", [*hooks.mouse_status_changed_hooks(), record])
+    monkeypatch.setattr(hooks.MOUSE_STATUS_CHANGED, "functions", [*hooks.MOUSE_STATUS_CHANGED, record])
     return calls
 
 
 def test_phenotyping_registers_its_test_closer_at_start_up():
-    assert scheduled_tests_close_for_mouse in hooks.mouse_status_changed_hooks()
+    assert scheduled_tests_close_for_mouse in list(hooks.MOUSE_STATUS_CHANGED)
 
 
 def test_registering_a_hook_twice_runs_it_once(monkeypatch, tech):
@@ -43,7 +43,7 @@ def test_registering_a_hook_twice_runs_it_once(monkeypatch, tech):
     def count(*, mouse, actor):
         calls.append(mouse.pk)
 
-    monkeypatch.setattr(hooks, "_MOUSE_STATUS_CHANGED", [])
+    monkeypatch.setattr(hooks.MOUSE_STATUS_CHANGED, "functions", [])
     hooks.mouse_status_changed_register(count)
     hooks.mouse_status_changed_register(count)
     mouse = MouseFactory(centre=tech.centre)
@@ -77,7 +77,7 @@ def test_a_failing_hook_rolls_the_status_change_back_with_the_closed_tests(monke
     def refuse(*, mouse, actor):
         raise RuntimeError("hook failed")
 
-    monkeypatch.setattr(hooks, "_MOUSE_STATUS_CHANGED", [*hooks.mouse_status_changed_hooks(), refuse])
+    monkeypatch.setattr(hooks.MOUSE_STATUS_CHANGED, "functions", [*hooks.MOUSE_STATUS_CHANGED, refuse])
     mouse = MouseFactory(centre=tech.centre)
     test = scheduled_test(mouse, body_weight_procedure(), due=dt.date(2026, 3, 2))
 

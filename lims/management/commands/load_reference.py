@@ -1,5 +1,5 @@
 from lims.audit import AuditedCommand
-from lims.reference import reference_load, reference_loaders
+from lims.reference import REFERENCE_LOADERS, reference_load
 
 
 class Command(AuditedCommand):
@@ -9,6 +9,6 @@ class Command(AuditedCommand):
 
     def handle(self, *args, **options):
         counts = reference_load()
-        for loader in reference_loaders():
+        for loader in REFERENCE_LOADERS:
             counts.update(loader())
         self.stdout.write(", ".join(f"{n} {k}" for k, n in counts.items()))
