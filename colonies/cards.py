@@ -26,7 +26,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
-from colonies.models import Cage, CagePlacement, ColonySettings, Litter, Mating, MatingFemale, Mouse, MouseAllele
+from colonies.models import Cage, CagePlacement, Litter, Mating, MatingFemale, Mouse, MouseAllele
+from colonies.selectors import colony_settings_for
 
 # Card vocabulary: the short forms a technician writes on a card by hand.
 ZYGOSITY_SHORT = {
@@ -145,13 +146,9 @@ def card_queryset(cages: QuerySet[Cage]) -> QuerySet[Cage]:
 
 
 def wean_targets(centre_ids: Iterable[int]) -> dict[int, int]:
-    """Each centre's wean target in days; a centre without a settings row uses the model's default."""
-    default = ColonySettings._meta.get_field("wean_target_days").default
-    targets = dict.fromkeys(centre_ids, default)
-    if targets:
-        targets.update(ColonySettings.objects.filter(centre_id__in=targets).values_list("centre_id",
-                                                                                         "wean_target_days"))
-    return targets
+    """Each centre's wean target in days (a centre without a settings row uses the model's default); one query a
+    centre, and a sheet shows one centre's cages unless a superuser prints several."""
+    return {centre_id: colony_settings_for(centre_id).wean_target_days for centre_id in centre_ids}
 
 
 def cage_cards(cages: QuerySet[Cage]) -> list[CageCard]:

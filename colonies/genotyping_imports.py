@@ -20,6 +20,7 @@ from colonies.models import GenotypingAssay, GenotypingSample, Mouse
 from colonies.services import result_record
 from colonies.services.reminders import reminders_batch
 from lims.audit import audit_context
+from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
     DATE,
@@ -67,7 +68,7 @@ def _column_for(key: str) -> str:
 
 
 def _assays(actor):
-    return (GenotypingAssay.objects.filter(centre_id=actor.centre_id, voided_at__isnull=True)
+    return (scope_for_user(GenotypingAssay.objects.filter(voided_at__isnull=True), actor, own_centre=True)
             .prefetch_related("rules").order_by("name"))
 
 
@@ -125,8 +126,8 @@ def results_import(*, file: IO[bytes], actor, batch: str = "") -> ImportResult:
     batch = batch_name(batch, file)
     mice: dict[str, Mouse] = {}
     for chunk in _chunks(v["Mouse ID"] for _, v in rows if v.get("Mouse ID")):
-        mice.update((m.specimen_id, m) for m in Mouse.objects.filter(
-            centre_id=actor.centre_id, voided_at__isnull=True, specimen_id__in=chunk))
+        mice.update((m.specimen_id, m) for m in scope_for_user(Mouse.objects.filter(
+            voided_at__isnull=True, specimen_id__in=chunk), actor, own_centre=True))
     assays = {a.name.casefold(): a for a in _assays(actor)}
 
     # One reminder refresh for the whole file (its mice's genotyping jobs), not one per row.

@@ -16,8 +16,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from colonies.models import ColonySettings, GenotypeResult, GenotypingAssay, Mouse, ZygosityRule
-from colonies.selectors import mouse_list
+from colonies.models import GenotypeResult, GenotypingAssay, Mouse, ZygosityRule
+from colonies.selectors import colony_settings_for, mouse_list
 
 
 class DaysBetween(Func):
@@ -28,11 +28,6 @@ class DaysBetween(Func):
     output_field = IntegerField()
 
 
-def colony_settings(centre) -> ColonySettings:
-    """The centre's settings row, or an unsaved one holding the model defaults when the centre has none."""
-    return ColonySettings.objects.filter(centre=centre).first() or ColonySettings(centre=centre)
-
-
 def to_be_genotyped(centre, today: dt.date | None = None) -> QuerySet[Mouse]:
     """Alive, non-voided mice of colonies with no non-voided genotyping result yet, oldest first.
 
@@ -41,7 +36,7 @@ def to_be_genotyped(centre, today: dt.date | None = None) -> QuerySet[Mouse]:
     (no colony) are not genotyped. The current cage is in `current_placements` (0 or 1 rows), as on the mouse list.
     """
     today = today or timezone.localdate()
-    threshold = colony_settings(centre).genotype_age_days
+    threshold = colony_settings_for(centre).genotype_age_days
     has_result = GenotypeResult.objects.filter(mouse=OuterRef("pk"), voided_at__isnull=True)
     return (
         mouse_list()
@@ -71,5 +66,5 @@ def zygosity_rule_list() -> QuerySet[ZygosityRule]:
     return ZygosityRule.objects.select_related("centre", "assay")
 
 
-__all__ = ["DaysBetween", "assay_detail_list", "assay_list", "colony_settings", "genotype_result_list",
+__all__ = ["DaysBetween", "assay_detail_list", "assay_list", "genotype_result_list",
            "to_be_genotyped", "zygosity_rule_list"]

@@ -13,7 +13,7 @@ from colonies.models import Cage, Colony, ColonySettings, Litter, Mating, Mouse,
 from colonies.services.dcc_lock import MOUSE_CORRECTABLE
 from lims.forms import DATE_INPUT, ScopedModelForm
 from lims.models import Strain
-from lims.scoping import scope_for_user
+from lims.scoping import centre_users, scope_for_user
 from lims.services import MIN_REASON_LENGTH
 
 
@@ -205,8 +205,7 @@ class MatingForm(ConfirmWarningsMixin, ScopedModelForm):
         self.fields["cage"].queryset = open_cages(user)
         self.fields["name"].required = False
         self.fields["name"].help_text = "Leave blank for the next MAT- number."
-        self.fields["responsible"].queryset = self.fields["responsible"].queryset.model.objects.filter(
-            centre_id=user.centre_id)
+        self.fields["responsible"].queryset = centre_users(user.centre_id)
         self.fields["colony"].help_text = "The line of the pups; blank takes the male's colony."
 
     def service_fields(self) -> dict:
@@ -223,8 +222,7 @@ class MatingUpdateForm(ScopedModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["responsible"].queryset = self.fields["responsible"].queryset.model.objects.filter(
-            centre_id=user.centre_id)
+        self.fields["responsible"].queryset = centre_users(user.centre_id)
 
 
 class MatingEndForm(forms.Form):

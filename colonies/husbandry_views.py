@@ -19,11 +19,12 @@ from colonies.filters import CageFilterSet, LitterFilterSet, MatingFilterSet, Ro
 from colonies.models import Cage, Litter, Mating, Room, StrainSetting
 from colonies.services import NeedsConfirmation, Pup
 from colonies.services.breeding import mother_cage
-from colonies.services.rules import settings_for
+from colonies.selectors import colony_settings_for
 from colonies.views import PrefillFromQueryMixin, _current_cage
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors
 from lims.roles import can_write
+from lims.scoping import scope_for_user
 from lims.views import (
     ScopedCreateView,
     ScopedDetailView,
@@ -470,7 +471,7 @@ class LitterWeanView(RecordActionView):
         cages = hforms.open_cages(self.request.user)
         if self.request.method == "POST":
             return hforms.PupFormSet(self.request.POST, prefix="pups", form_kwargs={"cages": cages})
-        capacity = settings_for(self.object.centre).default_cage_capacity
+        capacity = colony_settings_for(self.object.centre).default_cage_capacity
         initial = [{"new_cage_id": f"{self.object.code}-{chr(65 + i // capacity)}"}
                    for i in range(self.object.alive_count)]
         return hforms.PupFormSet(initial=initial, prefix="pups", form_kwargs={"cages": cages})
@@ -511,7 +512,7 @@ class ColonySettingsView(LoginRequiredMixin, TemplateView):
         return can_write(self.request.user, self.area)
 
     def current(self):
-        return settings_for(self.request.user.centre)
+        return colony_settings_for(self.request.user.centre)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -522,7 +523,8 @@ class ColonySettingsView(LoginRequiredMixin, TemplateView):
         context.update(
             title="Colony settings", kind="Colony", form=form, may_write=self.may_write(),
             strain_form=kwargs.get("strain_form") or hforms.StrainSettingForm(),
-            strain_rows=StrainSetting.objects.filter(centre=self.request.user.centre).select_related("strain"),
+            strain_rows=scope_for_user(StrainSetting.objects.select_related("strain"), self.request.user,
+                                       own_centre=True),
         )
         return context
 

@@ -31,6 +31,7 @@ from colonies.services import (
 from colonies.services.common import normalise_name
 from lims.audit import audit_context
 from lims.models import Gene, Strain
+from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
     DATE,
@@ -142,9 +143,9 @@ def es_cell_template(*, actor) -> Workbook:
 
 def microinjection_template(*, actor) -> Workbook:
     """Build the micro-injection upload template, with the actor's centre's plans and ES cells to pick from."""
-    plans = (Plan.objects.filter(centre_id=actor.centre_id, voided_at__isnull=True, is_active=True, withdrawn=False)
-             .select_related("gene", "consortium").order_by("gene__symbol", "pk"))
-    es_cells = (EsCell.objects.filter(centre_id=actor.centre_id, voided_at__isnull=True)
+    plans = (scope_for_user(Plan.objects.filter(voided_at__isnull=True, is_active=True, withdrawn=False), actor,
+                            own_centre=True).select_related("gene", "consortium").order_by("gene__symbol", "pk"))
+    es_cells = (scope_for_user(EsCell.objects.filter(voided_at__isnull=True), actor, own_centre=True)
                 .order_by("name").values_list("name", flat=True)[:SUGGESTION_LIMIT + 1])
     columns = _with_suggestions(MICROINJECTION_COLUMNS, {
         "es_cell": tuple(es_cells),
@@ -300,12 +301,12 @@ def microinjections_import(*, file: IO[bytes], actor) -> ImportResult:
     es_cell_names = {values["es_cell"] for _, values in rows if values.get("es_cell")}
     plans: dict[int, Plan] = {}
     for chunk in _chunks(plan_ids):
-        plans.update((p.pk, p) for p in Plan.objects.filter(
-            pk__in=chunk, centre_id=actor.centre_id, voided_at__isnull=True).select_related("gene"))
+        plans.update((p.pk, p) for p in scope_for_user(Plan.objects.filter(
+            pk__in=chunk, voided_at__isnull=True), actor, own_centre=True).select_related("gene"))
     es_cells: dict[str, EsCell] = {}
     for chunk in _chunks(es_cell_names):
-        es_cells.update((e.name, e) for e in EsCell.objects.filter(
-            name__in=chunk, centre_id=actor.centre_id, voided_at__isnull=True).select_related("gene"))
+        es_cells.update((e.name, e) for e in scope_for_user(EsCell.objects.filter(
+            name__in=chunk, voided_at__isnull=True), actor, own_centre=True).select_related("gene"))
     strains = _strains_by_name(
         values.get(name, "") for _, values in rows for name in ("test_cross_strain", "colony_background_strain"))
     refs: dict[str, int] = {}

@@ -6,6 +6,7 @@ from colonies.models import (
     Cage,
     CagePlacement,
     Colony,
+    ColonySettings,
     EsCell,
     Litter,
     Mating,
@@ -16,6 +17,18 @@ from colonies.models import (
     Plan,
     Room,
 )
+from lims.models import Centre
+
+
+def colony_settings_for(centre: Centre | int | None) -> ColonySettings:
+    """A centre's colony settings (given the centre or its id): its saved row, or the model's defaults (unsaved) when
+    the centre never changed them. The one place every rule, reminder, list and report reads its thresholds from.
+
+    One query each call, never a relation cached on a `Centre` object, so a change saved a moment ago (through
+    another object of the same centre) is always the one applied.
+    """
+    centre_id = getattr(centre, "pk", centre)
+    return ColonySettings.objects.filter(centre_id=centre_id).first() or ColonySettings(centre_id=centre_id)
 
 
 def plan_list() -> QuerySet[Plan]:

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "colonies",
     "procedures",
     "procedures.dcc",
+    # The top floor's commands (bench, seed_scale, loadtest, load_demo): an app so that Django finds them.
+    "lims.bench",
     "axes",
     "csp",
 ]

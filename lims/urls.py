@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from lims import views
 from lims.auth_api import obtain_auth_token
 from lims.health import health
 
@@ -18,7 +17,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("", include("lims.dashboard.urls")),
     path("health/", health, name="health"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,4 +1,4 @@
-"""Generic HTML views every app builds on: centre-scoped lists, details and forms, and the dashboard.
+"""Generic HTML views every app builds on: centre-scoped lists, details and forms (the dashboard is `lims.dashboard`).
 
 App views only declare what to show (a filterset, columns, fields, a form and the service that writes). Everything
 else lives here once: scoping to the user's centre (another centre's record is a 404, never a 403), write access by
@@ -14,18 +14,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
+from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
 from lims.audit import history_for
 from lims.exceptions import DomainError
 from lims.exports import EXPORTERS
 from lims.forms import add_service_errors, add_version_field
-from lims.models import Role
 from lims.roles import can_write
 from lims.scoping import CentreScopedMixin, scope_for_user
 
@@ -460,74 +459,6 @@ class ScopedUpdateView(LoginRequiredMixin, ServiceFormMixin, ScopedQuerysetMixin
         return type(self).service(instance=self.object, actor=self.request.user, **fields)
 
 
-# --- Dashboard ---------------------------------------------------------------------------------------------------
-
-
 def overdue_on(day: dt.date) -> Q:
     """Scheduled tests past the end of their window on `day`: the one definition of "overdue"."""
     return Q(window_end__lt=day)
-
-
-class DashboardView(LoginRequiredMixin, TemplateView):
-    """The start page: what needs doing today for the user's role, counted in their centre only."""
-
-    template_name = "dashboard.html"
-
-    PANELS = {
-        Role.TECHNICIAN: ("worklist",),
-        Role.COLONY_MANAGER: ("colony", "worklist"),
-        Role.DATA_WRANGLER: ("dcc", "worklist"),
-        Role.CENTRE_ADMIN: ("worklist", "colony", "production", "dcc"),
-        Role.READ_ONLY: ("worklist", "colony", "production"),
-    }
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        panels = self.PANELS.get(user.role, ("colony",)) if not user.is_superuser else self.PANELS[Role.CENTRE_ADMIN]
-        context["panels"] = panels
-        for panel in panels:
-            context.update(getattr(self, f"{panel}_panel")(user))
-        return context
-
-    def worklist_panel(self, user) -> dict:
-        from procedures.models import ScheduledTest
-
-        today = timezone.localdate()
-        due = scope_for_user(ScheduledTest.objects.all(), user).filter(
-            status=ScheduledTest.Status.SCHEDULED, due_date__lte=today, mouse__voided_at__isnull=True
-        )
-        return due.aggregate(due_count=Count("pk"), overdue_count=Count("pk", filter=overdue_on(today)))
-
-    def colony_panel(self, user) -> dict:
-        """Colonies, live mice, and the colony manager's open to-do items (due today or before)."""
-        from colonies.models import Colony, Mouse, Reminder
-
-        colonies = scope_for_user(Colony.objects.filter(voided_at__isnull=True), user)
-        mice = scope_for_user(Mouse.objects.filter(voided_at__isnull=True), user)
-        todo = scope_for_user(Reminder.objects.filter(done_at__isnull=True, due_on__lte=timezone.localdate()), user)
-        return {"colony_count": colonies.count(), "alive_mouse_count": mice.filter(status=Mouse.Status.ALIVE).count(),
-                "todo_count": todo.count()}
-
-    def production_panel(self, user) -> dict:
-        from colonies.models import MicroInjection
-
-        attempts = scope_for_user(MicroInjection.objects.filter(voided_at__isnull=True), user)
-        return {"active_attempt_count": attempts.filter(is_active=True).exclude(
-            status=MicroInjection.Status.GENOTYPE_CONFIRMED).count()}
-
-    def dcc_panel(self, user) -> dict:
-        """Experiments recorded since the last delivered submission: the closest measure the models give today."""
-        from procedures.dcc.models import Submission
-        from procedures.models import Experiment
-
-        submissions = scope_for_user(Submission.objects.select_related("centre", "created_by"), user)
-        last_delivered = submissions.filter(status=Submission.Status.DELIVERED).first()
-        experiments = scope_for_user(Experiment.objects.filter(voided_at__isnull=True), user)
-        if last_delivered is not None:
-            experiments = experiments.filter(created_at__gt=last_delivered.started_at or last_delivered.created_at)
-        recent = list(submissions[:5])
-        for submission in recent:
-            submission.tone = STATUS_TONES.get(submission.status, "muted")
-        return {"unsubmitted_count": experiments.count(), "recent_submissions": recent,
-                "last_delivered": last_delivered}

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from lims.bench import BENCHMARKS, KEYS, run_one
+from lims.bench.benchmarks import BENCHMARKS, KEYS, run_one
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +35,7 @@ def test_bench_prints_every_benchmark_with_all_keys():
 
 
 def test_a_failing_benchmark_still_prints_its_line(monkeypatch):
-    from lims import bench
+    from lims.bench import benchmarks as bench
 
     def broken(n, **options):
         raise RuntimeError("boom")

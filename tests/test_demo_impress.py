@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from colonies.models import Colony
-from lims.demo import LEGACY_PREFIX
+from lims.bench.demo import LEGACY_PREFIX
 from lims.models import Centre, User
 from procedures.dcc.ledger import plan_export
 from procedures.dcc.preflight import preflight

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic.list import MultipleObjectMixin
 
 from colonies.models import GenotypeResult, GenotypingAssay, ZygosityRule
-from lims.demo import DEMO_CENTRE, DEMO_USERS
+from lims.bench.demo import DEMO_CENTRE, DEMO_USERS
 from lims.models import User
 
 # Pages that are not HTML pages of records (files, JSON, API, admin) or that only act (POST).

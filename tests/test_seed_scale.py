@@ -9,7 +9,7 @@ from django.db.models import Count, F
 from pghistory.models import Events
 
 from colonies.models import Cage, CagePlacement, Colony, Litter, Mating, MicroInjection, Mouse, StatusStamp
-from lims.scale import RECORDED_PROCEDURES, prefix_for, seed_scale
+from lims.bench.scale import RECORDED_PROCEDURES, prefix_for, seed_scale
 from procedures.models import Experiment, ParameterValue, Procedure, ScheduledTest
 from procedures.validation import normalise_value
 

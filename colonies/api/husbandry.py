@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from colonies import filters, selectors, services
 from colonies.models import Cage, CagePlacement, Colony, Litter, Mating, MatingFemale, Mouse, Rack, Room
 from colonies.services import Pup
-from lims.models import User
+from lims.scoping import centre_users
 from lims.serializers import RecordSerializer, ScopedRelatedField, ScopedSlugRelatedField
 from lims.versioning import version_field
 from lims.viewsets import LimsViewSet, VoidMixin
@@ -32,7 +32,7 @@ class ScopedUserField(serializers.SlugRelatedField):
     """A person of the caller's centre, by username."""
 
     def get_queryset(self):
-        return User.objects.filter(centre_id=self.context["request"].user.centre_id)
+        return centre_users(self.context["request"].user.centre_id)
 
 
 # --- Rooms, racks, cages ---------------------------------------------------------------------------------------

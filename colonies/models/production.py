@@ -344,6 +344,9 @@ class StatusStamp(models.Model):
     status = models.CharField(max_length=10)
     reached_on = models.DateField()
 
+    # `lims.scoping`: a stamp belongs to the centre of whichever attempt it has.
+    centre_path = ("microinjection__centre", "allele_modification__centre", "phenotyping_attempt__centre")
+
     class Meta:
         ordering = ["reached_on", "pk"]
         constraints = [

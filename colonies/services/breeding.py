@@ -24,12 +24,12 @@ from colonies.services.housing import (
     place,
 )
 from colonies.services.reminders import reminders_batch, reminders_touch
+from colonies.selectors import colony_settings_for
 from colonies.services.rules import (
     Findings,
     birth_date_verdict,
     breeding_age_verdict,
     not_in_future,
-    settings_for,
     strain_threshold,
     wean_age_verdict,
 )
@@ -102,7 +102,7 @@ def mating_create(*, actor, male: Mouse, females: list[Mouse], set_up_on: date, 
     The new mating's reminders (its litter check) are computed in the same transaction.
     """
     centre = centre_of(actor, centre)
-    s = settings_for(centre)
+    s = colony_settings_for(centre)
     females = list(females)
     findings = Findings()
     not_in_future(findings, "set_up_on", set_up_on, "The set-up date", date.today())
@@ -245,7 +245,7 @@ def breeders_retire(*, actor, mice: list[Mouse], on: date | None = None, reason:
 
 def _litter_findings(findings: Findings, litter: Litter, today: date) -> None:
     mating = litter.mating
-    s = settings_for(litter.centre)
+    s = colony_settings_for(litter.centre)
     verdict, message = birth_date_verdict(mating.set_up_on, litter.born_on, today, s)
     if verdict == "error":
         findings.error("born_on", message)
@@ -346,7 +346,7 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
     if weaned_already is not None:
         raise Conflict(f"Litter {litter.code} was already weaned on {weaned_already}.")
     centre, mating, today = litter.centre, litter.mating, date.today()
-    s = settings_for(centre)
+    s = colony_settings_for(centre)
     findings = Findings()
     verdict, message = wean_age_verdict(litter.born_on, weaned_on, today, s)
     if verdict == "error":

@@ -16,7 +16,8 @@ from django.db.models import F
 from colonies.models import Cage, CagePlacement, Mating, MatingFemale, Mouse, MouseIdCounter, Rack, Room
 from colonies.services.common import audited, centre_of
 from colonies.services.reminders import reminders_batch, reminders_touch
-from colonies.services.rules import Findings, not_in_future, settings_for, strain_threshold
+from colonies.selectors import colony_settings_for
+from colonies.services.rules import Findings, not_in_future, strain_threshold
 from lims.exceptions import Conflict
 from lims.services import apply_fields, save_validated
 
@@ -70,7 +71,7 @@ def cage_create(*, actor, centre=None, cage_id: str = "", capacity: int | None =
     findings.check(confirm=True)
     cage_id = (cage_id or "").strip() or f"C-{_next_number(centre, 'cage:C-'):05d}"
     if capacity is None:
-        capacity = settings_for(centre).default_cage_capacity
+        capacity = colony_settings_for(centre).default_cage_capacity
     with audited(actor, "colonies.cage.created"):
         return save_validated(Cage(centre=centre, cage_id=cage_id, capacity=capacity, opened_on=opened_on, **fields))
 
@@ -318,7 +319,7 @@ def next_mouse_id(centre, *, colony=None, on: date | None = None) -> str:
     row lock; an ID already used by a mouse entered by hand is skipped.
     """
     on = on or date.today()
-    pattern = settings_for(centre).mouse_id_pattern
+    pattern = colony_settings_for(centre).mouse_id_pattern
     values = {"centre": centre.code, "colony": colony.name if colony else "BL", "year": f"{on.year}",
               "yy": f"{on.year % 100:02d}"}
     prefix = _SEQ.sub("#", pattern).format(**values)

@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from colonies.hooks import mouse_status_changed
 from colonies.models import Cage, Mouse
 from colonies.services.common import audited, centre_of, not_in_future
 from colonies.services.dcc_lock import (
@@ -189,7 +190,5 @@ def _mouse_change(*, instance: Mouse, actor, version: int | None, fields: dict, 
         if _REMINDER_FIELDS & set(changed):  # a dead mouse's jobs go, a new birth date moves them
             reminders_touch(centre=mouse.centre_id, mice=[mouse])
     if "status" in changed:
-        from procedures.services import scheduled_tests_close_for_mouse  # procedures imports colonies
-
-        scheduled_tests_close_for_mouse(mouse=mouse, actor=actor)
+        mouse_status_changed(mouse=mouse, actor=actor)  # phenotyping closes the tests of a dead or culled mouse
     return mouse

@@ -45,9 +45,11 @@ from colonies.models import (
     Reminder,
     StrainSetting,
 )
+from colonies.selectors import colony_settings_for
 from colonies.services.common import audited
 from lims.exceptions import Conflict
 from lims.models import Centre, Role
+from lims.scoping import centre_users
 
 Kind = Reminder.Kind
 logger = logging.getLogger(__name__)
@@ -94,12 +96,6 @@ class ComputeSummary:
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.due.items())) or "nothing"
         return (f"{self.centre} on {self.today.isoformat()}: due {kinds}; {self.created} created, "
                 f"{self.updated} updated, {self.removed} removed, {self.already_done} already done")
-
-
-def colony_settings_for(centre: Centre | int) -> ColonySettings:
-    """The centre's thresholds (a centre or its id); a centre without a row gets the model's defaults (unsaved)."""
-    centre_id = getattr(centre, "pk", centre)
-    return ColonySettings.objects.filter(centre_id=centre_id).first() or ColonySettings(centre_id=centre_id)
 
 
 # --- What is due ---------------------------------------------------------------------------------------------------
@@ -453,9 +449,7 @@ def reminder_digest_send(*, centre: Centre, today: date) -> int:
     "Theirs" is what the to-do page shows by default: assigned to them, or to nobody. A manager with nothing due
     gets no mail. Two queries whatever the number of managers.
     """
-    from lims.models import User
-
-    managers = list(User.objects.filter(centre=centre, role=Role.COLONY_MANAGER, is_active=True)
+    managers = list(centre_users(centre).filter(role=Role.COLONY_MANAGER, is_active=True)
                     .exclude(email="").order_by("username"))
     if not managers:
         return 0
@@ -510,6 +504,6 @@ def reminders_compute_all(*, today: date | None = None) -> list[ComputeSummary]:
     return summaries
 
 
-__all__ = ["ComputeSummary", "Due", "colony_settings_for", "reminder_digest_send", "reminder_done",
+__all__ = ["ComputeSummary", "Due", "reminder_digest_send", "reminder_done",
            "reminder_reopen", "reminders_batch", "reminders_compute", "reminders_compute_all", "reminders_due",
            "reminders_refresh", "reminders_touch"]

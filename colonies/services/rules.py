@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 
 from colonies.models import ColonySettings, StrainSetting
+from colonies.selectors import colony_settings_for
 
 
 class NeedsConfirmation(ValidationError):
@@ -55,18 +56,10 @@ class Findings:
 # --- Thresholds ---------------------------------------------------------------------------------------------------
 
 
-def settings_for(centre) -> ColonySettings:
-    """The centre's colony settings, or the defaults (unsaved) when it has never changed them."""
-    try:
-        return centre.colony_settings
-    except ColonySettings.DoesNotExist:
-        return ColonySettings(centre=centre)
-
-
 def strain_threshold(centre, strain, name: str) -> int:
     """A threshold for a strain: the centre's per-strain override when set, else the centre's value."""
     override = StrainSetting.objects.filter(centre=centre, strain=strain).values_list(name, flat=True).first()
-    return override if override is not None else getattr(settings_for(centre), name)
+    return override if override is not None else getattr(colony_settings_for(centre), name)
 
 
 # --- Date rules (pure) --------------------------------------------------------------------------------------------

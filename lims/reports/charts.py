@@ -6,6 +6,7 @@ stable class `chart chart--<kind>` and one `chart__mark` element per figure, so 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -136,65 +137,109 @@ def dotplot(title: str, points: list[dict], *, low: float | None = None, high: f
     """
     if not points:
         return _empty("dotplot", title)
-    width, height, left, bottom, top, right = 680, 300, 54, 40, 14, 14
-    plot_w, plot_h = width - left - right, height - top - bottom
-    days = [p["date"].toordinal() for p in points]
-    values = [p["value"] for p in points] + [v for v in (low, high) if v is not None]
-    d0, d1 = min(days), max(days)
-    v0, v1 = min(values), max(values)
-    if d1 == d0:
-        d0, d1 = d0 - 1, d1 + 1
-    if v1 == v0:
-        v0, v1 = v0 - 1, v1 + 1
-    pad = (v1 - v0) * 0.05
-    v0, v1 = v0 - pad, v1 + pad
-
-    def px(p_day: int) -> float:
-        return left + plot_w * (p_day - d0) / (d1 - d0)
-
-    def py(value: float) -> float:
-        return top + plot_h * (1 - (value - v0) / (v1 - v0))
-
-    body = [format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#bbb"/>', left, top, plot_w,
-                        plot_h)]
-    for value in (v0 + pad, v1 - pad):
-        body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>', left - 4,
-                                f"{py(value) + 3:.1f}", _num(value)))
-    for day, anchor in ((d0, "start"), (d1, "end")):
-        body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="{}">{}</text>',
-                                f"{px(day):.1f}", height - bottom + 14, anchor, dt.date.fromordinal(day).isoformat()))
+    frame = _DotFrame.around(points, low, high)
+    body = frame.axes()
     for bound in (low, high):
         if bound is not None:
             body.append(format_html('<line class="chart__limit" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#cb4335" '
-                                    'stroke-dasharray="4 3"/>', left, left + plot_w, f"{py(bound):.1f}",
-                                    f"{py(bound):.1f}"))
+                                    'stroke-dasharray="4 3"/>', frame.left, frame.left + frame.plot_w,
+                                    f"{frame.py(bound):.1f}", f"{frame.py(bound):.1f}"))
     for p in sorted(points, key=lambda p: p["group"] == "mutant"):
-        colour = "#1f4e79" if p["group"] == "mutant" else "#a0a0a0"
-        stroke = ' stroke="#cb4335" stroke-width="2.5"' if p["flagged"] else ""
-        css = "chart__mark chart__mark--flagged" if p["flagged"] else "chart__mark"
-        cx, cy = px(p["date"].toordinal()), py(p["value"])
-        if p.get("confirmed"):
-            body.append(format_html('<rect class="chart__mark--confirmed" x="{}" y="{}" width="13" height="13" '
-                                    'fill="none" stroke="#7d3c98" stroke-width="1.5"/>', f"{cx - 6.5:.1f}",
-                                    f"{cy - 6.5:.1f}"))
-        body.append(format_html('<circle class="{}" data-group="{}" cx="{}" cy="{}" r="4.5" fill="{}"{}>'
-                                "<title>{}</title></circle>", css, p["group"], f"{cx:.1f}", f"{cy:.1f}", colour,
-                                mark_safe(stroke), p["label"]))
-    legend = [("#a0a0a0", "Baseline controls"), ("#1f4e79", "Mutants")]
-    for k, (colour, name) in enumerate(legend):
-        lx = left + k * 150
-        body.append(format_html('<circle cx="{}" cy="{}" r="4.5" fill="{}"/><text x="{}" y="{}" font-size="11">{}'
-                                "</text>", lx, height - 10, colour, lx + 8, height - 6, name))
+        body.extend(_dot(p, frame.px(p["date"].toordinal()), frame.py(p["value"])))
     confirmed = sum(1 for p in points if p.get("confirmed"))
-    if confirmed:
-        lx = left + len(legend) * 150
-        body.append(format_html('<rect x="{}" y="{}" width="10" height="10" fill="none" stroke="#7d3c98" '
-                                'stroke-width="1.5"/><text x="{}" y="{}" font-size="11">Out of range, confirmed</text>',
-                                lx - 5, height - 15, lx + 8, height - 6))
+    body.extend(_dot_legend(frame, confirmed))
     flagged = sum(p["flagged"] for p in points)
     desc = f"{len(points)} values, {flagged} flagged for review" + (
         f", {confirmed} out of range and confirmed at entry." if confirmed else ".")
-    return _svg("dotplot", title, width, height, body, desc)
+    return _svg("dotplot", title, frame.width, frame.height, body, desc)
+
+
+@dataclass
+class _DotFrame:
+    """The dot plot's drawing area: days on x, values on y (padded 5 %, never a zero-width range)."""
+
+    d0: int
+    d1: int
+    v0: float
+    v1: float
+    pad: float
+    width: int = 680
+    height: int = 300
+    left: int = 54
+    bottom: int = 40
+    top: int = 14
+    right: int = 14
+
+    @classmethod
+    def around(cls, points: list[dict], low: float | None, high: float | None) -> "_DotFrame":
+        days = [p["date"].toordinal() for p in points]
+        values = [p["value"] for p in points] + [v for v in (low, high) if v is not None]
+        d0, d1, v0, v1 = min(days), max(days), min(values), max(values)
+        if d1 == d0:
+            d0, d1 = d0 - 1, d1 + 1
+        if v1 == v0:
+            v0, v1 = v0 - 1, v1 + 1
+        pad = (v1 - v0) * 0.05
+        return cls(d0=d0, d1=d1, v0=v0 - pad, v1=v1 + pad, pad=pad)
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def px(self, day: int) -> float:
+        return self.left + self.plot_w * (day - self.d0) / (self.d1 - self.d0)
+
+    def py(self, value: float) -> float:
+        return self.top + self.plot_h * (1 - (value - self.v0) / (self.v1 - self.v0))
+
+    def axes(self) -> list[str]:
+        """The frame, the lowest and highest value on y, the first and last date on x."""
+        body = [format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#bbb"/>', self.left,
+                            self.top, self.plot_w, self.plot_h)]
+        for value in (self.v0 + self.pad, self.v1 - self.pad):
+            body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>', self.left - 4,
+                                    f"{self.py(value) + 3:.1f}", _num(value)))
+        for day, anchor in ((self.d0, "start"), (self.d1, "end")):
+            body.append(format_html('<text x="{}" y="{}" font-size="10" text-anchor="{}">{}</text>',
+                                    f"{self.px(day):.1f}", self.height - self.bottom + 14, anchor,
+                                    dt.date.fromordinal(day).isoformat()))
+        return body
+
+
+def _dot(p: dict, cx: float, cy: float) -> list[str]:
+    """One value: a dot coloured by group, ringed when flagged, framed when confirmed out of range."""
+    colour = "#1f4e79" if p["group"] == "mutant" else "#a0a0a0"
+    stroke = ' stroke="#cb4335" stroke-width="2.5"' if p["flagged"] else ""
+    css = "chart__mark chart__mark--flagged" if p["flagged"] else "chart__mark"
+    marks = []
+    if p.get("confirmed"):
+        marks.append(format_html('<rect class="chart__mark--confirmed" x="{}" y="{}" width="13" height="13" '
+                                 'fill="none" stroke="#7d3c98" stroke-width="1.5"/>', f"{cx - 6.5:.1f}",
+                                 f"{cy - 6.5:.1f}"))
+    marks.append(format_html('<circle class="{}" data-group="{}" cx="{}" cy="{}" r="4.5" fill="{}"{}>'
+                             "<title>{}</title></circle>", css, p["group"], f"{cx:.1f}", f"{cy:.1f}", colour,
+                             mark_safe(stroke), p["label"]))
+    return marks
+
+
+def _dot_legend(frame: _DotFrame, confirmed: int) -> list[str]:
+    """Controls and mutants, and the confirmed frame when any value has one."""
+    legend = [("#a0a0a0", "Baseline controls"), ("#1f4e79", "Mutants")]
+    body = []
+    for k, (colour, name) in enumerate(legend):
+        lx = frame.left + k * 150
+        body.append(format_html('<circle cx="{}" cy="{}" r="4.5" fill="{}"/><text x="{}" y="{}" font-size="11">{}'
+                                "</text>", lx, frame.height - 10, colour, lx + 8, frame.height - 6, name))
+    if confirmed:
+        lx = frame.left + len(legend) * 150
+        body.append(format_html('<rect x="{}" y="{}" width="10" height="10" fill="none" stroke="#7d3c98" '
+                                'stroke-width="1.5"/><text x="{}" y="{}" font-size="11">Out of range, confirmed</text>',
+                                lx - 5, frame.height - 15, lx + 8, frame.height - 6))
+    return body
 
 
 def _num(value: float) -> str:

@@ -39,6 +39,20 @@ def build(user, params: dict | None = None) -> Report:
     """The phenotyping report of the user's centre. Three queries."""
     today = timezone.localdate()
     start, end = period(params, days=84)
+    table, completeness, columns, totals = _tests_tables(user, today)
+    throughput, bars = _throughput(user, start, end)
+    heatmap = charts.heatmap("Completeness of the mandatory procedures per colony",
+                             [row[0] for row in completeness.rows], columns, [row[1:] for row in completeness.rows])
+    return Report(name="phenotyping", title="Phenotyping", tables=[table, completeness, throughput],
+                  charts=[heatmap, bars], params={"start": start, "end": end, "today": today}, summary=totals, labels={
+                      "scheduled": "Scheduled", "done": "Done", "missed": "Missed", "not_performed": "Not performed",
+                      "overdue": "Overdue"})
+
+
+def _tests_tables(user, today: dt.date) -> tuple[Table, Table, list[str], dict[str, int]]:
+    """Tests per colony and procedure (each count linking to its tests), the completeness of the mandatory
+    procedures per colony (its columns: the mandatory procedures the centre has scheduled), and the totals. Two
+    queries."""
     tests = scope_for_user(ScheduledTest.objects.filter(mouse__voided_at__isnull=True), user)
     grouped = (tests.values("mouse__colony_id", "mouse__colony__name", "procedure__key", "procedure__name",
                             "procedure__is_mandatory")
@@ -56,7 +70,7 @@ def build(user, params: dict | None = None) -> Report:
         note=f"Overdue: scheduled or missed with the window closed before {today}. "
              "Completeness: done / tests not cancelled.")
     heat: dict[str, dict[str, float | None]] = {}
-    mandatory: set[tuple[str, str]] = set()
+    mandatory: set[str] = set()
     totals = dict.fromkeys(["scheduled", "done", "missed", "not_performed", "overdue"], 0)
     for r in grouped:
         colony = r["mouse__colony__name"] or BASELINE
@@ -75,15 +89,20 @@ def build(user, params: dict | None = None) -> Report:
         for k in totals:
             totals[k] += r[k]
         if r["procedure__is_mandatory"]:
-            mandatory.add((key, r["procedure__name"]))
+            mandatory.add(key)
             heat.setdefault(colony, {})[key] = completeness
 
     # The mandatory procedures the centre has scheduled: one column each (a colony without it shows grey).
-    columns = sorted(key for key, _ in mandatory)
+    columns = sorted(mandatory)
     completeness = Table("completeness", "Completeness against the mandatory procedures", ["Colony", *columns])
     for colony in sorted(heat, key=lambda c: (c == BASELINE, c.casefold())):
         completeness.add([colony, *(heat[colony].get(key) for key in columns)])
+    return table, completeness, columns, totals
 
+
+def _throughput(user, start: dt.date, end: dt.date) -> tuple[Table, str]:
+    """Experiments per procedure per week of the period, as a table (each count linking to its experiments) and as
+    bars over every week of the period, empty weeks included. One query."""
     weekly = (scope_for_user(Experiment.objects.filter(voided_at__isnull=True), user)
               .filter(date_of_experiment__range=(start, end)).annotate(week=TruncWeek("date_of_experiment"))
               .values("week", "procedure__key").annotate(n=Count("pk")).order_by("week", "procedure__key"))
@@ -101,12 +120,7 @@ def build(user, params: dict | None = None) -> Report:
     week_axis = [first_week + dt.timedelta(weeks=i) for i in range((end - first_week).days // 7 + 1)]
     bars = charts.bars("Experiments per week", "throughput", [f"{w:%d %b}" for w in week_axis],
                        [(key, [by_week.get(w, 0) for w in week_axis]) for key, by_week in sorted(series.items())])
-    heatmap = charts.heatmap("Completeness of the mandatory procedures per colony",
-                             [row[0] for row in completeness.rows], columns, [row[1:] for row in completeness.rows])
-    return Report(name="phenotyping", title="Phenotyping", tables=[table, completeness, throughput],
-                  charts=[heatmap, bars], params={"start": start, "end": end, "today": today}, summary=totals, labels={
-                      "scheduled": "Scheduled", "done": "Done", "missed": "Missed", "not_performed": "Not performed",
-                      "overdue": "Overdue"})
+    return throughput, bars
 
 
 __all__ = ["build"]

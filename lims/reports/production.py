@@ -116,6 +116,22 @@ def _url(name: str, **query) -> str:
 def build(user, params: dict | None = None) -> Report:
     """The production report of the user's centre (every centre for a superuser). Seven queries."""
     today = timezone.localdate()
+    status, totals = _status_table(user)
+    attempts = scope_for_user(MicroInjection.objects.filter(voided_at__isnull=True), user)
+    funnel = charts.funnel("Production funnel: distinct genes at each status",
+                           [("Plans", totals["plans"], reverse("colonies:plan_list"))]
+                           + [(label, totals[key], _url(url_name, status=code))
+                              for key, label, _, code, url_name in STAGES])
+    return Report(name="production", title="Production",
+                  tables=[status, _by_month_table(user), _efficiency_table(attempts, today),
+                          _languishing_table(attempts, today)],
+                  charts=[funnel], params={"today": today}, summary=totals,
+                  labels={"plans": "Genes with a plan", **{key: label for key, label, *_ in STAGES}})
+
+
+def _status_table(user) -> tuple[Table, dict[str, int]]:
+    """Genes by consortium × centre at each current status, with the genes that have a plan; and the totals of each
+    column (the funnel and the headline figures). Four queries."""
     summary = production_summary(user)  # 3 queries
     plans = (scope_for_user(Plan.objects.filter(voided_at__isnull=True), user)
              .values("consortium__name", "centre__name", "centre__code")
@@ -126,9 +142,8 @@ def build(user, params: dict | None = None) -> Report:
     status = Table("status", "Genes by status", ["Consortium", "Centre", "Plans", *(label for _, label, *_ in STAGES)],
                    note="Distinct genes per consortium and centre at each current status.")
     summary_rows = {(row.consortium, row.centre_code): row for row in summary.rows}
-    keys = sorted(set(summary_rows) | set(plan_genes))
     totals = dict.fromkeys(["plans", *status_keys], 0)
-    for consortium, code in keys:
+    for consortium, code in sorted(set(summary_rows) | set(plan_genes)):
         row = summary_rows.get((consortium, code))
         figures = {f.column.key: f for f in row.figures} if row else {}
         centre_name = row.centre if row else plan_genes[(consortium, code)][0]
@@ -142,32 +157,34 @@ def build(user, params: dict | None = None) -> Report:
             links.append(figure.url if figure else "")
             totals[key] += figure.value if figure else 0
         status.add(values, links)
+    return status, totals
 
-    # By month: distinct genes reaching each status per month, from the stamps (one query).
-    centre_of = Coalesce("microinjection__centre__code", "allele_modification__centre__code",
+
+#: A stamp's attempt, whichever of the three machines it belongs to: its centre, gene and consortium.
+_STAMP_CENTRE = Coalesce("microinjection__centre__code", "allele_modification__centre__code",
                          "phenotyping_attempt__centre__code")
-    centre_name_of = Coalesce("microinjection__centre__name", "allele_modification__centre__name",
+_STAMP_CENTRE_NAME = Coalesce("microinjection__centre__name", "allele_modification__centre__name",
                               "phenotyping_attempt__centre__name")
-    gene_of = Coalesce("microinjection__plan__gene", "allele_modification__parent_colony__gene",
+_STAMP_GENE = Coalesce("microinjection__plan__gene", "allele_modification__parent_colony__gene",
                        "phenotyping_attempt__parent_colony__gene")
-    consortium_of = Coalesce("microinjection__plan__consortium__name",
+_STAMP_CONSORTIUM = Coalesce("microinjection__plan__consortium__name",
                              "allele_modification__parent_colony__microinjection__plan__consortium__name",
                              "phenotyping_attempt__parent_colony__microinjection__plan__consortium__name",
                              "phenotyping_attempt__parent_colony__allele_modification__parent_colony__microinjection"
                              "__plan__consortium__name")
-    link = {MicroInjection: "microinjection", AlleleModification: "allele_modification",
-            PhenotypingAttempt: "phenotyping_attempt"}
-    stage_q = {key: Q(status=code, **{f"{link[model]}__isnull": False}) for key, _, model, code, _ in STAGES}
-    stamps = StatusStamp.objects.all()
-    if not user.is_superuser:
-        mine = user.centre_id if user.is_authenticated else None
-        stamps = stamps.filter(Q(microinjection__centre_id=mine) | Q(allele_modification__centre_id=mine)
-                               | Q(phenotyping_attempt__centre_id=mine))
-    stamps = stamps.filter(Q(microinjection__voided_at__isnull=True, microinjection__isnull=False)
-                           | Q(allele_modification__voided_at__isnull=True, allele_modification__isnull=False)
-                           | Q(phenotyping_attempt__voided_at__isnull=True, phenotyping_attempt__isnull=False))
-    monthly = (stamps.annotate(month=TruncMonth("reached_on"), s_centre=centre_of, s_centre_name=centre_name_of,
-                               s_gene=gene_of, s_consortium=consortium_of)
+_STAMP_LINK = {MicroInjection: "microinjection", AlleleModification: "allele_modification",
+               PhenotypingAttempt: "phenotyping_attempt"}
+
+
+def _by_month_table(user) -> Table:
+    """Distinct genes reaching each status per month, from the status stamps of attempts not voided (one query)."""
+    stage_q = {key: Q(status=code, **{f"{_STAMP_LINK[model]}__isnull": False}) for key, _, model, code, _ in STAGES}
+    stamps = scope_for_user(StatusStamp.objects.all(), user).filter(
+        Q(microinjection__voided_at__isnull=True, microinjection__isnull=False)
+        | Q(allele_modification__voided_at__isnull=True, allele_modification__isnull=False)
+        | Q(phenotyping_attempt__voided_at__isnull=True, phenotyping_attempt__isnull=False))
+    monthly = (stamps.annotate(month=TruncMonth("reached_on"), s_centre=_STAMP_CENTRE,
+                               s_centre_name=_STAMP_CENTRE_NAME, s_gene=_STAMP_GENE, s_consortium=_STAMP_CONSORTIUM)
                .values("month", "s_consortium", "s_centre", "s_centre_name")
                .annotate(**{key: Count("s_gene", distinct=True, filter=q) for key, q in stage_q.items()})
                .order_by("-month", "s_consortium", "s_centre"))
@@ -175,6 +192,8 @@ def build(user, params: dict | None = None) -> Report:
                                                     *(label for _, label, *_ in STAGES)],
                      note="Distinct genes that first reached each status in the month (from the status dates).")
     for record in monthly:
+        if not any(record[key] for key in stage_q):
+            continue
         month = record["month"]
         month = month.date() if isinstance(month, dt.datetime) else month
         values = [month.strftime("%Y-%m"), record["s_consortium"] or "", record["s_centre_name"]]
@@ -183,12 +202,13 @@ def build(user, params: dict | None = None) -> Report:
             values.append(record[key])
             links.append(_url(url_name, consortium=record["s_consortium"] if model is MicroInjection else None,
                               centre=record["s_centre"], reached=f"{code}:{month:%Y-%m}") if record[key] else "")
-        if any(record[key] for key in status_keys):
-            by_month.add(values, links)
+        by_month.add(values, links)
+    return by_month
 
-    # Efficiency: attempts injected more than six months ago, and the share of them that reached genotype confirmed.
+
+def _efficiency_table(attempts: QuerySet, today: dt.date) -> Table:
+    """Attempts injected more than six months ago, and the share of them that reached genotype confirmed."""
     cutoff = months_ago(today, EFFICIENCY_MONTHS)
-    attempts = scope_for_user(MicroInjection.objects.filter(voided_at__isnull=True), user)
     old = (attempts.filter(mi_date__lte=cutoff).values("plan__consortium__name", "centre__name", "centre__code")
            .annotate(total=Count("pk"), confirmed=Count("pk", filter=Q(status=MI.GENOTYPE_CONFIRMED)))
            .order_by("plan__consortium__name", "centre__code"))
@@ -203,8 +223,11 @@ def build(user, params: dict | None = None) -> Report:
                        ["", "", _url("colonies:microinjection_list", **base),
                         _url("colonies:microinjection_list", **base, status=MI.GENOTYPE_CONFIRMED)
                         if r["confirmed"] else "", ""])
+    return efficiency
 
-    # Languishing: open attempts by months since their last status (one query, the bands as FILTERed counts).
+
+def _languishing_table(attempts: QuerySet, today: dt.date) -> Table:
+    """Open attempts by months since their last status (one query, the bands as FILTERed counts)."""
     bands = {}
     for low, high in IDLE_BANDS:
         q = Q(last__lte=months_ago(today, low))
@@ -225,14 +248,7 @@ def build(user, params: dict | None = None) -> Report:
             links.append(_url("colonies:microinjection_list", consortium=r["plan__consortium__name"],
                               centre=r["centre__code"], idle=f"{low}-{high or ''}") if n else "")
         languishing.add(values, links)
-
-    funnel = charts.funnel("Production funnel: distinct genes at each status",
-                           [("Plans", totals["plans"], reverse("colonies:plan_list"))]
-                           + [(label, totals[key], _url(url_name, status=code))
-                              for key, label, _, code, url_name in STAGES])
-    return Report(name="production", title="Production", tables=[status, by_month, efficiency, languishing],
-                  charts=[funnel], params={"today": today}, summary=totals,
-                  labels={"plans": "Genes with a plan", **{key: label for key, label, *_ in STAGES}})
+    return languishing
 
 
 __all__ = ["STAGES", "build", "filter_idle", "filter_reached", "last_activity", "months_ago"]

@@ -1,8 +1,11 @@
-"""Reading back what the export delivered: zips, the XML inside them, and the crawler's naming rules."""
+"""Reading back what the export delivered: zips, the XML inside them, and the crawler's naming rules; and the
+test database's URL for the worker and command processes the tests start."""
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
+from django.db import connection
 from lxml import etree
 
 # Copied from the DCC crawler's tracker.properties (dcc-format.md §2), independently of procedures.dcc.packaging.
@@ -28,3 +31,14 @@ def q(namespace: str, name: str) -> str:
 
 def parse(content: bytes) -> etree._Element:
     return etree.fromstring(content)
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL for the test database; a socket directory (embedded server) is percent-encoded as the host."""
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = quote(str(db.get("HOST") or ""), safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgresql://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"

@@ -16,12 +16,10 @@ import time
 import uuid
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from pghistory.models import Events
 
 from lims.celery import app as celery_app
@@ -29,23 +27,12 @@ from procedures.dcc.models import Submission, SubmissionFile
 from procedures.dcc.packaging import sha256_of
 from procedures.dcc.services import requeue_stale, submission_create
 from procedures.dcc.tasks import submission_build as submission_build_task
-from tests.dcc.helpers import read_zip
+from tests.dcc.helpers import read_zip, worker_database_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 READY_TIMEOUT = 60
 TASK_TIMEOUT = 120
-
-
-def _test_database_url() -> str:
-    """DATABASE_URL for the test database; a socket directory (embedded server) is percent-encoded as the host."""
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = quote(db.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = quote(str(db.get("HOST") or ""), safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgresql://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 class WorkerProcess:
@@ -58,7 +45,7 @@ class WorkerProcess:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "lims.settings",
-            "DATABASE_URL": _test_database_url(),
+            "DATABASE_URL": worker_database_url(),
             "DB_CONN_MAX_AGE": "0",  # hold no connection between tasks, so the test database can be dropped
             "REDIS_URL": redis_url,
             "LIMS_DCC_OUTBOX": str(settings.LIMS_DCC_OUTBOX),
@@ -225,7 +212,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
 
 def _export(args: list[str], redis_url: str, out: Path) -> subprocess.Popen:
     """`manage.py dcc_export` as cron runs it: its own process, its exit status, stderr into a file."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": _test_database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": worker_database_url(),
            "DB_CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "LIMS_DCC_OUTBOX": str(settings.LIMS_DCC_OUTBOX),
            "LIMS_DCC_XSD_DIR": str(settings.LIMS_DCC_XSD_DIR)}
     return subprocess.Popen([sys.executable, "manage.py", "dcc_export", "--centre", "H", "--out", str(out), *args],

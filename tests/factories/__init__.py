@@ -1,315 +1,61 @@
-"""factory-boy factories; tests build their own data (reference rows included) so they never depend on fixtures."""
-import datetime as dt
-
-import factory
-from factory.django import DjangoModelFactory
-
-from colonies.models import (
-    Cage,
-    CagePlacement,
-    Colony,
-    EsCell,
-    GenotypingAssay,
-    GenotypingSample,
-    Litter,
-    Mating,
-    MatingFemale,
-    MicroInjection,
-    Mouse,
-    Plan,
-    Rack,
-    Room,
-    ZygosityRule,
+"""factory-boy factories, one module per app (`lims`, `colonies`, `procedures`); tests build their own data
+(reference rows included) so they never depend on fixtures. Import them from here or from the app's module."""
+from tests.factories.colonies import (
+    CageFactory,
+    CagePlacementFactory,
+    ColonyFactory,
+    EsCellFactory,
+    GenotypingAssayFactory,
+    GenotypingSampleFactory,
+    LitterFactory,
+    MatingFactory,
+    MatingFemaleFactory,
+    MicroInjectionFactory,
+    MouseFactory,
+    PlanFactory,
+    RackFactory,
+    RoomFactory,
+    ZygosityRuleFactory,
+    pair_mating,
 )
-from lims.models import Centre, Consortium, Gene, Role, Strain, User
-from procedures.models import Parameter, Pipeline, Procedure
-
-
-class CentreFactory(DjangoModelFactory):
-    class Meta:
-        model = Centre
-        django_get_or_create = ("code",)
-
-    code = factory.Iterator(["H", "J", "Tcp", "Ucd", "Wtsi", "Ics", "Bcm", "Gmc"])
-    name = factory.LazyAttribute(lambda o: f"Centre {o.code}")
-    full_name = factory.LazyAttribute(lambda o: f"The {o.code} centre")
-    default_project = "BaSH"
-
-
-class UserFactory(DjangoModelFactory):
-    class Meta:
-        model = User
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    centre = factory.SubFactory(CentreFactory)
-    role = Role.TECHNICIAN
-    password = factory.django.Password("correct-horse-battery")
-
-
-class ConsortiumFactory(DjangoModelFactory):
-    class Meta:
-        model = Consortium
-        django_get_or_create = ("name",)
-
-    name = "BaSH"
-    funding = "KOMP2"
-
-
-class StrainFactory(DjangoModelFactory):
-    class Meta:
-        model = Strain
-        django_get_or_create = ("name",)
-
-    name = "C57BL/6N"
-    mgi_id = "MGI:2159965"
-    is_background = True
-
-
-class GeneFactory(DjangoModelFactory):
-    class Meta:
-        model = Gene
-        django_get_or_create = ("symbol",)
-
-    symbol = factory.Sequence(lambda n: f"Gene{n}")
-    mgi_id = factory.Sequence(lambda n: f"MGI:{900000 + n}")
-
-
-class PlanFactory(DjangoModelFactory):
-    class Meta:
-        model = Plan
-
-    centre = factory.SubFactory(CentreFactory)
-    gene = factory.SubFactory(GeneFactory)
-    consortium = factory.SubFactory(ConsortiumFactory)
-
-
-class EsCellFactory(DjangoModelFactory):
-    class Meta:
-        model = EsCell
-
-    centre = factory.SubFactory(CentreFactory)
-    name = factory.Sequence(lambda n: f"EPD{n:07d}_A01")
-    gene = factory.SubFactory(GeneFactory)
-    allele_type = "a"
-    allele_symbol_superscript = "tm1a(EUCOMM)Wtsi"
-    pipeline = "EUCOMM"
-    parental_cell_line = "JM8A3.N1"
-
-
-class MicroInjectionFactory(DjangoModelFactory):
-    """A genotype-confirmed ES cell attempt by default (the skeleton's path)."""
-
-    class Meta:
-        model = MicroInjection
-
-    centre = factory.SubFactory(CentreFactory)
-    plan = factory.SubFactory(PlanFactory, centre=factory.SelfAttribute("..centre"))
-    es_cell = factory.SubFactory(EsCellFactory, centre=factory.SelfAttribute("..centre"),
-                                 gene=factory.SelfAttribute("..plan.gene"))
-    external_ref = factory.Sequence(lambda n: f"MI-{n:05d}")
-    mi_date = dt.date(2025, 6, 1)
-    total_male_chimeras = 3
-    number_of_het_offspring = 2
-    status = MicroInjection.Status.GENOTYPE_CONFIRMED
-
-
-class ColonyFactory(DjangoModelFactory):
-    class Meta:
-        model = Colony
-
-    centre = factory.SubFactory(CentreFactory)
-    name = factory.Sequence(lambda n: f"COL{n:04d}")
-    microinjection = factory.SubFactory(MicroInjectionFactory, centre=factory.SelfAttribute("..centre"))
-    gene = factory.SelfAttribute("microinjection.plan.gene")
-    background_strain = factory.SubFactory(StrainFactory)
-    genotype_status = Colony.GenotypeStatus.CONFIRMED
-    project = "BaSH"
-
-
-class MouseFactory(DjangoModelFactory):
-    """A heterozygous mutant of a colony; pass is_baseline=True, colony=None, zygosity='wild type' for a control."""
-
-    class Meta:
-        model = Mouse
-
-    centre = factory.SubFactory(CentreFactory)
-    specimen_id = factory.Sequence(lambda n: f"M{n:06d}")
-    colony = factory.SubFactory(ColonyFactory, centre=factory.SelfAttribute("..centre"))
-    strain = factory.SubFactory(StrainFactory)
-    sex = Mouse.Sex.FEMALE
-    date_of_birth = dt.date(2026, 1, 5)
-    zygosity = Mouse.Zygosity.HETEROZYGOUS
-    litter_code = factory.Sequence(lambda n: f"L{n:05d}")
-
-
-class RoomFactory(DjangoModelFactory):
-    class Meta:
-        model = Room
-
-    centre = factory.SubFactory(CentreFactory)
-    building = "Mary Lyon Centre"
-    name = factory.Sequence(lambda n: f"Room {n}")
-
-
-class RackFactory(DjangoModelFactory):
-    class Meta:
-        model = Rack
-
-    room = factory.SubFactory(RoomFactory)
-    centre = factory.SelfAttribute("room.centre")
-    name = factory.Sequence(lambda n: f"R{n}")
-    positions = 40
-
-
-class CageFactory(DjangoModelFactory):
-    class Meta:
-        model = Cage
-
-    centre = factory.SubFactory(CentreFactory)
-    cage_id = factory.Sequence(lambda n: f"C{n:05d}")
-    rack = factory.SubFactory(RackFactory, centre=factory.SelfAttribute("..centre"),
-                              room__centre=factory.SelfAttribute("...centre"))
-    opened_on = dt.date(2026, 1, 1)
-
-
-class CagePlacementFactory(DjangoModelFactory):
-    """Put a mouse in a cage (directly, without the capacity rules of `colonies.services`)."""
-
-    class Meta:
-        model = CagePlacement
-
-    mouse = factory.SubFactory(MouseFactory)
-    cage = factory.SubFactory(CageFactory, centre=factory.SelfAttribute("..mouse.centre"))
-    started_on = dt.date(2026, 1, 1)
-
-
-class MatingFactory(DjangoModelFactory):
-    """A pair mating of a colony's adult male; add females with `MatingFemaleFactory` (or use `pair_mating`)."""
-
-    class Meta:
-        model = Mating
-
-    centre = factory.SubFactory(CentreFactory)
-    name = factory.Sequence(lambda n: f"MAT{n:05d}")
-    colony = factory.SubFactory(ColonyFactory, centre=factory.SelfAttribute("..centre"))
-    male = factory.SubFactory(MouseFactory, centre=factory.SelfAttribute("..centre"),
-                              colony=factory.SelfAttribute("..colony"), sex=Mouse.Sex.MALE,
-                              date_of_birth=dt.date(2025, 10, 1), breeding_status=Mouse.BreedingStatus.BREEDER)
-    set_up_on = dt.date(2026, 1, 1)
-
-
-class MatingFemaleFactory(DjangoModelFactory):
-    class Meta:
-        model = MatingFemale
-
-    mating = factory.SubFactory(MatingFactory)
-    female = factory.SubFactory(MouseFactory, centre=factory.SelfAttribute("..mating.centre"),
-                                colony=factory.SelfAttribute("..mating.colony"), sex=Mouse.Sex.FEMALE,
-                                date_of_birth=dt.date(2025, 10, 1), breeding_status=Mouse.BreedingStatus.BREEDER)
-    joined_on = factory.SelfAttribute("mating.set_up_on")
-
-
-def pair_mating(**kwargs) -> Mating:
-    """A mating of one adult male and one adult female of the same colony (kwargs go to MatingFactory)."""
-    mating = MatingFactory(**kwargs)
-    MatingFemaleFactory(mating=mating)
-    return mating
-
-
-class LitterFactory(DjangoModelFactory):
-    """A litter of a pair mating, born 20 days after set-up, not yet weaned."""
-
-    class Meta:
-        model = Litter
-
-    mating = factory.LazyFunction(pair_mating)
-    centre = factory.SelfAttribute("mating.centre")
-    dam = factory.LazyAttribute(lambda o: o.mating.females.first())
-    code = factory.Sequence(lambda n: f"LIT{n:05d}")
-    born_on = factory.LazyAttribute(lambda o: o.mating.set_up_on + dt.timedelta(days=20))
-    born_count = 7
-    alive_count = 7
-
-
-class GenotypingAssayFactory(DjangoModelFactory):
-    """A two-band PCR assay with its three calls; add `ZygosityRuleFactory` rows to map them."""
-
-    class Meta:
-        model = GenotypingAssay
-
-    centre = factory.SubFactory(CentreFactory)
-    name = factory.Sequence(lambda n: f"PCR-{n}")
-    allele = "Pax6<tm1b(EUCOMM)Wtsi>"
-    calls = ["WT band only", "both bands", "mutant band only"]
-
-
-class ZygosityRuleFactory(DjangoModelFactory):
-    class Meta:
-        model = ZygosityRule
-
-    assay = factory.SubFactory(GenotypingAssayFactory)
-    centre = factory.SelfAttribute("assay.centre")
-    call = "both bands"
-    zygosity = Mouse.Zygosity.HETEROZYGOUS
-
-
-class GenotypingSampleFactory(DjangoModelFactory):
-    class Meta:
-        model = GenotypingSample
-
-    mouse = factory.SubFactory(MouseFactory)
-    centre = factory.SelfAttribute("mouse.centre")
-    sample_id = factory.Sequence(lambda n: f"S{n:06d}")
-    collected_on = dt.date(2026, 1, 20)
-
-
-class PipelineFactory(DjangoModelFactory):
-    class Meta:
-        model = Pipeline
-        django_get_or_create = ("key",)
-
-    key = "IMPC_001"
-    name = "IMPC Pipeline"
-
-
-class ProcedureFactory(DjangoModelFactory):
-    class Meta:
-        model = Procedure
-        django_get_or_create = ("pipeline", "key")
-
-    pipeline = factory.SubFactory(PipelineFactory)
-    key = "IMPC_BWT_001"
-    name = "Body Weight"
-    version = "1.3"
-    week = None
-
-
-def body_weight_procedure() -> Procedure:
-    """IMPC_BWT_001 with its parameters exactly as the shared IMPReSS subset defines them."""
-    procedure = ProcedureFactory()
-    specs = [
-        ("IMPC_BWT_001_001", "Body weight", "simple", "FLOAT", "g", True),
-        ("IMPC_BWT_002_001", "General comments about the mouse", "simple", "TEXT", "", False),
-        ("IMPC_BWT_003_001", "Equipment ID", "metadata", "TEXT", "", True),
-        ("IMPC_BWT_004_001", "Equipment manufacturer", "metadata", "TEXT", "", True),
-        ("IMPC_BWT_005_001", "Experimenter ID", "metadata", "TEXT", "", True),
-        ("IMPC_BWT_006_001", "Date equipment last calibrated", "metadata", "DATE", "", False),
-        ("IMPC_BWT_007_001", "Equipment model", "metadata", "TEXT", "", True),
-    ]
-    for order, (key, name, ptype, vtype, unit, required) in enumerate(specs):
-        Parameter.objects.get_or_create(
-            procedure=procedure, key=key,
-            defaults={"name": name, "type": ptype, "value_type": vtype, "unit": unit, "required": required,
-                      "order": order},
-        )
-    return procedure
-
-
-BODY_WEIGHT_VALUES = {
-    "IMPC_BWT_001_001": "24.5",
-    "IMPC_BWT_003_001": "SCALE-01",
-    "IMPC_BWT_004_001": "Sartorius",
-    "IMPC_BWT_005_001": "42",
-    "IMPC_BWT_007_001": "BP221S",
-}
+from tests.factories.lims import (
+    CentreFactory,
+    ConsortiumFactory,
+    GeneFactory,
+    StrainFactory,
+    UserFactory,
+)
+from tests.factories.procedures import (
+    BODY_WEIGHT_VALUES,
+    PipelineFactory,
+    ProcedureFactory,
+    body_weight_procedure,
+)
+
+__all__ = [
+    "BODY_WEIGHT_VALUES",
+    "CageFactory",
+    "CagePlacementFactory",
+    "CentreFactory",
+    "ColonyFactory",
+    "ConsortiumFactory",
+    "EsCellFactory",
+    "GeneFactory",
+    "GenotypingAssayFactory",
+    "GenotypingSampleFactory",
+    "LitterFactory",
+    "MatingFactory",
+    "MatingFemaleFactory",
+    "MicroInjectionFactory",
+    "MouseFactory",
+    "PipelineFactory",
+    "PlanFactory",
+    "ProcedureFactory",
+    "RackFactory",
+    "RoomFactory",
+    "StrainFactory",
+    "UserFactory",
+    "ZygosityRuleFactory",
+    "body_weight_procedure",
+    "pair_mating",
+]

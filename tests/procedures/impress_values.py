@@ -1,6 +1,6 @@
 """What a technician types for a whole procedure of the IMPReSS definition: a value for every input of its form.
 
-Values come from `lims.scale.value_for` (type, options), so they are what the bench accepts; the helpers add what
+Values come from `lims.bench.scale.value_for` (type, options), so they are what the bench accepts; the helpers add what
 that function does not know: free series (lines "increment = value"), ontology term ids, times, and the status code
 of a required image parameter.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from lims.scale import value_for
+from lims.bench.scale import value_for
 from procedures.forms import ExperimentRecordForm, status_only
 from procedures.models import Parameter, Procedure
 

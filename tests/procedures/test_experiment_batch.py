@@ -11,8 +11,7 @@ from procedures.imports import procedure_import
 from procedures.models import Experiment, ScheduledTest
 from procedures.services import EnteredValue, ExperimentBatch, experiment_record
 from tests.factories import BODY_WEIGHT_VALUES, body_weight_procedure
-from tests.procedures.helpers import scheduled_test
-from tests.procedures.test_imports import _mice, _workbook
+from tests.procedures.helpers import scheduled_test, upload_mice, upload_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +21,13 @@ VALUES = {k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_VALUES.items()}
 
 def test_a_mouse_twice_in_a_file_takes_its_tests_in_due_order_and_counts_its_sequence(tech):
     procedure = body_weight_procedure()
-    mouse, other = _mice(tech.centre, 2)
+    mouse, other = upload_mice(tech.centre, 2)
     first = scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
     second = scheduled_test(mouse, procedure, due=dt.date(2026, 2, 9))
     experiment_record(mouse=mouse, procedure=procedure, actor=tech, date_of_experiment=dt.date(2026, 1, 30),
                       values=VALUES)  # an earlier, unscheduled weighing: sequence 1
 
-    workbook = _workbook(procedure, tech, [mouse.specimen_id, other.specimen_id, mouse.specimen_id])
+    workbook = upload_workbook(procedure, tech, [mouse.specimen_id, other.specimen_id, mouse.specimen_id])
     # Every row is dated 2026-02-02: the mouse's second weighing takes the test due 2026-02-09, before its window.
     warned = procedure_import(file=workbook, procedure=procedure, actor=tech)
     assert warned.created == 0 and not Experiment.objects.filter(scheduled_test__isnull=False).exists()
@@ -47,7 +46,7 @@ def test_a_mouse_twice_in_a_file_takes_its_tests_in_due_order_and_counts_its_seq
 
 def test_a_refused_row_takes_no_test(tech):
     procedure = body_weight_procedure()
-    (mouse,) = _mice(tech.centre, 1)
+    (mouse,) = upload_mice(tech.centre, 1)
     test = scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
     batch = ExperimentBatch(procedure=procedure, actor=tech, mice=[mouse])
     with pytest.raises(Exception) as refused:
@@ -61,12 +60,12 @@ def test_a_refused_row_takes_no_test(tech):
 
 def test_refusals_use_the_forms_words_on_their_columns(tech):
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, 3)
+    mice = upload_mice(tech.centre, 3)
     future = dt.date.today() + dt.timedelta(days=2)
     bad = {0: ("experimenter", "x" * 101), 1: ("date_of_experiment", dt.date(2025, 12, 1)),
            2: ("date_of_experiment", future)}
 
-    result = procedure_import(file=_workbook(procedure, tech, [m.specimen_id for m in mice], bad),
+    result = procedure_import(file=upload_workbook(procedure, tech, [m.specimen_id for m in mice], bad),
                               procedure=procedure, actor=tech)
 
     assert [(e.row, e.column, e.message) for e in result.errors] == [
@@ -79,7 +78,7 @@ def test_refusals_use_the_forms_words_on_their_columns(tech):
 
 def test_a_test_recorded_meanwhile_is_a_conflict_on_its_row_and_nothing_is_written(tech):
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, 2)
+    mice = upload_mice(tech.centre, 2)
     tests = [scheduled_test(m, procedure, due=dt.date(2026, 2, 2)) for m in mice]
     batch = ExperimentBatch(procedure=procedure, actor=tech, mice=mice)
     for row, mouse in enumerate(mice, start=2):
@@ -95,11 +94,11 @@ def test_a_test_recorded_meanwhile_is_a_conflict_on_its_row_and_nothing_is_writt
 
 def test_bulk_rows_carry_the_audit_context_and_start_the_cohort(tech):
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, 2)
+    mice = upload_mice(tech.centre, 2)
     test = scheduled_test(mice[0], procedure, due=dt.date(2026, 2, 2))
     attempt = colony_services.phenotyping_attempt_create(actor=tech, parent_colony=mice[0].colony)
 
-    result = procedure_import(file=_workbook(procedure, tech, [m.specimen_id for m in mice]), procedure=procedure,
+    result = procedure_import(file=upload_workbook(procedure, tech, [m.specimen_id for m in mice]), procedure=procedure,
                               actor=tech)
 
     assert result.ok

@@ -8,11 +8,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from colonies.models import Mouse
 from procedures.imports import procedure_import, procedure_template
 from procedures.models import Experiment, Parameter, ScheduledTest
-from tests.factories import BODY_WEIGHT_VALUES, ColonyFactory, StrainFactory, body_weight_procedure
-from tests.procedures.helpers import scheduled_test
+from tests.factories import body_weight_procedure
+from tests.procedures.helpers import scheduled_test, upload_mice, upload_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -20,40 +19,10 @@ pytestmark = pytest.mark.django_db
 ROWS = int(os.environ.get("PHENO_UPLOAD_ROWS", "300"))
 
 
-def _mice(centre, count):
-    colony = ColonyFactory(centre=centre)
-    strain = StrainFactory()
-    Mouse.objects.bulk_create([
-        Mouse(centre=centre, specimen_id=f"UP{n:05d}", colony=colony, strain=strain, sex=Mouse.Sex.MALE,
-              date_of_birth=dt.date(2026, 1, 5), zygosity=Mouse.Zygosity.HETEROZYGOUS)
-        for n in range(count)
-    ])
-    return list(Mouse.objects.filter(centre=centre).order_by("specimen_id"))
-
-
-def _workbook(procedure, actor, specimens, bad=None):
-    """A filled-in template: a good row per specimen, with `bad` = {row index: (column, value)} spoiled."""
-    workbook = procedure_template(procedure=procedure, actor=actor)
-    sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
-    for index, specimen in enumerate(specimens):
-        row = {"specimen_id": specimen, "date_of_experiment": dt.date(2026, 2, 2), **BODY_WEIGHT_VALUES}
-        if bad and index in bad:
-            column, value = bad[index]
-            row[column] = value
-        for number, name in enumerate(header, start=1):
-            sheet.cell(row=index + 2, column=number, value=row.get(name))
-    handle = io.BytesIO()
-    workbook.save(handle)
-    handle.seek(0)
-    handle.name = "upload.xlsx"
-    return handle
-
-
 def test_template_has_a_row_per_due_mouse_and_a_column_per_parameter(tech):
     procedure = body_weight_procedure()
     Parameter.objects.filter(key="IMPC_BWT_002_001").update(options=["calm", "nervous"])
-    mice = _mice(tech.centre, 3)
+    mice = upload_mice(tech.centre, 3)
     for mouse in mice[:2]:
         scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
     sheet = procedure_template(procedure=procedure, actor=tech).worksheets[0]
@@ -68,14 +37,14 @@ def test_template_has_a_row_per_due_mouse_and_a_column_per_parameter(tech):
 
 def test_upload_with_three_bad_rows_reports_exactly_them_and_commits_nothing_then_the_fix_commits_all(tech):
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, ROWS)
+    mice = upload_mice(tech.centre, ROWS)
     for mouse in mice:
         scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
     specimens = [m.specimen_id for m in mice]
     bad = {10: ("IMPC_BWT_001_001", "heavy"), 150: ("IMPC_BWT_003_001", None),
            ROWS - 1: ("date_of_experiment", "yesterday")}
 
-    result = procedure_import(file=_workbook(procedure, tech, specimens, bad), procedure=procedure, actor=tech)
+    result = procedure_import(file=upload_workbook(procedure, tech, specimens, bad), procedure=procedure, actor=tech)
 
     assert result.bad_rows == [12, 152, ROWS + 1]
     assert {(e.row, e.column) for e in result.errors} == {
@@ -84,7 +53,7 @@ def test_upload_with_three_bad_rows_reports_exactly_them_and_commits_nothing_the
     assert result.created == 0 and Experiment.objects.count() == 0
     assert not ScheduledTest.objects.exclude(status=ScheduledTest.Status.SCHEDULED).exists()
 
-    result = procedure_import(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    result = procedure_import(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
 
     assert result.ok, result.errors[:3]
     assert result.created == ROWS == Experiment.objects.count()
@@ -93,14 +62,14 @@ def test_upload_with_three_bad_rows_reports_exactly_them_and_commits_nothing_the
 
 def test_unknown_mouse_is_reported_on_its_row(tech, outsider):
     procedure = body_weight_procedure()
-    theirs = _mice(outsider.centre, 1)[0]
-    result = procedure_import(file=_workbook(procedure, tech, [theirs.specimen_id]), procedure=procedure, actor=tech)
+    theirs = upload_mice(outsider.centre, 1)[0]
+    result = procedure_import(file=upload_workbook(procedure, tech, [theirs.specimen_id]), procedure=procedure, actor=tech)
     assert [(e.row, e.column) for e in result.errors] == [(2, "specimen_id")]
 
 
 def test_upload_page_and_template_download(client, tech, eager_tasks, django_capture_on_commit_callbacks):
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, 2)
+    mice = upload_mice(tech.centre, 2)
     client.force_login(tech)
     template = client.get(reverse("procedures:procedure_template", args=[procedure.key]))
     assert template.status_code == 200
@@ -109,10 +78,10 @@ def test_upload_page_and_template_download(client, tech, eager_tasks, django_cap
     url = reverse("procedures:procedure_import", args=[procedure.key])
     assert "IMPC_BWT_001_001" in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        bad = client.post(url, {"file": _workbook(procedure, tech, [m.specimen_id for m in mice],
+        bad = client.post(url, {"file": upload_workbook(procedure, tech, [m.specimen_id for m in mice],
                                                   {0: ("IMPC_BWT_001_001", "x")})})
     page = client.get(bad.url)
     assert page.status_code == 200 and "Nothing was imported" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        good = client.post(url, {"file": _workbook(procedure, tech, [m.specimen_id for m in mice])})
+        good = client.post(url, {"file": upload_workbook(procedure, tech, [m.specimen_id for m in mice])})
     assert good.status_code == 302 and Experiment.objects.count() == 2

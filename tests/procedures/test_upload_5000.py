@@ -11,7 +11,7 @@ from procedures import imports
 from procedures.models import Experiment, ParameterValue, ScheduledTest, UploadJob
 from procedures.tasks import upload_process_task
 from tests.factories import BODY_WEIGHT_VALUES, body_weight_procedure
-from tests.procedures.test_imports import _mice, _workbook
+from tests.procedures.helpers import upload_mice, upload_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ MAX_QUERIES = 300
 def due(tech):
     """GIVEN 5,000 mice of the tech's centre, each with body weight scheduled."""
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, ROWS)
+    mice = upload_mice(tech.centre, ROWS)
     ScheduledTest.objects.bulk_create([
         ScheduledTest(centre=tech.centre, mouse=mouse, procedure=procedure, due_date=DUE, window_start=DUE,
                       window_end=DUE + dt.timedelta(days=6))
@@ -53,7 +53,7 @@ def test_5000_rows_with_three_bad_report_exactly_those_and_commit_nothing_then_t
         tech, due, eager_tasks):
     procedure, specimens = due
 
-    job, queries = _run(tech, procedure, _workbook(procedure, tech, specimens, BAD))
+    job, queries = _run(tech, procedure, upload_workbook(procedure, tech, specimens, BAD))
 
     assert job.status == UploadJob.Status.REJECTED
     assert [(e["row"], e["column"]) for e in job.errors] == [
@@ -68,7 +68,7 @@ def test_5000_rows_with_three_bad_report_exactly_those_and_commit_nothing_then_t
     assert not ScheduledTest.objects.exclude(status=ScheduledTest.Status.SCHEDULED).exists()
     assert queries < MAX_QUERIES
 
-    job, queries = _run(tech, procedure, _workbook(procedure, tech, specimens))
+    job, queries = _run(tech, procedure, upload_workbook(procedure, tech, specimens))
 
     assert job.status == UploadJob.Status.COMMITTED and job.errors == []
     assert job.created_count == ROWS == Experiment.objects.filter(recorded_by=tech, procedure=procedure).count()

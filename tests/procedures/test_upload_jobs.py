@@ -1,5 +1,4 @@
 """Excel upload as a job: stored, processed by a Celery task (eager here), progress polled, all or nothing."""
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,19 +8,9 @@ from procedures import imports
 from procedures.models import Experiment, ScheduledTest, UploadJob
 from procedures.tasks import upload_process_task
 from tests.factories import body_weight_procedure
-from tests.procedures.helpers import scheduled_test
-from tests.procedures.test_imports import _mice, _workbook
+from tests.procedures.helpers import upload_workbook
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def due_mice(tech):
-    procedure = body_weight_procedure()
-    mice = _mice(tech.centre, 5)
-    for mouse in mice:
-        scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
-    return procedure, [m.specimen_id for m in mice]
 
 
 def _upload(client, procedure, handle, capture):
@@ -37,7 +26,7 @@ def test_bad_rows_reject_the_job_with_exactly_those_errors_and_commit_nothing(
         client, tech, due_mice, eager_tasks, django_capture_on_commit_callbacks):
     procedure, specimens = due_mice
     client.force_login(tech)
-    handle = _workbook(procedure, tech, specimens, {1: ("IMPC_BWT_001_001", "heavy"),
+    handle = upload_workbook(procedure, tech, specimens, {1: ("IMPC_BWT_001_001", "heavy"),
                                                     3: ("date_of_experiment", "yesterday")})
 
     job = _upload(client, procedure, handle, django_capture_on_commit_callbacks)
@@ -59,7 +48,7 @@ def test_good_file_commits_every_row_and_keeps_the_file(
     procedure, specimens = due_mice
     client.force_login(tech)
 
-    job = _upload(client, procedure, _workbook(procedure, tech, specimens), django_capture_on_commit_callbacks)
+    job = _upload(client, procedure, upload_workbook(procedure, tech, specimens), django_capture_on_commit_callbacks)
 
     job.refresh_from_db()
     assert job.status == UploadJob.Status.COMMITTED and job.errors == []
@@ -79,7 +68,7 @@ def test_progress_is_reported_every_n_rows_while_reading(
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
     monkeypatch.setattr(imports._ProgressWriter, "__call__", lambda self, done: seen.append(done))
 
-    job = _upload(client, procedure, _workbook(procedure, tech, specimens), django_capture_on_commit_callbacks)
+    job = _upload(client, procedure, upload_workbook(procedure, tech, specimens), django_capture_on_commit_callbacks)
 
     assert seen == [2, 4]
     job.refresh_from_db()
@@ -113,7 +102,7 @@ def test_progress_is_written_through_its_own_connection_and_seen_at_once(tech):
 
 def test_a_redelivered_task_does_nothing(tech, due_mice, eager_tasks):
     procedure, specimens = due_mice
-    job = imports.upload_job_create(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    job = imports.upload_job_create(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
 
     assert upload_process_task.delay(job.pk, actor_id=tech.pk).get() == {"job_id": job.pk, "status": "committed"}
     assert upload_process_task.delay(job.pk, actor_id=tech.pk).get() == {"job_id": job.pk, "status": "skipped"}
@@ -122,7 +111,7 @@ def test_a_redelivered_task_does_nothing(tech, due_mice, eager_tasks):
 
 def test_a_crash_fails_the_job(tech, due_mice, eager_tasks, monkeypatch):
     procedure, specimens = due_mice
-    job = imports.upload_job_create(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    job = imports.upload_job_create(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
     monkeypatch.setattr(imports, "procedure_import", lambda **kwargs: 1 / 0)
 
     with pytest.raises(ZeroDivisionError):
@@ -135,7 +124,7 @@ def test_a_crash_fails_the_job(tech, due_mice, eager_tasks, monkeypatch):
 
 def test_pending_job_page_shows_a_progress_bar_and_polls_status_json(client, tech, due_mice):
     procedure, specimens = due_mice
-    job = imports.upload_job_create(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    job = imports.upload_job_create(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
     client.force_login(tech)
 
     page = client.get(job.get_absolute_url()).content.decode()
@@ -149,7 +138,7 @@ def test_pending_job_page_shows_a_progress_bar_and_polls_status_json(client, tec
 
 def test_another_centres_job_is_404(client, tech, outsider, due_mice):
     procedure, specimens = due_mice
-    job = imports.upload_job_create(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    job = imports.upload_job_create(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
     client.force_login(outsider)
     assert client.get(job.get_absolute_url()).status_code == 404
     assert client.get(reverse("procedures:uploadjob_status", args=[job.pk])).status_code == 404

@@ -6,7 +6,7 @@ from django.urls import reverse
 from procedures.imports import procedure_import, upload_process
 from procedures.models import Experiment, Parameter, ParameterValue, UploadJob
 from tests.factories import body_weight_procedure
-from tests.procedures.test_imports import _mice, _workbook
+from tests.procedures.helpers import upload_mice, upload_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def _stored(specimen):
 ])
 def test_a_decimal_comma_or_a_numeric_cell_is_stored_as_the_number_never_ten_times_it(tech, cell, stored):
     procedure = body_weight_procedure()
-    (mouse,) = _mice(tech.centre, 1)
-    result = procedure_import(file=_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, cell)}),
+    (mouse,) = upload_mice(tech.centre, 1)
+    result = procedure_import(file=upload_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, cell)}),
                               procedure=procedure, actor=tech)
     assert result.ok, result.errors
     assert _stored(mouse.specimen_id) == stored
@@ -40,8 +40,8 @@ def test_a_decimal_comma_or_a_numeric_cell_is_stored_as_the_number_never_ten_tim
 ])
 def test_an_ambiguous_cell_is_refused_by_row_and_column_and_nothing_is_recorded(tech, cell, message):
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, 3)
-    result = procedure_import(file=_workbook(procedure, tech, [m.specimen_id for m in mice], bad={1: (KEY, cell)}),
+    mice = upload_mice(tech.centre, 3)
+    result = procedure_import(file=upload_workbook(procedure, tech, [m.specimen_id for m in mice], bad={1: (KEY, cell)}),
                               procedure=procedure, actor=tech)
     assert [(e.row, e.column, e.message) for e in result.errors] == [(3, KEY, message)]
     assert result.created == 0 and not Experiment.objects.exists()
@@ -50,12 +50,12 @@ def test_an_ambiguous_cell_is_refused_by_row_and_column_and_nothing_is_recorded(
 def test_a_whole_number_parameter_refuses_a_fraction_in_a_numeric_cell(tech):
     procedure = body_weight_procedure()
     Parameter.objects.filter(key=KEY).update(value_type="INT")
-    (mouse,) = _mice(tech.centre, 1)
-    refused = procedure_import(file=_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, 24.5)}),
+    (mouse,) = upload_mice(tech.centre, 1)
+    refused = procedure_import(file=upload_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, 24.5)}),
                                procedure=procedure, actor=tech)
     assert [(e.row, e.column, e.message) for e in refused.errors] == [
         (2, KEY, "Body weight must be a whole number, e.g. 12; the cell holds 24.5.")]
-    accepted = procedure_import(file=_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, 24.0)}),
+    accepted = procedure_import(file=upload_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, 24.0)}),
                                 procedure=procedure, actor=tech)
     assert accepted.ok and _stored(mouse.specimen_id) == "24"
 
@@ -63,15 +63,15 @@ def test_a_whole_number_parameter_refuses_a_fraction_in_a_numeric_cell(tech):
 def test_an_implausible_value_is_a_warning_by_row_until_the_upload_is_confirmed(tech):
     procedure = body_weight_procedure()
     Parameter.objects.filter(key=KEY).update(min_value=5, max_value=80)
-    mice = _mice(tech.centre, 3)
+    mice = upload_mice(tech.centre, 3)
     specimens = [m.specimen_id for m in mice]
-    warned = procedure_import(file=_workbook(procedure, tech, specimens, bad={2: (KEY, "209")}),
+    warned = procedure_import(file=upload_workbook(procedure, tech, specimens, bad={2: (KEY, "209")}),
                               procedure=procedure, actor=tech)
     assert not warned.ok and warned.errors == [] and warned.created == 0
     assert [(w.row, w.column, w.message) for w in warned.warnings] == [
         (4, KEY, "Body weight (IMPC_BWT_001_001) = 209.0 g is outside the plausible range (5 to 80 g): check it.")]
     assert not Experiment.objects.exists()
-    confirmed = procedure_import(file=_workbook(procedure, tech, specimens, bad={2: (KEY, "209")}),
+    confirmed = procedure_import(file=upload_workbook(procedure, tech, specimens, bad={2: (KEY, "209")}),
                                  procedure=procedure, actor=tech, confirm=True)
     assert confirmed.ok and confirmed.created == 3
     flagged = ParameterValue.objects.get(experiment__mouse=mice[2], parameter__key=KEY)
@@ -82,12 +82,12 @@ def test_an_implausible_value_is_a_warning_by_row_until_the_upload_is_confirmed(
 def test_the_upload_page_takes_save_anyway_and_the_job_lists_warnings(client, tech, settings):
     procedure = body_weight_procedure()
     Parameter.objects.filter(key=KEY).update(min_value=5, max_value=80)
-    (mouse,) = _mice(tech.centre, 1)
+    (mouse,) = upload_mice(tech.centre, 1)
     client.force_login(tech)
     url = reverse("procedures:procedure_import", args=[procedure.key])
     assert "Save anyway" in client.get(url).content.decode()
 
-    client.post(url, {"file": _workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, "250")})})
+    client.post(url, {"file": upload_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, "250")})})
     job = UploadJob.objects.get()
     upload_process(job_id=job.pk)
     job.refresh_from_db()
@@ -97,7 +97,7 @@ def test_the_upload_page_takes_save_anyway_and_the_job_lists_warnings(client, te
     page = client.get(job.get_absolute_url()).content.decode()
     assert "1 warning to check" in page and "250.0 g is outside the plausible range" in page
 
-    client.post(url, {"file": _workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, "250")}),
+    client.post(url, {"file": upload_workbook(procedure, tech, [mouse.specimen_id], bad={0: (KEY, "250")}),
                       "confirm_warnings": "on"})
     again = UploadJob.objects.order_by("-pk").first()
     upload_process(job_id=again.pk)

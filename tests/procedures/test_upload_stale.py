@@ -19,8 +19,7 @@ from procedures.models import Experiment, ScheduledTest, UploadJob
 from procedures.tasks import upload_process_task
 from procedures.tasks import uploads_requeue_stale as uploads_requeue_stale_task
 from tests.factories import body_weight_procedure
-from tests.procedures.test_imports import _workbook
-from tests.procedures.test_upload_jobs import due_mice  # noqa: F401 - a fixture
+from tests.procedures.helpers import upload_workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ GAVE_UP = ("The upload was started 3 times and each time its worker stopped befo
 @pytest.fixture
 def job(tech, due_mice):  # noqa: F811 - the fixture imported above
     procedure, specimens = due_mice
-    return imports.upload_job_create(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    return imports.upload_job_create(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
 
 
 def _as_if_killed(job, *, task_id="task-1", attempts=1, minutes_ago=60):
@@ -132,7 +131,7 @@ def test_the_sweep_requeues_a_dead_running_job_once(job, tech):
 def test_the_sweep_leaves_live_and_finished_jobs_alone(job, tech, due_mice):  # noqa: F811
     procedure, specimens = due_mice
     _as_if_killed(job, minutes_ago=1)  # reported a minute ago: alive
-    done = imports.upload_job_create(file=_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
+    done = imports.upload_job_create(file=upload_workbook(procedure, tech, specimens), procedure=procedure, actor=tech)
     old = timezone.now() - dt.timedelta(hours=5)
     UploadJob.objects.filter(pk=done.pk).update(status=UploadJob.Status.COMMITTED, updated_at=old)
 

@@ -28,9 +28,9 @@ from procedures import imports
 from procedures.models import Experiment, ScheduledTest, UploadJob
 from procedures.tasks import upload_process_task
 from procedures.tasks import uploads_requeue_stale as uploads_requeue_stale_task
-from tests.dcc.test_worker import _test_database_url
+from tests.dcc.helpers import worker_database_url
 from tests.factories import body_weight_procedure
-from tests.procedures.test_imports import _mice, _workbook
+from tests.procedures.helpers import upload_mice, upload_workbook
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ class Worker:
     def __init__(self, *, redis_url: str, log_path: Path, pool: str):
         self.hostname = f"upload-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         self.log_path = log_path
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": _test_database_url(),
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": worker_database_url(),
                "DB_CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
         command = [str(Path(sys.executable).parent / "celery"), "-A", "lims", "worker", f"--pool={pool}",
                    "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
@@ -116,11 +116,11 @@ def upload(tech, tmp_path, settings, redis_url):
     settings.MEDIA_ROOT = tmp_path / "media"
     celery_app.control.purge()  # nothing left over in this Redis database from an earlier run
     procedure = body_weight_procedure()
-    mice = _mice(tech.centre, ROWS)
+    mice = upload_mice(tech.centre, ROWS)
     ScheduledTest.objects.bulk_create([
         ScheduledTest(centre=tech.centre, mouse=m, procedure=procedure, due_date=DUE, window_start=DUE,
                       window_end=DUE + dt.timedelta(days=6)) for m in mice])
-    handle = _workbook(procedure, tech, [m.specimen_id for m in mice])
+    handle = upload_workbook(procedure, tech, [m.specimen_id for m in mice])
     return imports.upload_job_create(file=handle, procedure=procedure, actor=tech)
 
 

@@ -33,7 +33,7 @@ from lims.xlsx_import import DEFAULT_MAX_ROWS, ImportColumn, SheetReader, count_
 from procedures.dcc.importer import documents, import_files
 from procedures.models import Experiment, UploadJob
 from tests.factories import UserFactory, body_weight_procedure
-from tests.procedures.test_imports import _mice
+from tests.procedures.helpers import upload_mice
 from tests.security import zipcraft
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_a_cell_in_the_last_column_does_not_widen_every_row_read():
 def test_procedure_upload_job_of_empty_rows_is_rejected_with_the_reason(
         client, tech, django_capture_on_commit_callbacks, eager_tasks):
     procedure = body_weight_procedure()
-    _mice(tech.centre, 1)
+    upload_mice(tech.centre, 1)
     content = zipcraft.empty_rows(zipcraft.workbook_bytes(["specimen_id", "date_of_experiment"], [["UP00000", ""]],
                                                           title=procedure.key), 3_000_000)
     client.force_login(tech)

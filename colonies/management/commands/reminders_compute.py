@@ -19,7 +19,7 @@ class Command(AuditedCommand):
                             help="Also e-mail the digests of centres that asked for one.")
 
     def handle(self, *args, **options):
-        from colonies.services.reminders import colony_settings_for
+        from colonies.selectors import colony_settings_for
 
         try:
             today = date.fromisoformat(options["date"]) if options["date"] else None

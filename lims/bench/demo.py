@@ -115,44 +115,12 @@ def demo_load() -> dict[str, int]:
 
 
 def _demo_load() -> dict[str, int]:
+    """Each part of the demo centre once (a part already there is left alone); counts of what the centre holds."""
     centre = Centre.objects.get(code=DEMO_CENTRE)
     actor = User.objects.get(username="demo-colony-manager")
     technician = User.objects.get(username="demo-technician")
     if not Plan.objects.filter(centre=centre).exists():
-        _line(actor=actor, centre=centre, gene_symbol="Pax6", stage="in_progress", index=1)
-        _line(actor=actor, centre=centre, gene_symbol="Akt2", stage="chimeras", index=2)
-        colonies = [
-            _line(actor=actor, centre=centre, gene_symbol="Cbx1", stage="confirmed", index=3),
-            _line(actor=actor, centre=centre, gene_symbol="Trp53", stage="confirmed", index=4),
-        ]
-        baseline_strain = Strain.objects.get(name="C57BL/6NTac")
-        # Eight weeks old: the body weight is due today and the week-9 tests come up next week.
-        born = date.today() - timedelta(weeks=8)
-        mice = []
-        for c, colony in enumerate(colonies):
-            for n in range(4):
-                mice.append(production.mouse_create(
-                    actor=actor, centre=centre, specimen_id=f"H{c + 1}{n + 1:03d}", colony=colony,
-                    strain=baseline_strain, sex=Mouse.Sex.MALE if n % 2 else Mouse.Sex.FEMALE,
-                    date_of_birth=born - timedelta(days=c), zygosity=Mouse.Zygosity.HETEROZYGOUS,
-                    litter_code=f"HL{c + 1}01",
-                ))
-        for n in range(4):
-            mice.append(production.mouse_create(
-                actor=actor, centre=centre, specimen_id=f"HB{n + 1:03d}", colony=None, strain=baseline_strain,
-                sex=Mouse.Sex.MALE if n % 2 else Mouse.Sex.FEMALE, date_of_birth=born,
-                zygosity=Mouse.Zygosity.WILD_TYPE, is_baseline=True, litter_code="HBL01",
-            ))
-        pipeline = Pipeline.objects.get(key="IMPC_001")
-        mice_enrol(mice=mice, pipeline=pipeline, actor=actor, enrolled_on=date.today())
-        body_weight = Procedure.objects.get(pipeline=pipeline, key="IMPC_BWT_001")
-        # Half the mice already have their body weight recorded (ready for the DCC); the rest are due today.
-        for n, mouse in enumerate(mice[::2]):
-            test = ScheduledTest.objects.get(mouse=mouse, procedure=body_weight)
-            values = {"IMPC_BWT_001_001": [EnteredValue(value=f"{22.5 + n * 0.7:.1f}")]}
-            values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
-            experiment_record(mouse=mouse, procedure=body_weight, date_of_experiment=date.today(),
-                              values=values, actor=technician, experimenter="1001", scheduled_test=test)
+        _lines_and_cohort(actor=actor, technician=technician, centre=centre)
         # Before anything else is added: an export is all or nothing, so it must not meet a broken example.
         _dcc_history(centre=centre)
     if not Room.objects.filter(centre=centre).exists():
@@ -181,6 +149,45 @@ def _demo_load() -> dict[str, int]:
         "DCC submissions": Submission.objects.filter(centre=centre).count(),
         "reminders": Reminder.objects.filter(centre=centre, done_at__isnull=True).count(),
     }
+
+
+def _lines_and_cohort(*, actor, technician, centre) -> None:
+    """Four lines at four production stages; a cohort of four mice from each confirmed colony and four baseline
+    controls, enrolled in IMPC_001, half of them with their body weight already recorded."""
+    _line(actor=actor, centre=centre, gene_symbol="Pax6", stage="in_progress", index=1)
+    _line(actor=actor, centre=centre, gene_symbol="Akt2", stage="chimeras", index=2)
+    colonies = [
+        _line(actor=actor, centre=centre, gene_symbol="Cbx1", stage="confirmed", index=3),
+        _line(actor=actor, centre=centre, gene_symbol="Trp53", stage="confirmed", index=4),
+    ]
+    baseline_strain = Strain.objects.get(name="C57BL/6NTac")
+    # Eight weeks old: the body weight is due today and the week-9 tests come up next week.
+    born = date.today() - timedelta(weeks=8)
+    mice = []
+    for c, colony in enumerate(colonies):
+        for n in range(4):
+            mice.append(production.mouse_create(
+                actor=actor, centre=centre, specimen_id=f"H{c + 1}{n + 1:03d}", colony=colony,
+                strain=baseline_strain, sex=Mouse.Sex.MALE if n % 2 else Mouse.Sex.FEMALE,
+                date_of_birth=born - timedelta(days=c), zygosity=Mouse.Zygosity.HETEROZYGOUS,
+                litter_code=f"HL{c + 1}01",
+            ))
+    for n in range(4):
+        mice.append(production.mouse_create(
+            actor=actor, centre=centre, specimen_id=f"HB{n + 1:03d}", colony=None, strain=baseline_strain,
+            sex=Mouse.Sex.MALE if n % 2 else Mouse.Sex.FEMALE, date_of_birth=born,
+            zygosity=Mouse.Zygosity.WILD_TYPE, is_baseline=True, litter_code="HBL01",
+        ))
+    pipeline = Pipeline.objects.get(key="IMPC_001")
+    mice_enrol(mice=mice, pipeline=pipeline, actor=actor, enrolled_on=date.today())
+    body_weight = Procedure.objects.get(pipeline=pipeline, key="IMPC_BWT_001")
+    # Half the mice already have their body weight recorded (ready for the DCC); the rest are due today.
+    for n, mouse in enumerate(mice[::2]):
+        test = ScheduledTest.objects.get(mouse=mouse, procedure=body_weight)
+        values = {"IMPC_BWT_001_001": [EnteredValue(value=f"{22.5 + n * 0.7:.1f}")]}
+        values.update({k: [EnteredValue(value=v)] for k, v in BODY_WEIGHT_METADATA.items()})
+        experiment_record(mouse=mouse, procedure=body_weight, date_of_experiment=date.today(),
+                          values=values, actor=technician, experimenter="1001", scheduled_test=test)
 
 
 def _housing(*, actor, centre) -> None:

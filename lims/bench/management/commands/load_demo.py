@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from lims.audit import AuditedCommand
-from lims.demo import DEMO_USERS, demo_load, demo_password, demo_users_ensure
+from lims.bench.demo import DEMO_USERS, demo_load, demo_password, demo_users_ensure
 
 
 class Command(AuditedCommand):

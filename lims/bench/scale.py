@@ -231,16 +231,29 @@ class _Seeder:
 
     def colonies(self, colonies: list[Colony], first_mouse: int, sizes: list[int]) -> list[Mouse]:
         """Breeders, matings, litters and pups of a slice of colonies, with their cages and placements."""
-        rng = self.rng
-        number = first_mouse
-        # Breeders (a male and two females per mating, two matings per colony) come first: pups point at them.
+        plan, number = self._breeders(colonies, first_mouse, sizes)
+        matings = self._matings(plan, first_mouse)
+        litters, litter_pups = self._litters(colonies, sizes, plan, matings)
+        litters = self._insert(Litter, litters)
+        pups: list[Mouse] = []
+        for litter, (colony, count) in zip(litters, litter_pups):
+            for _ in range(count):
+                pups.append(self._mouse(number, colony, self.rng.choice((Mouse.Sex.MALE, Mouse.Sex.FEMALE)),
+                                        litter.born_on, litter))
+                number += 1
+        pups = self._insert(Mouse, pups)
+        self._place(pups, litters)
+        return pups
+
+    def _breeders(self, colonies: list[Colony], number: int, sizes: list[int]) -> tuple[list, int]:
+        """A male and one or two females per mating, one or two matings per colony, inserted; the (colony, trio) of
+        each mating and the next mouse number. Breeders come first: pups point at them."""
         breeders: list[Mouse] = []
         plan = []
         for colony, size in zip(colonies, sizes):
-            matings = min(2, max(1, size // 6))
             females_per = 1 if size < 6 else 2
-            for m in range(matings):
-                born = self.today - timedelta(days=rng.randint(100, 400))
+            for _ in range(min(2, max(1, size // 6))):
+                born = self.today - timedelta(days=self.rng.randint(100, 400))
                 trio = [self._mouse(number, colony, Mouse.Sex.MALE, born)]
                 number += 1
                 for _ in range(females_per):
@@ -250,8 +263,11 @@ class _Seeder:
                     mouse.status, mouse.status_date, mouse.status_reason = Mouse.Status.ALIVE, None, ""
                 breeders.extend(trio)
                 plan.append((colony, trio))
-            # The rest of the colony's mice are pups of those matings.
-        breeders = self._insert(Mouse, breeders)
+        self._insert(Mouse, breeders)  # sets the pks of the trios' mice in place
+        return plan, number
+
+    def _matings(self, plan: list, first_mouse: int) -> list[Mating]:
+        """A breeding cage, a mating and its placements for each (colony, trio), inserted."""
         cages = self._insert(Cage, [
             self._cage(Cage.CageType.BREEDING, trio[0].date_of_birth + timedelta(days=56)) for _, trio in plan
         ])
@@ -268,7 +284,11 @@ class _Seeder:
             CagePlacement(mouse=mouse, cage=cage, started_on=cage.opened_on, reason="mating")
             for cage, (_, trio) in zip(cages, plan) for mouse in trio
         ])
-        # Litters: enough per mating for the colony's pups, 5-9 weaned each, born every ~25 days from set-up + 20.
+        return matings
+
+    def _litters(self, colonies: list[Colony], sizes: list[int], plan: list, matings: list[Mating]) -> tuple:
+        """Litters (not inserted) enough per mating for each colony's pups, 5-9 weaned each, born every ~25 days from
+        set-up + 20; and the (colony, pup count) of each."""
         litters, litter_pups = [], []
         by_colony: dict[int, list[int]] = {}
         for index, (colony, trio) in enumerate(plan):
@@ -280,9 +300,9 @@ class _Seeder:
                 index = by_colony[colony.pk][k % len(by_colony[colony.pk])]
                 mating, trio = matings[index], plan[index][1]
                 round_ = k // len(by_colony[colony.pk])
-                born = mating.set_up_on + timedelta(days=20 + 25 * round_ + rng.randint(0, 3))
+                born = mating.set_up_on + timedelta(days=20 + 25 * round_ + self.rng.randint(0, 3))
                 born = min(born, self.today - timedelta(days=22))
-                weaned = rng.randint(5, 9)
+                weaned = self.rng.randint(5, 9)
                 pups = min(pups_left, weaned)
                 pups_left -= pups
                 litters.append(Litter(
@@ -292,16 +312,7 @@ class _Seeder:
                 ))
                 litter_pups.append((colony, pups))
                 k += 1
-        litters = self._insert(Litter, litters)
-        pups: list[Mouse] = []
-        for litter, (colony, count) in zip(litters, litter_pups):
-            for _ in range(count):
-                pups.append(self._mouse(number, colony, rng.choice((Mouse.Sex.MALE, Mouse.Sex.FEMALE)),
-                                        litter.born_on, litter))
-                number += 1
-        pups = self._insert(Mouse, pups)
-        self._place(pups, litters)
-        return pups
+        return litters, litter_pups
 
     def _place(self, pups: list[Mouse], litters: list[Litter]) -> None:
         """A weaning cage per group of up to five littermates, then a stock cage for the same group at six weeks."""

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import CommandError
 
 from lims.audit import AuditedCommand
-from lims.scale import seed_scale
+from lims.bench.scale import seed_scale
 
 
 class Command(AuditedCommand):

@@ -73,6 +73,25 @@ def _percentile(samples: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000, 1)
 
 
+def _next_request(rng: random.Random, *, colonies: list[str], mouse_ids: list[int], tag: str,
+                  ) -> tuple[str, str, str, dict | None]:
+    """(kind, method, path, body) of the next request: 80 % reads (mouse lists and details, cages, the worklist),
+    20 % writes (a new cage named after `tag`, an ear-mark change)."""
+    if rng.random() < READ_SHARE:
+        choice = rng.random()
+        if choice < 0.4:
+            return "read", "GET", f"/api/v1/mice/?colony={rng.choice(colonies)}&status=alive", None
+        if choice < 0.7:
+            return "read", "GET", f"/api/v1/mice/{rng.choice(mouse_ids)}/", None
+        if choice < 0.85:
+            return "read", "GET", "/api/v1/cages/?page=1", None
+        return "read", "GET", f"/api/v1/scheduled-tests/?status=scheduled&page={rng.randint(1, 5)}", None
+    if rng.random() < 0.5:
+        return "write", "POST", "/api/v1/cages/", {"cage_id": f"LOAD-{tag}", "cage_type": "stock", "capacity": 5,
+                                                   "opened_on": date.today().isoformat()}
+    return "write", "PATCH", f"/api/v1/mice/{rng.choice(mouse_ids)}/", {"ear_mark": f"L{rng.randint(1, 99)}"}
+
+
 def run_load(*, port: int, token: str, colonies: list[str], mouse_ids: list[int], seconds: float,
              threads: int = 8, seed: int = 1) -> dict:
     """Run the mixed load for `seconds` and return the summary (milliseconds)."""
@@ -87,27 +106,8 @@ def run_load(*, port: int, token: str, colonies: list[str], mouse_ids: list[int]
         counter = 0
         while time.monotonic() < stop:
             counter += 1
-            if rng.random() < READ_SHARE:
-                kind = "read"
-                choice = rng.random()
-                if choice < 0.4:
-                    method, path, body = "GET", f"/api/v1/mice/?colony={rng.choice(colonies)}&status=alive", None
-                elif choice < 0.7:
-                    method, path, body = "GET", f"/api/v1/mice/{rng.choice(mouse_ids)}/", None
-                elif choice < 0.85:
-                    method, path, body = "GET", "/api/v1/cages/?page=1", None
-                else:
-                    page = rng.randint(1, 5)
-                    method, path, body = "GET", f"/api/v1/scheduled-tests/?status=scheduled&page={page}", None
-            else:
-                kind = "write"
-                if rng.random() < 0.5:
-                    method, path = "POST", "/api/v1/cages/"
-                    body = {"cage_id": f"LOAD-{run_id}-{index}-{counter}", "cage_type": "stock", "capacity": 5,
-                            "opened_on": date.today().isoformat()}
-                else:
-                    method, path = "PATCH", f"/api/v1/mice/{rng.choice(mouse_ids)}/"
-                    body = {"ear_mark": f"L{rng.randint(1, 99)}"}
+            kind, method, path, body = _next_request(rng, colonies=colonies, mouse_ids=mouse_ids,
+                                                     tag=f"{run_id}-{index}-{counter}")
             data = json.dumps(body) if body is not None else None
             request_headers = dict(headers, **({"Content-Type": "application/json"} if data else {}))
             started = time.perf_counter()
@@ -133,6 +133,11 @@ def run_load(*, port: int, token: str, colonies: list[str], mouse_ids: list[int]
         thread.start()
     for thread in pool:
         thread.join()
+    return _summary(tally, seconds=seconds, threads=threads)
+
+
+def _summary(tally: Tally, *, seconds: float, threads: int) -> dict:
+    """Requests, rates, statuses, sample errors and p50/p95/p99 in milliseconds (all, reads, writes)."""
     everything = tally.latencies["read"] + tally.latencies["write"]
     summary = {
         "seconds": seconds, "threads": threads, "workers": 2, "requests": len(everything),

@@ -4,8 +4,8 @@ import os
 from django.core.management.base import CommandError
 
 from lims.audit import AuditedCommand
-from lims.bench import bench_data, bench_user
-from lims.loadtest import free_port, run_load, start_gunicorn
+from lims.bench.benchmarks import bench_data, bench_user
+from lims.bench.loadtest import free_port, run_load, start_gunicorn
 
 
 class Command(AuditedCommand):

@@ -4,7 +4,7 @@ import os
 from django.core.management.base import CommandError
 
 from lims.audit import AuditedCommand
-from lims.bench import BENCHMARKS, run_all, run_one
+from lims.bench.benchmarks import BENCHMARKS, run_all, run_one
 
 
 class Command(AuditedCommand):

@@ -88,7 +88,7 @@ def bench_data(n: int):
     seed = int(os.environ.get("BENCH_SEED") or BENCH_SEED_BASE + n)
     from colonies.models import Colony
     from lims.models import Centre
-    from lims.scale import ensure_reference, prefix_for, seed_scale
+    from lims.bench.scale import ensure_reference, prefix_for, seed_scale
 
     ensure_reference()
     prefix = prefix_for(seed)
@@ -311,7 +311,7 @@ def _upload_file(prefix: str, rows: int) -> tuple[bytes, object]:
 
     from openpyxl import Workbook
 
-    from lims.scale import value_for
+    from lims.bench.scale import value_for
     from procedures.forms import enterable
     from procedures.imports import procedure_columns
     from procedures.models import Procedure
