@@ -17,7 +17,7 @@ from lims.dates import QueryDateField
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
 from procedures.models import MEDIA_TYPES, Parameter, Procedure, Source
-from procedures.services import EnteredValue
+from procedures.services.values import EnteredValue
 from procedures.validation import PARAMETER_STATUS_CODES, PROCEDURE_STATUS_CODES
 
 NOT_ENTERABLE = MEDIA_TYPES

@@ -43,7 +43,8 @@ from lims.xlsx_import import (
 )
 from procedures.forms import FREE_SERIES_HELP, enterable, free_series_entries, status_only
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
-from procedures.services import EnteredValue, ExperimentBatch, ValuesNeedConfirmation
+from procedures.services.record import ExperimentBatch
+from procedures.services.values import EnteredValue, ValuesNeedConfirmation
 from procedures.validation import PARAMETER_STATUS_CODES, is_numeric
 
 SPECIMEN, DATE_COLUMN, EXPERIMENTER = "specimen_id", "date_of_experiment", "experimenter"
