@@ -337,3 +337,12 @@ class ScheduledTestCloseForm(forms.Form):
         choices=[("", "—")] + [(code, f"{code} · {label}") for code, label in PROCEDURE_STATUS_CODES.items()],
     )
     reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+def raw_values(form: forms.Form) -> dict[str, str]:
+    """What was typed in a bound form, by unprefixed field name, unvalidated: the content of a draft.
+
+    Kept as typed ("20,9" stays "20,9"): a draft is read by the one number reader only when it is recorded. The
+    "Save anyway" box is not part of a draft: a reopened draft must show its warnings again.
+    """
+    return {name: form.data.get(form.add_prefix(name), "") for name in form.fields if name != "confirm_warnings"}

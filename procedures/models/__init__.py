@@ -12,7 +12,7 @@ from procedures.models.definitions import (
     Source,
     enterable_parameters_q,
 )
-from procedures.models.experiments import Experiment, ExperimentDraft, ParameterValue, SentAsFields
+from procedures.models.experiments import Experiment, ExperimentDraft, ParameterValue, RecordedValue, SentAsFields
 from procedures.models.lines import Housing, HousingValue, LineExperiment, LineParameterValue
 from procedures.models.schedule import PipelineSettings, ScheduledTest
 from procedures.models.uploads import UploadJob
@@ -20,7 +20,7 @@ from procedures.models.uploads import UploadJob
 __all__ = [
     "MEDIA_TYPES", "Parameter", "Pipeline", "Procedure", "Source", "enterable_parameters_q",
     "PipelineSettings", "ScheduledTest",
-    "Experiment", "ExperimentDraft", "ParameterValue", "SentAsFields",
+    "Experiment", "ExperimentDraft", "ParameterValue", "RecordedValue", "SentAsFields",
     "Housing", "HousingValue", "LineExperiment", "LineParameterValue",
     "UploadJob",
 ]

@@ -108,8 +108,29 @@ class SentAsFields(models.Model):
         return self.parameter.unit if self.unit is None else self.unit
 
 
+class RecordedValue(SentAsFields, TimeStampedModel):
+    """What every recorded value shares beyond its fields: how it reads, and how its record's history names it.
+
+    The value models (`ParameterValue`, `LineParameterValue`, `HousingValue`) declare `parameter`, `increment`,
+    `value` and `status_code` themselves (their help texts differ).
+    """
+
+    history_select_related = ("parameter",)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.parameter.key}={self.value or self.status_code}"
+
+    @property
+    def history_name(self) -> str:
+        """How the record's history names this value: the parameter key, and the increment of a series."""
+        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
+
+
 @pghistory.track(*audit_trackers())
-class ParameterValue(SentAsFields, TimeStampedModel):
+class ParameterValue(RecordedValue):
     """A recorded value (or a parameter status code where it was not measured) of one parameter."""
 
     experiment = models.ForeignKey(Experiment, on_delete=models.PROTECT, related_name="values")
@@ -131,17 +152,6 @@ class ParameterValue(SentAsFields, TimeStampedModel):
             models.UniqueConstraint(fields=["experiment", "position"], name="parameter_value_position_unique"),
         ]
         triggers = [protect_delete()]
-
-    def __str__(self) -> str:
-        return f"{self.parameter.key}={self.value or self.status_code}"
-
-    history_select_related = ("parameter",)
-
-    @property
-    def history_name(self) -> str:
-        """How the experiment's history names this value: the parameter key, and the increment of a series."""
-        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
-
 
 
 

@@ -3,9 +3,9 @@ import pghistory
 from django.db import models
 from django.urls import reverse
 
-from lims.models import CentreOwnedModel, TimeStampedModel, VoidableModel, audit_trackers, protect_delete
+from lims.models import CentreOwnedModel, VoidableModel, audit_trackers, protect_delete
 from procedures.models.definitions import Parameter, Procedure
-from procedures.models.experiments import SentAsFields
+from procedures.models.experiments import RecordedValue
 
 
 @pghistory.track(*audit_trackers())
@@ -50,7 +50,7 @@ class LineExperiment(CentreOwnedModel, VoidableModel):
 
 
 @pghistory.track(*audit_trackers())
-class LineParameterValue(SentAsFields, TimeStampedModel):
+class LineParameterValue(RecordedValue):
     """A recorded value (or parameter status code) of a line-level experiment."""
 
     line_experiment = models.ForeignKey(LineExperiment, on_delete=models.PROTECT, related_name="values")
@@ -70,16 +70,6 @@ class LineParameterValue(SentAsFields, TimeStampedModel):
                                     name="line_parameter_value_position_unique"),
         ]
         triggers = [protect_delete()]
-
-    def __str__(self) -> str:
-        return f"{self.parameter.key}={self.value or self.status_code}"
-
-    history_select_related = ("parameter",)
-
-    @property
-    def history_name(self) -> str:
-        """How the experiment's history names this value: the parameter key, and the increment of a series."""
-        return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
 
 
 @pghistory.track(*audit_trackers())
@@ -110,7 +100,7 @@ class Housing(CentreOwnedModel, VoidableModel):
 
 
 @pghistory.track(*audit_trackers())
-class HousingValue(SentAsFields, TimeStampedModel):
+class HousingValue(RecordedValue):
     """A value (or parameter status) of a centre's housing record."""
 
     housing = models.ForeignKey(Housing, on_delete=models.PROTECT, related_name="values")
@@ -125,6 +115,3 @@ class HousingValue(SentAsFields, TimeStampedModel):
         ordering = ["position", "pk"]
         constraints = [models.UniqueConstraint(fields=["housing", "position"], name="housing_value_position_unique")]
         triggers = [protect_delete()]
-
-    def __str__(self) -> str:
-        return f"{self.parameter.key}={self.value or self.status_code}"

@@ -64,6 +64,16 @@ def parameter_register_imported(*, procedure: Procedure, key: str, type: str, un
     return parameter
 
 
+def _save_with_values(record, rows: list) -> None:
+    """Check and save an imported record, then insert its values (unsaved rows) under it in one statement."""
+    record.full_clean()
+    record.save()
+    values = record.values  # the reverse manager: the value model, and its foreign key back to `record`
+    for row in rows:
+        setattr(row, values.field.name, record)
+    values.model.objects.bulk_create(rows)
+
+
 @transaction.atomic
 def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment: date, rows: list[ParameterValue],
                       actor, sequence_id: str = "", dcc_experiment_id: str = "", source_project: str = "",
@@ -90,11 +100,7 @@ def experiment_import(*, mouse: Mouse, procedure: Procedure, date_of_experiment:
             source_pipeline=source_pipeline[:30],
             dcc_status_codes=dcc_status_codes or [], dcc_date_timezone=dcc_date_timezone,
         )
-        experiment.full_clean()
-        experiment.save()
-        for row in rows:
-            row.experiment = experiment
-        ParameterValue.objects.bulk_create(rows)
+        _save_with_values(experiment, rows)
     return experiment
 
 
@@ -119,11 +125,7 @@ def line_experiment_import(*, colony: Colony, procedure: Procedure, date_of_expe
             source_pipeline=source_pipeline[:30],
             dcc_status_codes=codes,
         )
-        experiment.full_clean()
-        experiment.save()
-        for row in rows:
-            row.line_experiment = experiment
-        LineParameterValue.objects.bulk_create(rows)
+        _save_with_values(experiment, rows)
     return experiment
 
 
@@ -142,9 +144,5 @@ def housing_import(*, centre, procedure: Procedure, from_lims: bool, last_update
         housing = Housing(centre=centre, procedure=procedure, from_lims=from_lims, last_updated=last_updated,
                           source_project=source_project[:100], source_pipeline=source_pipeline[:30],
                           recorded_by=actor)
-        housing.full_clean()
-        housing.save()
-        for row in rows:
-            row.housing = housing
-        HousingValue.objects.bulk_create(rows)
+        _save_with_values(housing, rows)
     return housing

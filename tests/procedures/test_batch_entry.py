@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from procedures.batch import BatchRefused, experiments_record_batch
+from procedures.services import BatchRefused, experiments_record_batch
 from procedures.models import Experiment, ParameterValue, ScheduledTest
 from procedures.services import EnteredValue
 from tests.factories import MouseFactory
