@@ -1,14 +1,14 @@
 """Recorded experiments of mice and of lines: lists, detail pages, the QC lock and corrections of values."""
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from colonies.services.rules import NeedsConfirmation
 from lims.exceptions import DomainError
-from lims.forms import add_service_errors, add_version_field
+from lims.forms import add_version_field
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
@@ -17,6 +17,7 @@ from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet
 from procedures.forms import ExperimentEditForm
 from procedures.models import Experiment, LineExperiment
 from procedures.services import experiment_qc_lock, experiment_values_update
+from procedures.views.mixins import ValuesSaveMixin
 
 
 class ExperimentListView(ScopedListView):
@@ -80,7 +81,7 @@ class ExperimentQcLockView(_ExperimentActionMixin, TemplateView):
         return redirect(self.experiment)
 
 
-class ExperimentEditView(_ExperimentActionMixin, FormView):
+class ExperimentEditView(_ExperimentActionMixin, ValuesSaveMixin, FormView):
     """Correct the values of an experiment; a QC-locked one asks for a reason and is marked for resubmission."""
 
     form_class = ExperimentEditForm
@@ -97,16 +98,12 @@ class ExperimentEditView(_ExperimentActionMixin, FormView):
         return form
 
     def form_valid(self, form):
-        try:
-            experiment_values_update(experiment=self.experiment, values=form.entered_values(),
-                                     reason=form.cleaned_data["reason"], actor=self.request.user,
-                                     version=form.cleaned_data.get("version"),
-                                     confirm=bool(form.cleaned_data.get("confirm_warnings")))
-        except NeedsConfirmation as exc:
-            return self.render_to_response(self.get_context_data(form=form, warnings=exc.warnings))
-        except (ValidationError, DomainError) as exc:
-            add_service_errors(form, exc, field_for=form.field_for)
-            return self.form_invalid(form)
+        not_saved = self.save_values(form, partial(
+            experiment_values_update, experiment=self.experiment, values=form.entered_values(),
+            reason=form.cleaned_data["reason"], actor=self.request.user, version=form.cleaned_data.get("version"),
+            confirm=bool(form.cleaned_data.get("confirm_warnings"))))
+        if not_saved is not None:
+            return not_saved
         messages.success(self.request, f"{self.experiment} saved.")
         return redirect(self.experiment)
 

@@ -1,39 +1,33 @@
 """The data-entry page of one scheduled test: every value of the experiment, or a draft kept as typed."""
+from functools import partial
+
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView
 
-from colonies.services.rules import NeedsConfirmation
 from lims.exceptions import DomainError
-from lims.forms import add_service_errors, service_error_messages
-from lims.scoping import scope_for_user
-from lims.views import WriteAccessMixin, overdue_on
+from lims.forms import service_error_messages
+from lims.views import overdue_on
 from procedures import selectors
 from procedures.drafts import experiment_draft_save
 from procedures.forms import ExperimentRecordForm, raw_values
 from procedures.models import ExperimentDraft, Parameter, ScheduledTest
 from procedures.services import experiment_record
+from procedures.views.mixins import ScheduledTestMixin, ValuesSaveMixin
 from procedures.views.worklist import worklist_url
 
 
-class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
+class ExperimentRecordView(ScheduledTestMixin, ValuesSaveMixin, FormView):
     """Record the experiment of one scheduled test; on success the test is done and the technician is back on the
     worklist, ready for the next mouse. Every refused value is shown beside its input with what was typed kept."""
 
-    area = "phenotyping"
     form_class = ExperimentRecordForm
     template_name = "procedures/experiment_record.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            tests = scope_for_user(ScheduledTest.objects.select_related("procedure", "mouse__colony"), request.user)
-            self.test = get_object_or_404(tests, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    test_related = ("procedure", "mouse__colony")
 
     def get(self, request, *args, **kwargs):
         if self.test.status != ScheduledTest.Status.SCHEDULED:
@@ -96,19 +90,13 @@ class ExperimentRecordView(LoginRequiredMixin, WriteAccessMixin, FormView):
         if test.status != ScheduledTest.Status.SCHEDULED:
             form.add_error(None, f"This test is already {test.get_status_display().lower()}; nothing was saved.")
             return self.form_invalid(form)
-        try:
-            experiment_record(
-                mouse=test.mouse, procedure=test.procedure, scheduled_test=test, actor=self.request.user,
-                date_of_experiment=form.cleaned_data["date_of_experiment"],
-                experimenter=form.cleaned_data["experimenter"], values=form.entered_values(),
-                confirm=bool(form.cleaned_data.get("confirm_warnings")),
-            )
-        except NeedsConfirmation as exc:
-            # Nothing saved: the warnings and a "Save anyway" box, with everything typed kept as it was.
-            return self.render_to_response(self.get_context_data(form=form, warnings=exc.warnings))
-        except (ValidationError, DomainError) as exc:
-            add_service_errors(form, exc, field_for=form.field_for)
-            return self.form_invalid(form)
+        not_saved = self.save_values(form, partial(
+            experiment_record, mouse=test.mouse, procedure=test.procedure, scheduled_test=test,
+            actor=self.request.user, date_of_experiment=form.cleaned_data["date_of_experiment"],
+            experimenter=form.cleaned_data["experimenter"], values=form.entered_values(),
+            confirm=bool(form.cleaned_data.get("confirm_warnings"))))
+        if not_saved is not None:
+            return not_saved
         messages.success(self.request, f"{test.procedure.name} saved for {test.mouse.specimen_id}")
         return redirect(worklist_url(self.request.GET))
 

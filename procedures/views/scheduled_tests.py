@@ -1,21 +1,20 @@
 """Scheduled tests: the list, a test's page, and closing a test that will not be done."""
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import FormView
 
 from lims.exceptions import DomainError
 from lims.forms import add_service_errors
 from lims.roles import can_write
-from lims.scoping import scope_for_user
-from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
+from lims.views import ScopedDetailView, ScopedListView, Section
 from procedures import selectors, tables
 from procedures.filters import ScheduledTestFilterSet
 from procedures.forms import ScheduledTestCloseForm
 from procedures.models import ScheduledTest
 from procedures.services import scheduled_test_cancel, scheduled_test_mark_not_performed
+from procedures.views.mixins import ScheduledTestMixin
 
 
 class ScheduledTestListView(ScopedListView):
@@ -47,18 +46,11 @@ class ScheduledTestDetailView(ScopedDetailView):
 
 
 
-class ScheduledTestCloseView(LoginRequiredMixin, WriteAccessMixin, FormView):
+class ScheduledTestCloseView(ScheduledTestMixin, FormView):
     """Say a test will not be done: not performed with an IMPC_PSC code, or cancelled; both need a reason."""
 
-    area = "phenotyping"
     form_class = ScheduledTestCloseForm
     template_name = "generic/object_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            tests = scope_for_user(ScheduledTest.objects.select_related("procedure", "mouse"), request.user)
-            self.test = get_object_or_404(tests, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         data, test, user = form.cleaned_data, self.test, self.request.user
