@@ -17,7 +17,7 @@ from lims.dates import QueryDateField
 from lims.forms import DATE_INPUT
 from lims.scoping import scope_for_user
 from procedures.models import MEDIA_TYPES, Parameter, Procedure, Source
-from procedures.services import EnteredValue
+from procedures.services.values import EnteredValue
 from procedures.validation import PARAMETER_STATUS_CODES, PROCEDURE_STATUS_CODES
 
 NOT_ENTERABLE = MEDIA_TYPES
@@ -81,6 +81,22 @@ def free_series_entries(parameter: Parameter, text: str, code: str = "") -> list
     if not pairs:
         return [EnteredValue(status_code=code)] if code else []
     return [EnteredValue(value=value, increment=increment) for increment, value in pairs]
+
+
+def parameter_entries(parameter: Parameter, typed: list[tuple[str, str | int | float]],
+                      code: str = "") -> list[EnteredValue]:
+    """One parameter's inputs as entries: `typed` is (increment, value) per input, `code` the status chosen instead.
+
+    The one reading of the form, the batch page and the upload: a required image parameter gives its code alone, a
+    free series its lines (`free_series_entries`; ValueError naming a wrong line), any other parameter a value per
+    filled input and the code where no input is filled. Values come stripped; a number (an Excel cell) stays one.
+    """
+    if status_only(parameter):
+        return [EnteredValue(status_code=code)] if code else []
+    if parameter.is_free_series:
+        return free_series_entries(parameter, str(typed[0][1]) if typed else "", code)
+    return [EnteredValue(value=value, status_code="" if value else code, increment=increment)
+            for increment, value in typed if value != "" or code]
 
 
 def value_field(parameter: Parameter) -> forms.Field:
@@ -222,23 +238,12 @@ class ExperimentRecordForm(ConfirmWarningsMixin, forms.Form):
         """What the service records: a value per input, and the status code for any input left empty."""
         entries: dict[str, list[EnteredValue]] = {}
         for parameter in self.parameters:
-            code = self.cleaned_data.get(f"{parameter.key}__status", "")
-            if status_only(parameter):
-                if code:
-                    entries[parameter.key] = [EnteredValue(status_code=code)]
-                continue
-            if parameter.is_free_series:
-                # Lines already checked by `clean`.
-                typed = free_series_entries(parameter, self.cleaned_data.get(parameter.key) or "", code)
-                if typed:
-                    entries[parameter.key] = typed
-                continue
-            for name, increment in self._value_names(parameter):
-                value = (self.cleaned_data.get(name) or "").strip()
-                if value or code:
-                    entries.setdefault(parameter.key, []).append(
-                        EnteredValue(value=value, status_code="" if value else code, increment=increment)
-                    )
+            typed = [(increment, (self.cleaned_data.get(name) or "").strip())
+                     for name, increment in self._value_names(parameter)]
+            # Free series lines are already checked by `clean`.
+            found = parameter_entries(parameter, typed, self.cleaned_data.get(f"{parameter.key}__status", ""))
+            if found:
+                entries[parameter.key] = found
         return entries
 
 
@@ -337,3 +342,12 @@ class ScheduledTestCloseForm(forms.Form):
         choices=[("", "—")] + [(code, f"{code} · {label}") for code, label in PROCEDURE_STATUS_CODES.items()],
     )
     reason = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+def raw_values(form: forms.Form) -> dict[str, str]:
+    """What was typed in a bound form, by unprefixed field name, unvalidated: the content of a draft.
+
+    Kept as typed ("20,9" stays "20,9"): a draft is read by the one number reader only when it is recorded. The
+    "Save anyway" box is not part of a draft: a reopened draft must show its warnings again.
+    """
+    return {name: form.data.get(form.add_prefix(name), "") for name in form.fields if name != "confirm_warnings"}

@@ -41,9 +41,10 @@ from lims.xlsx_import import (
     build_template,
     count_data_rows,
 )
-from procedures.forms import FREE_SERIES_HELP, enterable, free_series_entries, status_only
+from procedures.forms import FREE_SERIES_HELP, enterable, parameter_entries, status_only
 from procedures.models import Parameter, Procedure, ScheduledTest, UploadJob
-from procedures.services import EnteredValue, ExperimentBatch, ValuesNeedConfirmation
+from procedures.services.record import ExperimentBatch
+from procedures.services.values import EnteredValue, ValuesNeedConfirmation
 from procedures.validation import PARAMETER_STATUS_CODES, is_numeric
 
 SPECIMEN, DATE_COLUMN, EXPERIMENTER = "specimen_id", "date_of_experiment", "experimenter"
@@ -157,83 +158,38 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
     a date outside the test's window) are listed by row and column and, unless `confirm`, nothing is recorded.
     """
     parameters = [p for p in procedure.parameters.all() if enterable(p) or status_only(p)]
-    columns = procedure_columns(procedure)
     first_column = {p.key: f"{p.key}_status" if status_only(p) else _value_columns(p)[0][0] for p in parameters}
-    reader = SheetReader(file, columns, max_rows=PROCEDURE_MAX_ROWS)
+    reader = SheetReader(file, procedure_columns(procedure), max_rows=PROCEDURE_MAX_ROWS)
     result = ProcedureImportResult()
     rows = list(reader)  # streamed from the XML; the reader caps the file at PROCEDURE_MAX_ROWS rows
     readable = [(row, values) for row, values in rows
                 if row not in reader.bad_rows and SPECIMEN in values and DATE_COLUMN in values]
-    mice: dict[str, Mouse] = {}
-    specimens = {values[SPECIMEN] for _, values in readable}
-    # The lowest id first when a superuser's unscoped query finds one specimen ID in two centres.
-    for mouse in (scope_for_user(Mouse.objects.filter(voided_at__isnull=True, specimen_id__in=specimens), actor)
-                  .order_by("-pk")):
-        mice[mouse.specimen_id] = mouse
+    mice = _mice_of({values[SPECIMEN] for _, values in readable}, actor)
     accepted = {row for row, _ in readable}
 
     def column_for(key: str) -> str:
         return first_column.get(key, key)  # a parameter's errors go to its first column; fields keep their name
-
-    def flush() -> None:
-        if result.errors or reader.errors or result.warnings:
-            batch.discard()
-            return
-        try:
-            with transaction.atomic():
-                for row, exc in batch.write():
-                    result.add_service_error(row, exc)
-        except IntegrityError:
-            # A clash no check foresaw (a record saved meanwhile by someone else): report, never crash.
-            result.add(None, "", "The file clashes with a record saved meanwhile; upload it again.")
 
     with all_or_nothing(result):
         batch = ExperimentBatch(procedure=procedure, actor=actor, mice=mice.values())
         for row, values in rows:
             result.rows += 1
             if result.rows % progress_every == 0:
-                flush()
+                _flush(batch, result, reader)
                 if progress is not None:
                     progress(result.rows)
             if row not in accepted:
                 continue
-            mouse = mice.get(values[SPECIMEN])
-            if mouse is None:
-                result.add(row, SPECIMEN, f"{values[SPECIMEN]!r}: no such mouse in your centre.")
-                continue
-            entries: dict[str, list[EnteredValue]] = {}
-            unreadable = False
-            for parameter in parameters:
-                code = _as_text(values.get(f"{parameter.key}_status"))
-                if status_only(parameter):
-                    if code:
-                        entries[parameter.key] = [EnteredValue(status_code=code)]
-                    continue
-                if parameter.is_free_series:
-                    try:
-                        typed = free_series_entries(parameter, _as_text(values.get(parameter.key)), code)
-                    except ValueError as exc:
-                        result.add(row, parameter.key, str(exc))
-                        unreadable = True
-                        continue
-                    if typed:
-                        entries[parameter.key] = typed
-                    continue
-                for name, increment in _value_columns(parameter):
-                    value = _cell_value(values.get(name))
-                    if value != "" or code:
-                        entries.setdefault(parameter.key, []).append(
-                            EnteredValue(value=value, status_code="" if value else code, increment=increment))
-            if unreadable:
-                continue
             try:
-                batch.add(row, mouse=mouse, date_of_experiment=values[DATE_COLUMN], values=entries,
-                          experimenter=values.get(EXPERIMENTER, ""), confirm=confirm)
+                batch.add(row, **_row_experiment(values, mice, parameters), confirm=confirm)
+            except _RowRefused as exc:
+                for column, message in exc.problems:
+                    result.add(row, column, message)
             except ValuesNeedConfirmation as exc:
                 result.warnings.extend(RowError(row, column_for(key), message) for key, message in exc.keyed)
             except (ValidationError, DomainError) as exc:
                 result.add_service_error(row, exc, column_for=column_for)
-        flush()
+        _flush(batch, result, reader)
         result.created = batch.created
         result.errors.extend(reader.errors)
         if result.warnings:
@@ -241,6 +197,64 @@ def procedure_import(*, file: IO[bytes], procedure: Procedure, actor,
             result.created = 0
     result.warnings.sort(key=lambda w: w.row)
     return result
+
+
+def _flush(batch: ExperimentBatch, result: ProcedureImportResult, reader: SheetReader) -> None:
+    """Write the rows the batch holds, unless the file is refused anyway (then they are dropped, not written)."""
+    if result.errors or reader.errors or result.warnings:
+        batch.discard()
+        return
+    try:
+        with transaction.atomic():
+            for row, exc in batch.write():
+                result.add_service_error(row, exc)
+    except IntegrityError:
+        # A clash no check foresaw (a record saved meanwhile by someone else): report, never crash.
+        result.add(None, "", "The file clashes with a record saved meanwhile; upload it again.")
+
+
+def _mice_of(specimens: set[str], actor) -> dict[str, Mouse]:
+    """The actor's mice of the file by specimen ID, in one query."""
+    mice: dict[str, Mouse] = {}
+    # The lowest id first when a superuser's unscoped query finds one specimen ID in two centres.
+    for mouse in (scope_for_user(Mouse.objects.filter(voided_at__isnull=True, specimen_id__in=specimens), actor)
+                  .order_by("-pk")):
+        mice[mouse.specimen_id] = mouse
+    return mice
+
+
+class _RowRefused(Exception):
+    """A row that cannot even be checked (an unknown mouse, unreadable free series): (column, message) each."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
+def _row_experiment(values: dict, mice: dict[str, Mouse], parameters: list[Parameter]) -> dict:
+    """The arguments of `ExperimentBatch.add` for one row of the file.
+
+    Raises:
+        _RowRefused: the mouse is not one of the actor's, or free series' lines cannot be read (each one named).
+    """
+    mouse = mice.get(values[SPECIMEN])
+    if mouse is None:
+        raise _RowRefused([(SPECIMEN, f"{values[SPECIMEN]!r}: no such mouse in your centre.")])
+    entries: dict[str, list[EnteredValue]] = {}
+    problems = []
+    for parameter in parameters:
+        typed = [(increment, _cell_value(values.get(name))) for name, increment in _value_columns(parameter)]
+        try:
+            found = parameter_entries(parameter, typed, _as_text(values.get(f"{parameter.key}_status")))
+        except ValueError as exc:
+            problems.append((parameter.key, str(exc)))
+            continue
+        if found:
+            entries[parameter.key] = found
+    if problems:
+        raise _RowRefused(problems)
+    return {"mouse": mouse, "date_of_experiment": values[DATE_COLUMN], "values": entries,
+            "experimenter": values.get(EXPERIMENTER, "")}
 
 
 # --- Upload as a job -----------------------------------------------------------------------------------------------

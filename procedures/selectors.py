@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from colonies.models import Cage, CagePlacement, Room
+from lims.scoping import scope_for_user
 from procedures.models import (
     Experiment,
     LineExperiment,
@@ -150,3 +151,20 @@ def line_experiment_list() -> QuerySet[LineExperiment]:
     return LineExperiment.objects.select_related("centre", "colony", "procedure", "recorded_by").prefetch_related(
         Prefetch("values", queryset=values)
     )
+
+
+def last_metadata(user, procedure: Procedure) -> tuple[Experiment | None, dict[str, str]]:
+    """The user's last experiment of `procedure` and its metadata (equipment, calibration …) by parameter key.
+
+    A session weighs dozens of mice on the same scale with the same grid: the record and batch pages offer these
+    values to check rather than retype, and say which experiment they came from.
+    """
+    last = (
+        scope_for_user(Experiment.objects.all(), user)
+        .filter(procedure=procedure, recorded_by=user, voided_at__isnull=True)
+        .select_related("mouse").order_by("-created_at").first()
+    )
+    if last is None:
+        return None, {}
+    values = last.values.filter(parameter__type=Parameter.Type.METADATA, increment="").exclude(value="")
+    return last, dict(values.values_list("parameter__key", "value"))

@@ -1,7 +1,8 @@
 """Phenotyping pages, mounted at /phenotyping/."""
 from django.urls import path
 
-from procedures import batch_views, views
+from procedures import views
+from procedures.batch.views import BatchRecordView
 
 app_name = "procedures"
 urlpatterns = [
@@ -10,7 +11,7 @@ urlpatterns = [
     path("scheduled-tests/<int:pk>/", views.ScheduledTestDetailView.as_view(), name="scheduledtest_detail"),
     path("scheduled-tests/<int:pk>/close/", views.ScheduledTestCloseView.as_view(), name="scheduledtest_close"),
     path("scheduled-tests/<int:pk>/record/", views.ExperimentRecordView.as_view(), name="experiment_record"),
-    path("worklist/record/", batch_views.BatchRecordView.as_view(), name="batch_record"),
+    path("worklist/record/", BatchRecordView.as_view(), name="batch_record"),
     path("experiments/", views.ExperimentListView.as_view(), name="experiment_list"),
     path("experiments/<int:pk>/", views.ExperimentDetailView.as_view(), name="experiment_detail"),
     path("procedures/<str:key>/upload/", views.ProcedureImportView.as_view(), name="procedure_import"),

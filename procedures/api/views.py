@@ -38,7 +38,8 @@ class ScheduledTestViewSet(LimsViewSet):
     def _answer(self, test):
         return Response(serializers.ScheduledTestSerializer(test, context=self.get_serializer_context()).data)
 
-    @action(detail=True, methods=["post"], url_path="not-performed", serializer_class=serializers.NotPerformedSerializer)
+    @action(detail=True, methods=["post"], url_path="not-performed",
+            serializer_class=serializers.NotPerformedSerializer)
     def not_performed(self, request, pk=None):
         """Close the test with an IMPC_PSC code and a reason (409 when it is already closed)."""
         test = self.get_object()

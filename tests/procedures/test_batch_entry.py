@@ -4,9 +4,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from procedures.batch import BatchRefused, experiments_record_batch
 from procedures.models import Experiment, ParameterValue, ScheduledTest
-from procedures.services import EnteredValue
+from procedures.services import BatchRefused, EnteredValue, experiments_record_batch
 from tests.factories import MouseFactory
 from tests.procedures.grip import (
     GRIP_METADATA,

@@ -99,7 +99,7 @@ def test_the_api_answers_400_with_the_window_warning_until_confirmed(auth_client
 
 
 def test_the_batch_asks_once_for_every_mouse_outside_its_window_and_saves_none(tech):
-    from procedures.batch import experiments_record_batch
+    from procedures.services import experiments_record_batch
 
     procedure = body_weight_procedure()
     late = scheduled_test(MouseFactory(centre=tech.centre, specimen_id="H-LATE"), procedure,

@@ -1,8 +1,8 @@
 """The batch page: one procedure recorded for several mice of the worklist, metadata typed once.
 
 Reached from the worklist with `?tests=<id>&tests=<id>…` (the ticked mice, or every mouse due for the procedure).
-"Save" records every mouse or none (`procedures.batch.experiments_record_batch`); "Save draft" keeps what was typed
-for each test, unvalidated (`procedures.drafts`), and the page reloads it next time.
+"Save" records every mouse or none (`procedures.services.batch.experiments_record_batch`); "Save draft" keeps what
+was typed for each test, unvalidated (`procedures.drafts`), and the page reloads it next time.
 """
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,26 +17,13 @@ from lims.exceptions import DomainError
 from lims.forms import add_service_errors
 from lims.scoping import scope_for_user
 from lims.views import WriteAccessMixin
-from procedures.batch import MAX_BATCH, BatchRefused, experiments_record_batch
-from procedures.batch_forms import BatchMetadataForm, MouseValuesForm, raw_values
+from procedures import selectors
+from procedures.batch.forms import BatchMetadataForm, MouseValuesForm
 from procedures.drafts import drafts_for, experiment_drafts_save
-from procedures.forms import WorklistDayForm
-from procedures.models import Experiment, Parameter, ScheduledTest
-from procedures.selectors import unrecordable_reason
-from procedures.views import _worklist_url
-
-
-def last_metadata(user, procedure) -> tuple[Experiment | None, dict[str, str]]:
-    """The metadata of the user's last experiment of `procedure` (same scale, same grid): offered, to be checked."""
-    last = (
-        scope_for_user(Experiment.objects.all(), user)
-        .filter(procedure=procedure, recorded_by=user, voided_at__isnull=True)
-        .select_related("mouse").order_by("-created_at").first()
-    )
-    if last is None:
-        return None, {}
-    values = last.values.filter(parameter__type=Parameter.Type.METADATA, increment="").exclude(value="")
-    return last, dict(values.values_list("parameter__key", "value"))
+from procedures.forms import WorklistDayForm, raw_values
+from procedures.models import Parameter, ScheduledTest
+from procedures.services.batch import MAX_BATCH, BatchRefused, experiments_record_batch
+from procedures.views.worklist import worklist_url
 
 
 class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
@@ -86,7 +73,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         if closed:
             return "Already closed: " + ", ".join(
                 f"{t.procedure.name} for {t.mouse.specimen_id} ({t.get_status_display().lower()})" for t in closed)
-        return unrecordable_reason(self.tests[0].procedure, self._parameters()) or None
+        return selectors.unrecordable_reason(self.tests[0].procedure, self._parameters()) or None
 
     def _parameters(self) -> list[Parameter]:
         """The procedure's parameters, read once per request (the refusal and the forms both need them)."""
@@ -100,7 +87,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         self.metadata_source, meta_initial, drafts = None, {}, {}
         if data is None:
             user = self.request.user
-            self.metadata_source, meta_initial = last_metadata(user, self.procedure)
+            self.metadata_source, meta_initial = selectors.last_metadata(user, self.procedure)
             meta_initial = {"experimenter": user.get_full_name() or user.get_username(), **meta_initial}
             drafts = drafts_for(self.tests)
         self.drafts = drafts
@@ -133,7 +120,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         refusal = self._refusal()
         if refusal:
             messages.error(request, refusal)
-            return redirect(_worklist_url(self._back()))
+            return redirect(worklist_url(self._back()))
         meta, blocks = self._forms()
         return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks))
 
@@ -141,7 +128,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
         refusal = self._refusal()
         if refusal:
             messages.error(request, refusal)
-            return redirect(_worklist_url(self._back()))
+            return redirect(worklist_url(self._back()))
         meta, blocks = self._forms(request.POST)
         if request.POST.get("action") == "draft":
             return self._save_draft(meta, blocks)
@@ -175,7 +162,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
                 mice = ", ".join(t.mouse.specimen_id for t in self.tests)
                 messages.success(request, f"{self.procedure.name} saved for {len(self.tests)} "
                                           f"{'mouse' if len(self.tests) == 1 else 'mice'} ({mice})")
-                return redirect(_worklist_url(self._back()))
+                return redirect(worklist_url(self._back()))
         self._focus(meta, blocks, True)
         return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks, refused=True))
 
@@ -189,7 +176,7 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
             return self.render_to_response(self.get_context_data(meta=meta, blocks=blocks, refused=True))
         messages.success(self.request, f"Draft of {self.procedure.name} saved for {len(blocks)} "
                                        f"{'mouse' if len(blocks) == 1 else 'mice'}; nothing is recorded yet.")
-        return redirect(_worklist_url(self._back()))
+        return redirect(worklist_url(self._back()))
 
     def get_context_data(self, *, meta, blocks, refused=False, warnings=(), **kwargs):
         context = super().get_context_data(**kwargs)
@@ -206,6 +193,6 @@ class BatchRecordView(LoginRequiredMixin, WriteAccessMixin, TemplateView):
             metadata_error_count=len([name for name in meta.errors if name != "__all__"]),
             tests=self.tests, day=self._day(),
             metadata_source=self.metadata_source, has_drafts=bool(self.drafts),
-            worklist_url=_worklist_url(self._back()),
+            worklist_url=worklist_url(self._back()),
         )
         return context

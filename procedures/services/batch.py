@@ -14,7 +14,8 @@ from django.db import transaction
 from lims.exceptions import DomainError
 from lims.forms import service_error_messages
 from procedures.models import Experiment, Parameter, ScheduledTest
-from procedures.services import EnteredValue, ValuesNeedConfirmation, experiment_record
+from procedures.services.record import experiment_record
+from procedures.services.values import EnteredValue, ValuesNeedConfirmation
 
 MAX_BATCH = 200
 # Fields entered once for the batch besides the metadata parameters: their errors are shown once, at the top.

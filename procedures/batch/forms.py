@@ -3,8 +3,6 @@
 Both reuse `ExperimentRecordForm` (same inputs, units, option selects, series increments and status-code selects as
 the single-mouse page); the mouse blocks are prefixed `t<scheduled test id>-` so that one POST carries them all.
 """
-from django import forms
-
 from procedures.forms import ExperimentRecordForm
 from procedures.models import Parameter, ScheduledTest
 
@@ -31,12 +29,3 @@ class MouseValuesForm(ExperimentRecordForm):
         del self.fields["date_of_experiment"], self.fields["experimenter"], self.fields["confirm_warnings"]
         for form_field in self.fields.values():
             form_field.widget.attrs.pop("autofocus", None)
-
-
-def raw_values(form: forms.Form) -> dict[str, str]:
-    """What was typed in a bound form, by unprefixed field name, unvalidated: the content of a draft.
-
-    Kept as typed ("20,9" stays "20,9"): a draft is read by the one number reader only when it is recorded. The
-    "Save anyway" box is not part of a draft: a reopened draft must show its warnings again.
-    """
-    return {name: form.data.get(form.add_prefix(name), "") for name in form.fields if name != "confirm_warnings"}
