@@ -315,4 +315,4 @@ def census_colonies(user) -> QuerySet[Colony]:
     return scope_for_user(Colony.objects.filter(voided_at__isnull=True), user).order_by("name")
 
 
-__all__ = ["AGE_BANDS", "SEXES", "Census", "CageDays", "cage_days", "census"]
+__all__ = ["AGE_BANDS", "SEXES", "CageDays", "Census", "cage_days", "census"]
