@@ -213,7 +213,7 @@ def qr_svg(url: str) -> SafeString:
     """The QR code of `url` as inline SVG that scales with its CSS box; `data-qr-url` says what it encodes."""
     svg = make_qr(url).svg_inline(scale=1, omitsize=True, svgclass="qr", lineclass="qr__modules",
                                   title=f"QR code: {url}")
-    return mark_safe(svg.replace("<svg ", f'<svg data-qr-url="{escape(url)}" role="img" ', 1))
+    return mark_safe(svg.replace("<svg ", f'<svg data-qr-url="{escape(url)}" role="img" ', 1))  # noqa: S308
 
 
 def qr_png(url: str, *, scale: int = 4) -> bytes:
@@ -336,16 +336,23 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
 
 
 def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None:
-    """Draw one card. Every value wraps within its space (nothing is cut with an ellipsis); when the card is full,
-    the mice or matings that do not fit are left to the cage page, which the card says."""
+    """Draw one card: its cut line, the header with the QR code, then its mice and its matings. Every value wraps
+    within its space (nothing is cut with an ellipsis); when the card is full, the mice or matings that do not fit
+    are left to the cage page, which the card says."""
     left, right, top = x0 + PAD, x0 + CARD_W - PAD, y0 + CARD_H - PAD
-    width = right - left
     bottom = y0 + PAD
     pdf.setLineWidth(0.3)
     pdf.setDash(2, 2)
     pdf.rect(x0, y0, CARD_W, CARD_H, stroke=1, fill=0)  # cut line
     pdf.setDash()
+    y = _draw_header(pdf, card, left, right, top)
+    y = _draw_mice(pdf, card, left, right, y, bottom)
+    _draw_matings(pdf, card, left, right, y, bottom)
 
+
+def _draw_header(pdf: canvas.Canvas, card: CageCard, left: float, right: float, top: float) -> float:
+    """The QR code in the top right corner, the cage ID and where the cage is beside it; the baseline under both."""
+    width = right - left
     qr_size = 30 * mm
     _draw_qr(pdf, card.qr_url, right - qr_size, top - qr_size, qr_size)
     text_w = width - qr_size - 2 * mm
@@ -359,10 +366,16 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
     y -= 14 - 19  # the header lines sit 14 pt under the last line of the cage ID
     for line in lines:
         y = _draw_lines(pdf, left, y, wrap(line, text_w, FONT, 9), FONT, 9, 11)
-    y = min(y, top - qr_size) - 6
+    return min(y, top - qr_size) - 6
 
-    # Mice: ID, ear, sex and DOB on one line; the genotype, then strain, colony and origin, on full-width lines
-    # under it, so that a long allele (and the zygosity after it) is read whole.
+
+def _draw_mice(pdf: canvas.Canvas, card: CageCard, left: float, right: float, y: float, bottom: float) -> float:
+    """The mice from baseline `y` down, as many as fit above the matings' minimum room; the baseline after them.
+
+    ID, ear, sex and DOB on one line; the genotype, then strain, colony and origin, on full-width lines under it,
+    so that a long allele (and the zygosity after it) is read whole.
+    """
+    width = right - left
     columns = [(0, "ID"), (26 * mm, "Ear"), (36 * mm, "Sex"), (43 * mm, "DOB"), (61 * mm, "Genotype: next line")]
     pdf.setFont(BOLD, 8)
     pdf.drawString(left, y, f"Mice ({len(card.mice)})")
@@ -395,7 +408,12 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
         pdf.setFont(FONT, 8)
         pdf.drawString(left, y, "Empty")
         y -= 10
+    return y
 
+
+def _draw_matings(pdf: canvas.Canvas, card: CageCard, left: float, right: float, y: float, bottom: float) -> None:
+    """The matings from baseline `y` down, each with its parents and latest litters, as many as fit."""
+    width = right - left
     litter_cols = [(0, "Litter"), (26 * mm, "Born"), (44 * mm, "Alive"), (54 * mm, "Wean due"), (72 * mm, "Weaned")]
     litter_bounds = [c[0] for c in litter_cols[1:]] + [width]
     for mating in card.matings:
@@ -436,14 +454,5 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
             y -= 9
 
 
-__all__ = [
-    "CageCard",
-    "cage_cards",
-    "card_queryset",
-    "cards_pdf",
-    "genotype_text",
-    "make_qr",
-    "qr_png",
-    "qr_svg",
-    "wrap",
-]
+__all__ = ["CageCard", "card_queryset", "cage_cards", "cards_pdf", "genotype_text", "make_qr", "qr_png", "qr_svg",
+           "wrap"]
