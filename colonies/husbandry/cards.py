@@ -310,6 +310,21 @@ def _draw_lines(pdf: canvas.Canvas, x: float, y: float, lines: Sequence[str], fo
     return y
 
 
+def _wrap_cells(columns: Sequence[tuple[float, str]], bounds: Sequence[float], values: Sequence[str],
+                size: float) -> list[list[str]]:
+    """Each value of a table row wrapped to its column: from the column's offset to its bound (the next column)."""
+    return [wrap(value, end - offset - 2, FONT, size) for (offset, _), end, value in zip(columns, bounds, values)]
+
+
+def _draw_cells(pdf: canvas.Canvas, left: float, y: float, columns: Sequence[tuple[float, str]],
+                cells: Sequence[Sequence[str]], size: float, leading: float) -> float:
+    """Draw a row of wrapped cells side by side from baseline `y`; return the baseline under the tallest."""
+    row_y = y
+    for (offset, _), cell in zip(columns, cells):
+        row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, size, leading))
+    return row_y
+
+
 def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
 
@@ -392,16 +407,14 @@ def _draw_mice(pdf: canvas.Canvas, card: CageCard, left: float, right: float, y:
         line_lines = wrap(mouse.line, width - indent, FONT, 6.5)
         bounds = [c[0] for c in columns[1:4]] + [61 * mm]
         values = [mouse.specimen_id, mouse.ear_mark or "—", mouse.sex_short, _date(mouse.date_of_birth)]
-        cells = [wrap(value, end - offset - 2, FONT, 8) for (offset, _), end, value in zip(columns, bounds, values)]
+        cells = _wrap_cells(columns, bounds, values, 8)
         height = 9 * max(len(c) for c in cells) + (size + 1.5) * len(genotype_lines) + 7.5 * len(line_lines) + 3
         if y - height < bottom + 40:
             pdf.setFont(FONT, 7)
             pdf.drawString(left, y, f"… {len(card.mice) - shown} more mice on the cage page")
             y -= 10
             break
-        row_y = y
-        for (offset, _), cell in zip(columns, cells):
-            row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, 8, 9))
+        row_y = _draw_cells(pdf, left, y, columns, cells, 8, 9)
         y = _draw_lines(pdf, left + indent, row_y, genotype_lines, FONT, size, size + 1.5)
         y = _draw_lines(pdf, left + indent, y, line_lines, FONT, 6.5, 7.5) - 3
     if not card.mice:
@@ -434,17 +447,13 @@ def _draw_matings(pdf: canvas.Canvas, card: CageCard, left: float, right: float,
         for shown, litter in enumerate(mating.litters):
             values = [litter.code, _date(litter.born_on), str(litter.alive_count), _date(litter.wean_due_on),
                       _date(litter.weaned_on)]
-            cells = [wrap(value, end - offset - 2, FONT, 7.5)
-                     for (offset, _), end, value in zip(litter_cols, litter_bounds, values, strict=True)]
+            cells = _wrap_cells(litter_cols, litter_bounds, values, 7.5)
             if y - 9 * max(len(c) for c in cells) < bottom:
                 pdf.setFont(FONT, 7)
                 pdf.drawString(left, y, f"+ {len(mating.litters) - shown} more litter(s) on the cage page")
                 y -= 9
                 break
-            row_y = y
-            for (offset, _), cell in zip(litter_cols, cells):
-                row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, 7.5, 9))
-            y = row_y
+            y = _draw_cells(pdf, left, y, litter_cols, cells, 7.5, 9)
         pdf.setFont(FONT, 7.5)
         if not mating.litters:
             pdf.drawString(left, y, "No litter yet")

@@ -68,26 +68,27 @@ class ColonyFilterSet(SearchFilterSet):
         fields = ["gene", "genotype_status"]
 
 
-class AlleleModificationFilterSet(ReachedFilterMixin, SearchFilterSet):
-    search_fields = ("external_ref", "parent_colony__name", "parent_colony__gene__symbol")
+class ParentColonyFilterSet(ReachedFilterMixin, SearchFilterSet):
+    """What the lines made from a colony (allele modifications, phenotyping attempts) are filtered by: the status
+    reached in a month, the parent colony's gene and name, and when they were entered."""
+
     reached = df.CharFilter(method="filter_reached", label="Reached status in month (status:YYYY-MM)")
     gene = df.CharFilter(field_name="parent_colony__gene__symbol", lookup_expr="iexact")
     parent_colony = df.CharFilter(field_name="parent_colony__name", lookup_expr="iexact")
     created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
     created_before = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created to")
+
+
+class AlleleModificationFilterSet(ParentColonyFilterSet):
+    search_fields = ("external_ref", "parent_colony__name", "parent_colony__gene__symbol")
 
     class Meta:
         model = AlleleModification
         fields = ["gene", "parent_colony", "status", "is_active", "tat_cre"]
 
 
-class PhenotypingAttemptFilterSet(ReachedFilterMixin, SearchFilterSet):
+class PhenotypingAttemptFilterSet(ParentColonyFilterSet):
     search_fields = ("colony_name", "parent_colony__name", "parent_colony__gene__symbol")
-    reached = df.CharFilter(method="filter_reached", label="Reached status in month (status:YYYY-MM)")
-    gene = df.CharFilter(field_name="parent_colony__gene__symbol", lookup_expr="iexact")
-    parent_colony = df.CharFilter(field_name="parent_colony__name", lookup_expr="iexact")
-    created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
-    created_before = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created to")
 
     class Meta:
         model = PhenotypingAttempt
