@@ -126,7 +126,8 @@ def phenotyping_attempt_list() -> QuerySet[PhenotypingAttempt]:
 
 MI, AM, PA = MicroInjection.Status, AlleleModification.Status, PhenotypingAttempt.Status
 
-#: The statuses of the report, in production order: (key, label, model, status, list URL name).
+#: The production stages in order, as the production report counts them and the list pages filter them:
+#: (key, label, model, status, list URL name).
 STAGES = [
     ("mi_mip", "Micro-injection in progress", MicroInjection, MI.IN_PROGRESS, "colonies:microinjection_list"),
     ("mi_chr", "Chimeras obtained", MicroInjection, MI.CHIMERAS_OBTAINED, "colonies:microinjection_list"),
