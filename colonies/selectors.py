@@ -1,5 +1,13 @@
-"""Reads for production and colony management, with the relations each list shows fetched up front (no N+1)."""
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+"""Reads for production and colony management, with the relations each list shows fetched up front (no N+1),
+and the production line filters the list pages and the production report share (`reached`, `idle`).
+"""
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, DateField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from colonies.models import (
     AlleleModification,
@@ -16,6 +24,7 @@ from colonies.models import (
     PhenotypingAttempt,
     Plan,
     Room,
+    StatusStamp,
 )
 from lims.models import Centre
 
@@ -124,3 +133,90 @@ def phenotyping_attempt_list() -> QuerySet[PhenotypingAttempt]:
     return PhenotypingAttempt.objects.select_related("centre", "parent_colony", "background_strain").prefetch_related(
         "stamps"
     )
+
+
+# --- Production lines by status date and by idle time (the list filters and `lims.reports.production`) ----------
+
+MI, AM, PA = MicroInjection.Status, AlleleModification.Status, PhenotypingAttempt.Status
+
+#: The production stages in order, as the production report counts them and the list pages filter them:
+#: (key, label, model, status, list URL name).
+STAGES = [
+    ("mi_mip", "Micro-injection in progress", MicroInjection, MI.IN_PROGRESS, "colonies:microinjection_list"),
+    ("mi_chr", "Chimeras obtained", MicroInjection, MI.CHIMERAS_OBTAINED, "colonies:microinjection_list"),
+    ("mi_gtc", "Genotype confirmed", MicroInjection, MI.GENOTYPE_CONFIRMED, "colonies:microinjection_list"),
+    ("am_cec", "Cre excision complete", AlleleModification, AM.CRE_COMPLETE, "colonies:allelemodification_list"),
+    ("pa_pds", "Phenotyping started", PhenotypingAttempt, PA.STARTED, "colonies:phenotypingattempt_list"),
+    ("pa_pdc", "Phenotyping complete", PhenotypingAttempt, PA.COMPLETE, "colonies:phenotypingattempt_list"),
+]
+#: Statuses of an attempt still under way (not finished, not aborted): the lines that can languish.
+OPEN_MI = [MI.IN_PROGRESS, MI.CHIMERAS_OBTAINED, MI.FOUNDER_OBTAINED]
+#: Languishing bands, months since the last status (upper bound excluded; None = no upper bound).
+IDLE_BANDS = [(0, 3), (3, 6), (6, 12), (12, None)]
+
+
+def months_ago(today: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months before `today` (the last day of a shorter month)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    month += 1
+    for day in (today.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def last_activity() -> Coalesce:
+    """The date of an attempt's latest status stamp (its injection date when it has none)."""
+    latest = StatusStamp.objects.filter(microinjection=OuterRef("pk")).order_by("-reached_on").values("reached_on")
+    return Coalesce(Subquery(latest[:1], output_field=DateField()), F("mi_date"))
+
+
+def filter_reached(queryset: QuerySet, value: str) -> QuerySet:
+    """`reached=gtc:2026-01`: the lines that reached status `gtc` in January 2026 (a filter of the list pages)."""
+    status, _, month = value.partition(":")
+    try:
+        first = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return queryset.none()
+    return queryset.filter(stamps__status=status, stamps__reached_on__year=first.year,
+                           stamps__reached_on__month=first.month).distinct()
+
+
+#: The longest idle time a filter may name (a century): months beyond it reach dates Python cannot represent.
+IDLE_MAX_MONTHS = 1200
+_IDLE_RE = re.compile(r"\s*(\d{1,30})\s*(?:-\s*(\d{0,30})\s*)?")
+
+
+def parse_idle(value: str) -> tuple[int, int | None]:
+    """`"6-12"` → (6, 12), `"12-"` or `"12"` → (12, None): months since an attempt's last status.
+
+    Raises:
+        ValidationError: not FROM-TO months, more than IDLE_MAX_MONTHS, or TO below FROM.
+    """
+    match = _IDLE_RE.fullmatch(value or "")
+    if match is None:
+        raise ValidationError("Give the months since the last status as FROM-TO, e.g. 6-12 (or 12- for 12 and more).")
+    low, high = int(match.group(1)), int(match.group(2)) if match.group(2) else None
+    if max(low, high or 0) > IDLE_MAX_MONTHS:
+        raise ValidationError(f"Give at most {IDLE_MAX_MONTHS} months (a century).")
+    if high is not None and high < low:
+        raise ValidationError(f"The range {low}-{high} ends before it starts; give FROM-TO with FROM ≤ TO.")
+    return low, high
+
+
+def filter_idle(queryset: QuerySet, value: str, *, today: dt.date | None = None) -> QuerySet:
+    """`idle=6-12`: open attempts whose last status is 6 to 12 months old (`12-` has no upper bound).
+
+    The list filters validate the value first (`parse_idle`, 400 with its message); a bad value reaching this
+    function from elsewhere matches nothing.
+    """
+    try:
+        low, high = parse_idle(value)
+    except ValidationError:
+        return queryset.none()
+    today = today or timezone.localdate()
+    queryset = queryset.filter(status__in=OPEN_MI).annotate(_last=last_activity()).filter(
+        _last__lte=months_ago(today, low))
+    return queryset.filter(_last__gt=months_ago(today, high)) if high is not None else queryset

@@ -1,7 +1,7 @@
 """Read-only API for reference data (edited in the Django admin)."""
 from rest_framework import viewsets
 
-from colonies.filters import GeneFilterSet
+from lims.filters import GeneFilterSet
 from lims.models import Centre, Consortium, Gene, Strain
 from lims.serializers import CentreSerializer, ConsortiumSerializer, GeneSerializer, StrainSerializer
 from lims.viewsets import HistoryMixin

@@ -2,15 +2,19 @@
 
 Forms only translate: they collect input, the service decides. A `ValidationError` raised by a service is keyed by
 model field (or by IMPReSS parameter key); `add_service_errors` puts each message next to the matching input and
-everything else at the top of the form, so no message is ever lost.
+everything else at the top of the form, so no message is ever lost. The pieces every app's forms share live here
+too (the "Save anyway" box, number pads, the spreadsheet upload), so no app borrows them from another.
 """
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db.models import Model
 
 from lims.exceptions import DomainError
 from lims.integrity import name_constraint_errors
 from lims.scoping import scope_for_user
+from lims.uploads import UploadRefused, open_zip, xlsx_limits
+from lims.xlsx_import import DEFAULT_MAX_ROWS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -91,3 +95,53 @@ class ScopedModelForm(forms.ModelForm):
     def service_fields(self) -> dict:
         """The cleaned values a service takes: the model fields of `Meta.fields` only."""
         return {name: value for name, value in self.cleaned_data.items() if name in self._meta.fields}
+
+
+class ConfirmWarningsMixin(forms.Form):
+    """A "Save anyway" box, shown only once the page has listed warnings (iMits asks before saving, never refuses)."""
+
+    confirm_warnings = forms.BooleanField(
+        required=False, label="Save anyway",
+        help_text="I have read the warnings above and still want to save.",
+    )
+
+
+def numeric_inputs(form: forms.BaseForm) -> None:
+    """Counts get the tablet's number pad."""
+    for form_field in form.fields.values():
+        if isinstance(form_field, forms.IntegerField):
+            form_field.widget.attrs.update(inputmode="numeric")
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # far above a 5,000-row sheet; stops a stray video before openpyxl sees it
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """One .xlsx file made from the template, refused at once when its zip directory breaks a limit.
+
+    Only the directory is read here (sizes, compression, encryption: no decompression); the import reads the file
+    through the same bounded reader (`lims.uploads`) and reports anything else it finds.
+    """
+
+    max_rows = DEFAULT_MAX_ROWS  # the data rows the import behind the form reads; sets the unpacked-size limit
+
+    file = forms.FileField(
+        label="Spreadsheet (.xlsx)",
+        help_text=f"Made from the template; at most {DEFAULT_MAX_ROWS:,} rows.",
+        validators=[FileExtensionValidator(["xlsx"], message="Upload an Excel workbook (.xlsx).")],
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        try:
+            archive, _members = open_zip(upload, xlsx_limits(self.max_rows))
+            archive.close()
+        except UploadRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
+        finally:
+            upload.seek(0)
+        return upload

@@ -23,7 +23,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("colonies.urls")),
-    path("production/", include("colonies.import_urls")),
+    path("production/", include("colonies.production.import_urls")),
     path("phenotyping/", include("procedures.urls")),
     path("dcc/", include("procedures.dcc.urls")),
     path("reports/", include("lims.reports.urls")),

@@ -5,8 +5,8 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from colonies.filters import SearchFilterSet
 from colonies.models import Room
+from lims.filters import SearchFilterSet
 from lims.scoping import scope_for_user
 from procedures.models import Experiment, LineExperiment, ScheduledTest
 
@@ -23,7 +23,7 @@ class ScheduledTestFilterSet(SearchFilterSet):
     procedure = df.CharFilter(field_name="procedure__key", lookup_expr="iexact")
     colony = df.CharFilter(field_name="mouse__colony__name", lookup_expr="iexact")
     mouse = df.CharFilter(field_name="mouse__specimen_id", lookup_expr="iexact")
-    # Where the mouse is now (its open placement), as `colonies.filters.MouseFilterSet` reads it.
+    # Where the mouse is now (its open placement), as `colonies.husbandry.filters.MouseFilterSet` reads it.
     cage = df.CharFilter(method="in_cage", label="Cage ID")
     room = extend_schema_field(OpenApiTypes.INT)(
         df.ModelChoiceFilter(queryset=_rooms, method="in_room", label="Room", help_text="Room id (current cage)."))

@@ -10,11 +10,9 @@ from django import forms
 from django.forms import BoundField
 from django.utils import timezone
 
-from colonies.forms import ConfirmWarningsMixin
-from colonies.import_views import SpreadsheetUploadForm
 from colonies.models import Room
 from lims.dates import QueryDateField
-from lims.forms import DATE_INPUT
+from lims.forms import DATE_INPUT, ConfirmWarningsMixin, SpreadsheetUploadForm
 from lims.scoping import scope_for_user
 from procedures.models import MEDIA_TYPES, Parameter, Procedure, Source
 from procedures.services.values import EnteredValue

@@ -62,7 +62,7 @@ def test_centre_users_are_the_people_of_that_centre_only(centre, other_centre, t
 
 
 def test_a_matings_responsible_person_is_chosen_among_the_centres_people(centre, manager, outsider):
-    from colonies.husbandry_forms import MatingForm
+    from colonies.husbandry.forms import MatingForm
 
     choices = MatingForm(user=manager).fields["responsible"].queryset
     assert manager in choices and outsider not in choices
@@ -82,7 +82,7 @@ def test_own_centre_limits_a_superuser_to_their_centre(centre, other_centre):
 
 def test_an_import_template_offers_the_plans_of_the_importers_centre_only(centre, other_centre):
     """A superuser importing for their centre is never offered (nor matched to) another centre's plan."""
-    from colonies.imports import microinjection_template
+    from colonies.production.imports import microinjection_template
 
     mine, theirs = PlanFactory(centre=centre), PlanFactory(centre=other_centre)
     root = UserFactory(username="root", centre=centre, is_superuser=True, role=Role.CENTRE_ADMIN)

@@ -9,9 +9,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from colonies import genotyping_selectors as selectors
 from colonies import services
-from colonies.genotyping_filters import GenotypeResultFilterSet, GenotypingAssayFilterSet, ZygosityRuleFilterSet
+from colonies.genotyping import selectors
+from colonies.genotyping.filters import GenotypeResultFilterSet, GenotypingAssayFilterSet, ZygosityRuleFilterSet
 from colonies.models import GenotypeResult, GenotypingAssay, GenotypingSample, Mouse, ZygosityRule
 from lims.identifiers import safe_identifier
 from lims.scoping import CentreScopedMixin

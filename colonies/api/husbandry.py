@@ -9,7 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from colonies import filters, selectors, services
+from colonies import selectors, services
+from colonies.husbandry import filters
 from colonies.models import Cage, CagePlacement, Colony, Litter, Mating, MatingFemale, Mouse, Rack, Room
 from colonies.services import Pup
 from lims.scoping import centre_users

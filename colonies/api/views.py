@@ -3,9 +3,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from colonies import filters, selectors, services
+from colonies import selectors, services
 from colonies.api import serializers
 from colonies.api.husbandry import MouseBulkActionsMixin
+from colonies.husbandry.filters import MouseFilterSet
+from colonies.production import filters
 from lims.viewsets import LimsViewSet, VoidMixin
 
 
@@ -67,7 +69,7 @@ class ColonyViewSet(VoidMixin, LimsViewSet):
 class MouseViewSet(MouseBulkActionsMixin, VoidMixin, LimsViewSet):
     queryset = selectors.mouse_api_list()
     serializer_class = serializers.MouseSerializer
-    filterset_class = filters.MouseFilterSet
+    filterset_class = MouseFilterSet
     ordering_fields = ["specimen_id", "date_of_birth", "updated_at"]
     area = "colony"
     create_service = services.mouse_create

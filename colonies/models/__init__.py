@@ -1,11 +1,9 @@
-"""The colonies app's models: production (`production`) and colony management (`husbandry`)."""
+"""The colonies app's models: production (`production`), colony management (`husbandry`) and `genotyping`."""
+from colonies.models.genotyping import GenotypeResult, GenotypingAssay, GenotypingSample, ZygosityRule
 from colonies.models.husbandry import (
     Cage,
     CagePlacement,
     ColonySettings,
-    GenotypeResult,
-    GenotypingAssay,
-    GenotypingSample,
     Litter,
     Mating,
     MatingFemale,
@@ -16,7 +14,6 @@ from colonies.models.husbandry import (
     Reminder,
     Room,
     StrainSetting,
-    ZygosityRule,
 )
 from colonies.models.production import (
     AlleleModification,

@@ -12,6 +12,7 @@ from colonies.services.breeding import (
 )
 from colonies.services.colony_settings import colony_settings_update, strain_setting_set
 from colonies.services.common import stamps_sync
+from colonies.services.digest import reminder_digest_send
 from colonies.services.genotyping import (
     assay_create,
     assay_update,
@@ -72,7 +73,6 @@ from colonies.services.production import (
     strain_for_cell_line,
 )
 from colonies.services.reminders import (
-    reminder_digest_send,
     reminder_done,
     reminder_reopen,
     reminders_compute,

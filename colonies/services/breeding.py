@@ -328,31 +328,11 @@ def mother_cage(litter: Litter) -> Cage | None:
     return Cage.objects.select_related("rack__room").get(pk=mating.cage_id) if mating.cage_id else None
 
 
-@transaction.atomic
-def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], confirm: bool = False,
-                new_cage_type: str = Cage.CageType.STOCK, new_cage_rack: Rack | None = None) -> list[Mouse]:
-    """Wean a litter: create one mouse per pup (ID from the centre's pattern, sex, DOB, colony, strain, litter and
-    so its sire and dam) in the cage given for it; new cage IDs open new cages first, on `new_cage_rack` or, when
-    none is chosen, on the rack (and so in the room) of the mother's cage.
-
-    Errors: weaned already (409), a wean date out of 16–28 days or not after birth or in the future, more pups
-    than alive, a pup without a cage, a cage over its capacity (split the litter over more cages), an adult male
-    into another mating's breeding cage. The target cages are locked first, so two weanings at the same moment
-    cannot both fill the last places of a cage. Warnings: a wean outside the usual 18–24 days, males and females
-    in one cage. The litter's wean reminder closes and each pup's genotyping reminder opens in the same transaction.
-    """
-    # Locked and read again: two people weaning the same litter at once would otherwise both create its pups.
-    weaned_already = Litter.objects.select_for_update().filter(pk=litter.pk).values_list("weaned_on", flat=True).get()
-    if weaned_already is not None:
-        raise Conflict(f"Litter {litter.code} was already weaned on {weaned_already}.")
-    centre, mating, today = litter.centre, litter.mating, date.today()
-    s = colony_settings_for(centre)
-    findings = Findings()
-    verdict, message = wean_age_verdict(litter.born_on, weaned_on, today, s)
-    if verdict == "error":
-        findings.error("weaned_on", message)
-    elif verdict == "warning":
-        findings.warn(message)
+def _wean_findings(findings: Findings, *, litter: Litter, pups: list[Pup], weaned_on: date,
+                   new_cage_rack: Rack | None, new_cage_capacity: int) -> tuple[dict[str, Cage], Rack | None]:
+    """Check the pups and their cages before a weaning writes anything (the target cages are locked here), adding
+    each problem to `findings`; return the new cages to open (unsaved, by cage ID) and the rack they go on."""
+    centre, mating = litter.centre, litter.mating
     if not pups:
         findings.error("pups", "Give at least one pup (sex and cage).")
     if len(pups) > litter.alive_count:
@@ -379,7 +359,7 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
         home = mother_cage(litter) if new_ids else None
         rack = home.rack if home is not None else None
     # Capacity and sex mix per target cage, for the whole litter at once (new cages have the default capacity).
-    new_cages = {cage_id: Cage(centre=centre, cage_id=cage_id, capacity=s.default_cage_capacity, opened_on=weaned_on)
+    new_cages = {cage_id: Cage(centre=centre, cage_id=cage_id, capacity=new_cage_capacity, opened_on=weaned_on)
                  for cage_id in new_ids if cage_id not in taken}
     existing: dict = defaultdict(list)  # saved Cage → mice to go in
     fresh: dict = defaultdict(list)  # new cage ID → mice to go in
@@ -398,6 +378,36 @@ def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], conf
             findings.warn(f"Cage {cage_id} would hold males and females together outside a mating.")
     capacity_findings(findings, existing, field_name="pups", hint=" Split the litter over more cages.")
     breeding_cage_findings(findings, existing, weaned_on, field_name="pups")
+    return new_cages, rack
+
+
+@transaction.atomic
+def litter_wean(*, actor, litter: Litter, weaned_on: date, pups: list[Pup], confirm: bool = False,
+                new_cage_type: str = Cage.CageType.STOCK, new_cage_rack: Rack | None = None) -> list[Mouse]:
+    """Wean a litter: create one mouse per pup (ID from the centre's pattern, sex, DOB, colony, strain, litter and
+    so its sire and dam) in the cage given for it; new cage IDs open new cages first, on `new_cage_rack` or, when
+    none is chosen, on the rack (and so in the room) of the mother's cage.
+
+    Errors: weaned already (409), a wean date out of 16–28 days or not after birth or in the future, more pups
+    than alive, a pup without a cage, a cage over its capacity (split the litter over more cages), an adult male
+    into another mating's breeding cage. The target cages are locked first, so two weanings at the same moment
+    cannot both fill the last places of a cage. Warnings: a wean outside the usual 18–24 days, males and females
+    in one cage. The litter's wean reminder closes and each pup's genotyping reminder opens in the same transaction.
+    """
+    # Locked and read again: two people weaning the same litter at once would otherwise both create its pups.
+    weaned_already = Litter.objects.select_for_update().filter(pk=litter.pk).values_list("weaned_on", flat=True).get()
+    if weaned_already is not None:
+        raise Conflict(f"Litter {litter.code} was already weaned on {weaned_already}.")
+    centre, mating, today = litter.centre, litter.mating, date.today()
+    s = colony_settings_for(centre)
+    findings = Findings()
+    verdict, message = wean_age_verdict(litter.born_on, weaned_on, today, s)
+    if verdict == "error":
+        findings.error("weaned_on", message)
+    elif verdict == "warning":
+        findings.warn(message)
+    new_cages, rack = _wean_findings(findings, litter=litter, pups=pups, weaned_on=weaned_on,
+                                     new_cage_rack=new_cage_rack, new_cage_capacity=s.default_cage_capacity)
     note = findings.check(confirm=confirm)
 
     with audited(actor, "colonies.litter.weaned", reason=note):

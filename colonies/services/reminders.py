@@ -19,19 +19,15 @@ without Redis; the 05:00 run stays as the safety net (and catches what no write 
 because a day passed). Imports and other loops gather their touches with `reminders_batch()` and refresh once.
 """
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.conf import settings as django_settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from colonies.models import (
@@ -47,9 +43,9 @@ from colonies.models import (
 )
 from colonies.selectors import colony_settings_for
 from colonies.services.common import audited
+from colonies.services.digest import reminder_digest_send
 from lims.exceptions import Conflict
-from lims.models import Centre, Role
-from lims.scoping import centre_users
+from lims.models import Centre
 
 Kind = Reminder.Kind
 logger = logging.getLogger(__name__)
@@ -440,44 +436,7 @@ def reminder_reopen(*, actor, reminder: Reminder) -> Reminder:
     return reminder
 
 
-# --- Daily run and e-mail digest -----------------------------------------------------------------------------------
-
-
-def reminder_digest_send(*, centre: Centre, today: date) -> int:
-    """E-mail each colony manager of the centre (with an address) their open reminders; return how many mails left.
-
-    "Theirs" is what the to-do page shows by default: assigned to them, or to nobody. A manager with nothing due
-    gets no mail. Two queries whatever the number of managers.
-    """
-    managers = list(centre_users(centre).filter(role=Role.COLONY_MANAGER, is_active=True)
-                    .exclude(email="").order_by("username"))
-    if not managers:
-        return 0
-    open_reminders = list(
-        Reminder.objects.filter(centre=centre, done_at__isnull=True, due_on__lte=today)
-        .select_related("assigned_to").order_by("due_on", "kind", "pk")
-    )
-    by_user = defaultdict(list)
-    unassigned = [r for r in open_reminders if r.assigned_to_id is None]
-    for reminder in open_reminders:
-        if reminder.assigned_to_id is not None:
-            by_user[reminder.assigned_to_id].append(reminder)
-    site = getattr(django_settings, "LIMS_SITE_URL", "").rstrip("/")
-    todo_url = site + reverse("colonies:todo")
-    messages = []
-    for manager in managers:
-        mine = sorted(by_user[manager.pk] + unassigned, key=lambda r: (r.due_on, r.kind, r.pk))
-        if not mine:
-            continue
-        context = {"user": manager, "centre": centre, "today": today, "reminders": mine, "todo_url": todo_url,
-                   "overdue": sum(1 for r in mine if r.due_on < today)}
-        subject = " ".join(render_to_string("colonies/emails/reminder_digest_subject.txt", context).split())
-        body = render_to_string("colonies/emails/reminder_digest.txt", context)
-        messages.append(EmailMessage(subject=subject, body=body, to=[manager.email]))
-    if not messages:
-        return 0
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+# --- Daily run (with the e-mail digest, `colonies.services.digest`) -----------------------------------------------
 
 
 def reminders_compute_all(*, today: date | None = None) -> list[ComputeSummary]:

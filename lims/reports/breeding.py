@@ -8,7 +8,7 @@ Definitions (checkable by hand):
 - *productivity* over the period [start, end]: litters born and pups weaned (the `alive_count` of litters weaned in
   the period) per female-month, a female-month being 30.44 days of a female in a mating (`joined_on` to `left_on`,
   or the mating's end, clipped to the period, both ends included);
-- census and cage-days are `colonies.census` (the census on `end`, cage-days over the period).
+- census and cage-days are `colonies.husbandry.census` (the census on `end`, cage-days over the period).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce, Greatest, Least, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
-from colonies.census import cage_days, census
+from colonies.husbandry.census import cage_days, census
 from colonies.models import Litter, Mating, MatingFemale
 from colonies.selectors import colony_settings_for
 from lims.dates import query_date

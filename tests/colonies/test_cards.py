@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from colonies.cards import cage_cards, qr_png, wrap
+from colonies.husbandry.cards import cage_cards, qr_png, wrap
 from colonies.models import Cage, ColonySettings, Mouse, MouseAllele
 from tests.factories import (
     CageFactory,

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from colonies.census import NO_COLONY, NO_ROOM, cage_days, census
+from colonies.husbandry.census import NO_COLONY, NO_ROOM, cage_days, census
 from colonies.models import Cage, Mouse
 from tests.factories import (
     CageFactory,

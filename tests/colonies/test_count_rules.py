@@ -12,8 +12,8 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from colonies.imports import MICROINJECTION_COLUMNS, microinjections_import
 from colonies.models import MicroInjection
+from colonies.production.imports import MICROINJECTION_COLUMNS, microinjections_import
 from colonies.services import COUNT_LABELS, microinjection_count_errors
 from tests.factories import EsCellFactory, PlanFactory
 

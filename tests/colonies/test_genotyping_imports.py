@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from colonies.genotyping_imports import RESULT_COLUMNS, RESULT_SHEET, results_import, results_template
+from colonies.genotyping.imports import RESULT_COLUMNS, RESULT_SHEET, results_import, results_template
 from colonies.models import GenotypeResult, GenotypingSample, MouseAllele
 from lims.exports import XLSX_CONTENT_TYPE
 from tests.factories import GenotypingAssayFactory, GenotypingSampleFactory, MouseFactory, ZygosityRuleFactory

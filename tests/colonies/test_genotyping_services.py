@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from pghistory.models import Events
 
 from colonies import services
-from colonies.genotyping_selectors import to_be_genotyped
+from colonies.genotyping.selectors import to_be_genotyped
 from colonies.models import ColonySettings, GenotypeResult, GenotypingSample, Mouse, MouseAllele, ZygosityRule
 from lims.exceptions import Conflict
 from tests.factories import (

@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from colonies.imports import (
+from colonies.models import EsCell, MicroInjection
+from colonies.production.imports import (
     ES_CELL_COLUMNS,
     ES_CELL_SHEET,
     MICROINJECTION_COLUMNS,
@@ -20,7 +21,6 @@ from colonies.imports import (
     es_cells_import,
     microinjections_import,
 )
-from colonies.models import EsCell, MicroInjection
 from lims.exports import XLSX_CONTENT_TYPE
 from lims.models import Strain
 from lims.xlsx_import import CHOICE, DATE, INTEGER, ImportColumn, RowError, SheetReader, build_template

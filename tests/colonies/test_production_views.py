@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from colonies import services
 from colonies.models import AlleleModification, Colony, CrisprGuide, MicroInjection, PhenotypingAttempt, Plan
-from colonies.reports import SUMMARY_COLUMNS
+from colonies.production.summary import SUMMARY_COLUMNS
 from lims.services import record_void
 from tests.factories import (
     ConsortiumFactory,

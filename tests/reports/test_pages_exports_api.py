@@ -10,13 +10,13 @@ from django.http import QueryDict
 from django.urls import resolve, reverse
 from openpyxl import load_workbook
 
-from colonies.filters import (
+from colonies.models import AlleleModification, MicroInjection, PhenotypingAttempt, Plan
+from colonies.production.filters import (
     AlleleModificationFilterSet,
     MicroInjectionFilterSet,
     PhenotypingAttemptFilterSet,
     PlanFilterSet,
 )
-from colonies.models import AlleleModification, MicroInjection, PhenotypingAttempt, Plan
 from lims.exports import as_cell
 from lims.reports.registry import REPORTS
 from lims.scoping import scope_for_user

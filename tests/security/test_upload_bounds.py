@@ -18,15 +18,15 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
-from colonies.genotyping_imports import RESULT_COLUMNS, RESULT_SHEET
-from colonies.imports import (
+from colonies.genotyping.imports import RESULT_COLUMNS, RESULT_SHEET
+from colonies.models import EsCell, GenotypeResult, MicroInjection
+from colonies.production.imports import (
     ES_CELL_COLUMNS,
     ES_CELL_SHEET,
     MICROINJECTION_COLUMNS,
     MICROINJECTION_SHEET,
     es_cells_import,
 )
-from colonies.models import EsCell, GenotypeResult, MicroInjection
 from lims.exports import XLSX_CONTENT_TYPE
 from lims.uploads import UploadRefused, open_workbook, xlsx_max_bytes
 from lims.xlsx_import import DEFAULT_MAX_ROWS, ImportColumn, SheetReader, count_data_rows, sheet_row_cap

@@ -2,7 +2,8 @@ from datetime import date
 
 from django.core.management import CommandError
 
-from colonies.services.reminders import reminder_digest_send, reminders_compute
+from colonies.services.digest import reminder_digest_send
+from colonies.services.reminders import reminders_compute
 from lims.audit import AuditedCommand
 from lims.models import Centre
 

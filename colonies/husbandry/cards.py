@@ -307,6 +307,21 @@ def _draw_lines(pdf: canvas.Canvas, x: float, y: float, lines: Sequence[str], fo
     return y
 
 
+def _wrap_cells(columns: Sequence[tuple[float, str]], bounds: Sequence[float], values: Sequence[str],
+                size: float) -> list[list[str]]:
+    """Each value of a table row wrapped to its column: from the column's offset to its bound (the next column)."""
+    return [wrap(value, end - offset - 2, FONT, size) for (offset, _), end, value in zip(columns, bounds, values)]
+
+
+def _draw_cells(pdf: canvas.Canvas, left: float, y: float, columns: Sequence[tuple[float, str]],
+                cells: Sequence[Sequence[str]], size: float, leading: float) -> float:
+    """Draw a row of wrapped cells side by side from baseline `y`; return the baseline under the tallest."""
+    row_y = y
+    for (offset, _), cell in zip(columns, cells):
+        row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, size, leading))
+    return row_y
+
+
 def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else "—"
 
@@ -333,16 +348,23 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
 
 
 def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None:
-    """Draw one card. Every value wraps within its space (nothing is cut with an ellipsis); when the card is full,
-    the mice or matings that do not fit are left to the cage page, which the card says."""
+    """Draw one card: its cut line, the header with the QR code, then its mice and its matings. Every value wraps
+    within its space (nothing is cut with an ellipsis); when the card is full, the mice or matings that do not fit
+    are left to the cage page, which the card says."""
     left, right, top = x0 + PAD, x0 + CARD_W - PAD, y0 + CARD_H - PAD
-    width = right - left
     bottom = y0 + PAD
     pdf.setLineWidth(0.3)
     pdf.setDash(2, 2)
     pdf.rect(x0, y0, CARD_W, CARD_H, stroke=1, fill=0)  # cut line
     pdf.setDash()
+    y = _draw_header(pdf, card, left, right, top)
+    y = _draw_mice(pdf, card, left, right, y, bottom)
+    _draw_matings(pdf, card, left, right, y, bottom)
 
+
+def _draw_header(pdf: canvas.Canvas, card: CageCard, left: float, right: float, top: float) -> float:
+    """The QR code in the top right corner, the cage ID and where the cage is beside it; the baseline under both."""
+    width = right - left
     qr_size = 30 * mm
     _draw_qr(pdf, card.qr_url, right - qr_size, top - qr_size, qr_size)
     text_w = width - qr_size - 2 * mm
@@ -356,10 +378,16 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
     y -= 14 - 19  # the header lines sit 14 pt under the last line of the cage ID
     for line in lines:
         y = _draw_lines(pdf, left, y, wrap(line, text_w, FONT, 9), FONT, 9, 11)
-    y = min(y, top - qr_size) - 6
+    return min(y, top - qr_size) - 6
 
-    # Mice: ID, ear, sex and DOB on one line; the genotype, then strain, colony and origin, on full-width lines
-    # under it, so that a long allele (and the zygosity after it) is read whole.
+
+def _draw_mice(pdf: canvas.Canvas, card: CageCard, left: float, right: float, y: float, bottom: float) -> float:
+    """The mice from baseline `y` down, as many as fit above the matings' minimum room; the baseline after them.
+
+    ID, ear, sex and DOB on one line; the genotype, then strain, colony and origin, on full-width lines under it,
+    so that a long allele (and the zygosity after it) is read whole.
+    """
+    width = right - left
     columns = [(0, "ID"), (26 * mm, "Ear"), (36 * mm, "Sex"), (43 * mm, "DOB"), (61 * mm, "Genotype: next line")]
     pdf.setFont(BOLD, 8)
     pdf.drawString(left, y, f"Mice ({len(card.mice)})")
@@ -376,23 +404,26 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
         line_lines = wrap(mouse.line, width - indent, FONT, 6.5)
         bounds = [c[0] for c in columns[1:4]] + [61 * mm]
         values = [mouse.specimen_id, mouse.ear_mark or "—", mouse.sex_short, _date(mouse.date_of_birth)]
-        cells = [wrap(value, end - offset - 2, FONT, 8) for (offset, _), end, value in zip(columns, bounds, values)]
+        cells = _wrap_cells(columns, bounds, values, 8)
         height = 9 * max(len(c) for c in cells) + (size + 1.5) * len(genotype_lines) + 7.5 * len(line_lines) + 3
         if y - height < bottom + 40:
             pdf.setFont(FONT, 7)
             pdf.drawString(left, y, f"… {len(card.mice) - shown} more mice on the cage page")
             y -= 10
             break
-        row_y = y
-        for (offset, _), cell in zip(columns, cells):
-            row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, 8, 9))
+        row_y = _draw_cells(pdf, left, y, columns, cells, 8, 9)
         y = _draw_lines(pdf, left + indent, row_y, genotype_lines, FONT, size, size + 1.5)
         y = _draw_lines(pdf, left + indent, y, line_lines, FONT, 6.5, 7.5) - 3
     if not card.mice:
         pdf.setFont(FONT, 8)
         pdf.drawString(left, y, "Empty")
         y -= 10
+    return y
 
+
+def _draw_matings(pdf: canvas.Canvas, card: CageCard, left: float, right: float, y: float, bottom: float) -> None:
+    """The matings from baseline `y` down, each with its parents and latest litters, as many as fit."""
+    width = right - left
     litter_cols = [(0, "Litter"), (26 * mm, "Born"), (44 * mm, "Alive"), (54 * mm, "Wean due"), (72 * mm, "Weaned")]
     litter_bounds = [c[0] for c in litter_cols[1:]] + [width]
     for mating in card.matings:
@@ -413,17 +444,13 @@ def _draw_card(pdf: canvas.Canvas, card: CageCard, x0: float, y0: float) -> None
         for shown, litter in enumerate(mating.litters):
             values = [litter.code, _date(litter.born_on), str(litter.alive_count), _date(litter.wean_due_on),
                       _date(litter.weaned_on)]
-            cells = [wrap(value, end - offset - 2, FONT, 7.5)
-                     for (offset, _), end, value in zip(litter_cols, litter_bounds, values, strict=True)]
+            cells = _wrap_cells(litter_cols, litter_bounds, values, 7.5)
             if y - 9 * max(len(c) for c in cells) < bottom:
                 pdf.setFont(FONT, 7)
                 pdf.drawString(left, y, f"+ {len(mating.litters) - shown} more litter(s) on the cage page")
                 y -= 9
                 break
-            row_y = y
-            for (offset, _), cell in zip(litter_cols, cells):
-                row_y = min(row_y, _draw_lines(pdf, left + offset, y, cell, FONT, 7.5, 9))
-            y = row_y
+            y = _draw_cells(pdf, left, y, litter_cols, cells, 7.5, 9)
         pdf.setFont(FONT, 7.5)
         if not mating.litters:
             pdf.drawString(left, y, "No litter yet")

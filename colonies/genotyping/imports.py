@@ -1,7 +1,7 @@
 """Excel import of genotyping results in batches: the template (with the centre's assays and calls to pick from) and
 the all-or-nothing import.
 
-It reuses `lims.xlsx_import` exactly as the ES cell import does (`colonies.imports`): every cell is checked, every
+It reuses `lims.xlsx_import` exactly as the ES cell import does (`colonies.production.imports`): every cell is checked, every
 row goes through the same service as the web form (`result_record`) in its own savepoint, and if any row fails the
 whole file is rolled back and every problem is reported with its row, column and reason. The columns are named the
 way a genotyping lab's plate sheet names them ("Mouse ID", "Sample ID" …); the reader forgives case and

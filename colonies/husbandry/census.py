@@ -27,7 +27,7 @@ adds subtotals (each mouse sits in exactly one (room, colony) group and each cag
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, DateField, Exists, FilteredRelation, OuterRef, Q, QuerySet, Sum, Value
@@ -187,7 +187,11 @@ def census(user, *, day: dt.date, room: Room | None = None, colony: Colony | Non
     )
     open_cages = cages.values("rack__room_id", "rack__room__building", "rack__room__name").annotate(
         cage_count=Count("pk")).order_by()
+    return Census(day=day, rows=_census_rows(open_cages, grouped, room_fields))
 
+
+def _census_rows(open_cages: Iterable[dict], grouped: Iterable[dict], room_fields: tuple[str, ...]) -> list[CensusRow]:
+    """The grouped rows as the table shows them: per room its total, then its colonies; the grand total last."""
     rooms: dict[int | None, CensusRow] = {}
     colonies: dict[int | None, list[CensusRow]] = {}
 
@@ -216,7 +220,7 @@ def census(user, *, day: dt.date, room: Room | None = None, colony: Colony | Non
         grand.cages += total.cages
         grand.add(total)
     rows.append(grand)
-    return Census(day=day, rows=rows)
+    return rows
 
 
 # --- Cage-days over a range --------------------------------------------------------------------------------------

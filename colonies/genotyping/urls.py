@@ -1,8 +1,8 @@
-"""Genotyping pages, included from `colonies.husbandry_urls` (so under /colony/, in the `colonies` namespace; this
+"""Genotyping pages, included from `colonies.husbandry.urls` (so under /colony/, in the `colonies` namespace; this
 module sets no app_name on purpose)."""
 from django.urls import path
 
-from colonies import genotyping_views as gv
+from colonies.genotyping import views as gv
 
 urlpatterns = [
     path("genotyping/assays/", gv.AssayListView.as_view(), name="assay_list"),

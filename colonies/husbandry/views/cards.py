@@ -1,5 +1,5 @@
-"""Cage cards (print page and PDF, one cage or a sheet) and the census page; thin views over `colonies.cards` and
-`colonies.census`.
+"""Cage cards (print page and PDF, one cage or a sheet) and the census page; thin views over
+`colonies.husbandry.cards` and `colonies.husbandry.census`.
 
 Every cage comes through `scope_for_user`, so another centre's cage is a 404 here as everywhere else. The QR code
 encodes the absolute URL of the cage's page as this request sees the site (`build_absolute_uri`), so a card printed
@@ -8,7 +8,6 @@ from the production host opens the production page.
 import re
 import tempfile
 
-from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
@@ -16,18 +15,11 @@ from django.views import View
 from django.views.generic import TemplateView
 from openpyxl import Workbook
 
-from colonies.cards import CageCard, cage_cards, cards_pdf
-from colonies.census import (
-    AGE_BANDS,
-    SEXES,
-    cage_days,
-    census,
-    census_colonies,
-    census_rooms,
-)
-from colonies.filters import CageFilterSet
+from colonies.husbandry.cards import CageCard, cage_cards, cards_pdf
+from colonies.husbandry.census import AGE_BANDS, SEXES, cage_days, census
+from colonies.husbandry.filters import CageFilterSet
+from colonies.husbandry.forms import CensusForm
 from colonies.models import Cage
-from lims.dates import QueryDateField
 from lims.exports import XLSX_CONTENT_TYPE, xlsx_row
 from lims.scoping import scope_for_user
 
@@ -118,50 +110,6 @@ class CageCardsPdfView(CageCardMixin, View):
 
 
 # --- Census ------------------------------------------------------------------------------------------------------
-
-
-class NameChoiceField(forms.ModelChoiceField):
-    """A choice by name, ignoring case (`?colony=pax6-col`), as the cage and mouse lists' colony filter reads it."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            return self.queryset.get(name__iexact=str(value).strip())
-        except (self.queryset.model.DoesNotExist, self.queryset.model.MultipleObjectsReturned):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
-
-
-class CensusForm(forms.Form):
-    """The census's day, the cage-days range (`from`, `to`) and the room and colony filters, from the query string.
-
-    Blank dates take their defaults: today's census, and this month's cage-days so far (days not yet over are not
-    billed).
-    """
-
-    date = QueryDateField(required=False, label="Census on", widget=forms.DateInput(attrs={"type": "date"}))
-    room = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any")
-    colony = NameChoiceField(queryset=None, required=False, empty_label="Any", to_field_name="name")
-
-    def __init__(self, data, *, user, **kwargs):
-        today = timezone.localdate()
-        data = data.copy()
-        for name, default in (("date", today), ("from", today.replace(day=1)), ("to", today)):
-            if not data.get(name):
-                data[name] = default.isoformat()
-        super().__init__(data, **kwargs)
-        # "from" is a Python keyword, so the range fields are added by name.
-        self.fields["from"] = QueryDateField(label="Cage-days from", widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = QueryDateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
-        self.order_fields(["date", "from", "to", "room", "colony"])
-        self.fields["room"].queryset = census_rooms(user)
-        self.fields["colony"].queryset = census_colonies(user)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("from") and data.get("to") and data["from"] > data["to"]:
-            self.add_error("to", "The range must end on or after its first day.")
-        return data
 
 
 class CensusView(LoginRequiredMixin, TemplateView):

@@ -2,10 +2,9 @@
 list, result entry for a mouse and the Excel import.
 
 Views only translate: every write goes through `colonies.services` (assay_*, zygosity_rule_*, result_*), reads through
-`colonies.genotyping_selectors`, and the lists use the API's FilterSets (`colonies.genotyping_filters`), so the
-page and `/api/v1/genotypes/` filter alike. URL names live in the `colonies` namespace.
+`colonies.genotyping.selectors`, and the lists use the API's FilterSets (`colonies.genotyping.filters`), so the
+page and `/api/v1/genotypes/` filter alike; forms are in `colonies.genotyping.forms`, columns in `colonies.tables`. URL names live in the `colonies` namespace.
 """
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -18,16 +17,16 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView
 
-from colonies import genotyping_selectors as selectors
-from colonies import services
-from colonies.genotyping_filters import GenotypeResultFilterSet, GenotypingAssayFilterSet, ToBeGenotypedFilterSet
-from colonies.genotyping_imports import RESULT_COLUMNS, batch_name, results_import, results_template
-from colonies.import_views import SpreadsheetImportView, SpreadsheetUploadForm, TemplateDownloadView
-from colonies.models import GenotypeResult, GenotypingAssay, GenotypingSample, Mouse, ZygosityRule
-from colonies.views import PrefillFromQueryMixin
+from colonies import services, tables
+from colonies.generic import PrefillFromQueryMixin, SpreadsheetImportView, TemplateDownloadView
+from colonies.genotyping import selectors
+from colonies.genotyping.filters import GenotypeResultFilterSet, GenotypingAssayFilterSet, ToBeGenotypedFilterSet
+from colonies.genotyping.forms import AssayForm, GenotypeResultForm, ResultUploadForm, VoidForm
+from colonies.genotyping.imports import RESULT_COLUMNS, batch_name, results_import, results_template
+from colonies.models import GenotypeResult, GenotypingAssay, Mouse, ZygosityRule
 from lims.exceptions import DomainError
 from lims.exports import EXPORTERS
-from lims.forms import ScopedModelForm, add_service_errors, service_error_messages
+from lims.forms import add_service_errors, service_error_messages
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import (
@@ -45,10 +44,6 @@ from lims.views import (
 RECENT_RESULTS = 20
 
 
-def _calls(assay: GenotypingAssay) -> str:
-    return ", ".join(assay.calls)
-
-
 class NamedUrlsMixin:
     """Pages whose URL names are not `<model>_<action>` (`assay_detail`, not `genotypingassay_detail`)."""
 
@@ -64,26 +59,6 @@ class NamedUrlsMixin:
 # --- Assays and their rule table ---------------------------------------------------------------------------------
 
 
-class AssayForm(ScopedModelForm):
-    """The calls are typed one per line (a tablet has no JSON editor); the service trims and checks them."""
-
-    calls = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text="One call per line, e.g. 'WT band only', 'both bands', 'mutant band only'.")
-
-    class Meta:
-        model = GenotypingAssay
-        fields = ["name", "allele", "calls", "sets_mouse_zygosity", "protocol"]
-        widgets = {"protocol": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["calls"] = "\n".join(self.instance.calls)
-
-    def clean_calls(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["calls"].splitlines() if line.strip()]
-
-
 class AssayListView(NamedUrlsMixin, ScopedListView):
     filterset_class = GenotypingAssayFilterSet
     selector = selectors.assay_list
@@ -91,8 +66,7 @@ class AssayListView(NamedUrlsMixin, ScopedListView):
     url_prefix = "assay"
     title = "Genotyping assays"
     filter_bar_exclude = ["updated_since"]
-    columns = [("Assay", "name"), ("Allele", "allele"), ("Calls", _calls),
-               ("Sets mouse zygosity", "sets_mouse_zygosity")]
+    columns = tables.ASSAY_COLUMNS
 
 
 class AssayDetailView(NamedUrlsMixin, ScopedDetailView):
@@ -104,14 +78,11 @@ class AssayDetailView(NamedUrlsMixin, ScopedDetailView):
     area = "colony"
     url_prefix = "assay"
     template_name = "colonies/genotyping/assay_detail.html"
-    fields = [("Assay", "name"), ("Allele", "allele"), ("Calls", _calls),
-              ("Sets mouse zygosity", "sets_mouse_zygosity"), ("Protocol", "protocol")]
+    fields = tables.ASSAY_FIELDS
 
     def get_sections(self):
         results = selectors.genotype_result_list().filter(assay=self.object, voided_at__isnull=True)[:RECENT_RESULTS]
-        return [Section(f"Recent results (last {RECENT_RESULTS})",
-                        [("Tested", "tested_on"), ("Mouse", "mouse"), ("Sample", "sample.sample_id"),
-                         ("Call", "call"), ("Zygosity", "zygosity"), ("Batch", "batch")], results)]
+        return [Section(f"Recent results (last {RECENT_RESULTS})", tables.ASSAY_RESULT_SECTION, results)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -200,11 +171,6 @@ class RuleDeleteView(RuleWriteView):
 # --- To be genotyped ---------------------------------------------------------------------------------------------
 
 
-def _cage(mouse: Mouse) -> str:
-    placements = getattr(mouse, "current_placements", None) or []
-    return placements[0].cage.cage_id if placements else ""
-
-
 class GenotypingTodoView(ScopedListView):
     """Mice of colonies with no result yet, oldest first; "due" once they reach the centre's genotyping age."""
 
@@ -213,9 +179,7 @@ class GenotypingTodoView(ScopedListView):
     area = "colony"
     title = "To be genotyped"
     import_url_name = "colonies:genotyperesult_import"
-    columns = [("Mouse", "specimen_id"), ("Colony", "colony"), ("Sex", "sex"), ("Born", "date_of_birth"),
-               ("Age (days)", "age_days"), ("Due", "due"), ("Cage", _cage), ("Ear mark", "ear_mark"),
-               ("Litter", "litter_code")]
+    columns = tables.TO_BE_GENOTYPED_COLUMNS
 
     def base_queryset(self) -> QuerySet:
         user = self.request.user
@@ -245,40 +209,6 @@ class GenotypingTodoView(ScopedListView):
 # --- Results -----------------------------------------------------------------------------------------------------
 
 
-class GenotypeResultForm(ScopedModelForm):
-    """A result for one mouse, from an existing sample or a new one (its ID, type and collection day)."""
-
-    call = forms.ChoiceField(help_text="The zygosity follows from your centre's rule table for the assay.")
-    sample_id = forms.CharField(required=False, max_length=60, label="New sample ID",
-                                help_text="For a new sample: the tube label (blank gives one automatically).")
-    sample_type = forms.ChoiceField(choices=GenotypingSample.SampleType.choices, required=False,
-                                    initial=GenotypingSample.SampleType.EAR, label="New sample type")
-    collected_on = forms.DateField(required=False, label="New sample collected on")
-
-    class Meta:
-        model = GenotypeResult
-        fields = ["mouse", "assay", "call", "tested_on", "sample", "batch"]
-        labels = {"sample": "Existing sample"}
-        help_texts = {"sample": "Or leave empty and describe a new sample below."}
-
-    EXTRA = ("sample_id", "sample_type", "collected_on")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        assays = self.fields["assay"].queryset
-        calls = sorted({call for calls in assays.values_list("calls", flat=True) for call in calls}, key=str.casefold)
-        self.fields["call"].choices = [("", "---------"), *[(c, c) for c in calls]]
-        self.fields["sample"].required = False
-        self.fields["sample"].queryset = self.fields["sample"].queryset.select_related("mouse")
-        self.fields["collected_on"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        mouse = self.initial.get("mouse")
-        if mouse:
-            self.fields["sample"].queryset = self.fields["sample"].queryset.filter(mouse_id=mouse)
-
-    def extra_fields(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in self.EXTRA}
-
-
 class GenotypeResultListView(ScopedListView):
     filterset_class = GenotypeResultFilterSet
     selector = selectors.genotype_result_list
@@ -286,18 +216,14 @@ class GenotypeResultListView(ScopedListView):
     title = "Genotyping results"
     import_url_name = "colonies:genotyperesult_import"
     filter_bar_exclude = ["updated_since"]
-    columns = [("Tested", "tested_on"), ("Mouse", "mouse"), ("Colony", "mouse.colony"), ("Sample", "sample.sample_id"),
-               ("Assay", "assay"), ("Allele", "assay.allele"), ("Call", "call"), ("Zygosity", "zygosity"),
-               ("Batch", "batch")]
+    columns = tables.GENOTYPE_RESULT_COLUMNS
 
 
 class GenotypeResultDetailView(ScopedDetailView):
     model = GenotypeResult
     selector = selectors.genotype_result_list
     area = "colony"
-    fields = [("Mouse", "mouse"), ("Colony", "mouse.colony"), ("Assay", "assay"), ("Allele", "assay.allele"),
-              ("Call", "call"), ("Zygosity", "zygosity"), ("Tested", "tested_on"), ("Sample", "sample.sample_id"),
-              ("Sample type", "sample.sample_type"), ("Collected", "sample.collected_on"), ("Batch", "batch")]
+    fields = tables.GENOTYPE_RESULT_FIELDS
 
     def get_actions(self):
         if self.object.is_voided or not can_write(self.request.user, self.area):
@@ -317,11 +243,6 @@ class GenotypeResultCreateView(PrefillFromQueryMixin, ScopedCreateView):
 
     def get_success_url(self) -> str:
         return reverse("colonies:genotyperesult_detail", args=[self.object.pk])
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
-                             help_text="Kept with the result and shown in its history, e.g. 'sample swapped on plate'.")
 
 
 class GenotypeResultVoidView(LoginRequiredMixin, WriteAccessMixin, ScopedQuerysetMixin, FormView):
@@ -357,11 +278,6 @@ class GenotypeResultVoidView(LoginRequiredMixin, WriteAccessMixin, ScopedQueryse
 
 
 # --- Excel import ------------------------------------------------------------------------------------------------
-
-
-class ResultUploadForm(SpreadsheetUploadForm):
-    batch = forms.CharField(required=False, max_length=60, label="Batch",
-                            help_text="The plate or run name, stored on every result; blank uses the file's name.")
 
 
 class GenotypeResultImportView(SpreadsheetImportView):

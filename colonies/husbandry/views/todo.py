@@ -3,58 +3,25 @@
 Reading is open to the whole centre (a read-only user sees the list without buttons); ticking off is a colony write
 (`lims.roles`, area "colony"). Another centre's reminder is not in the queryset, so it is a 404.
 """
-import django_filters as df
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from colonies import tables
+from colonies.husbandry.filters import ReminderFilterSet
 from colonies.models import Reminder
 from colonies.services import reminder_done, reminder_reopen
 from lims.exceptions import Conflict
 from lims.roles import can_write
 from lims.scoping import scope_for_user
-from lims.views import Column, ScopedListView, WriteAccessMixin
+from lims.views import ScopedListView, WriteAccessMixin
 
-WHO_CHOICES = [("mine", "Mine and unassigned"), ("all", "Everyone's")]
-STATE_CHOICES = [("open", "To do"), ("done", "Done"), ("all", "To do and done")]
 # What the page shows with no query string: my open jobs (the issue's "mine" by default, done ones hidden).
 DEFAULTS = {"who": "mine", "state": "open"}
-
-
-class ReminderFilterSet(df.FilterSet):
-    """Filters of the to-do page: whose jobs, open or done, kind and due range."""
-
-    who = df.ChoiceFilter(choices=WHO_CHOICES, method="filter_who", empty_label=None, label="Whose")
-    state = df.ChoiceFilter(choices=STATE_CHOICES, method="filter_state", empty_label=None, label="Show")
-    kind = df.ChoiceFilter(choices=Reminder.Kind.choices, label="Kind")
-    due_from = df.DateFilter(field_name="due_on", lookup_expr="gte", label="Due from")
-    due_to = df.DateFilter(field_name="due_on", lookup_expr="lte", label="Due by")
-
-    class Meta:
-        model = Reminder
-        fields = ["who", "state", "kind", "due_from", "due_to"]
-
-    def filter_who(self, queryset, name, value):
-        if value == "all" or self.request is None:
-            return queryset
-        return queryset.filter(Q(assigned_to=self.request.user) | Q(assigned_to__isnull=True))
-
-    def filter_state(self, queryset, name, value):
-        if value == "open":
-            return queryset.filter(done_at__isnull=True)
-        if value == "done":
-            return queryset.filter(done_at__isnull=False)
-        return queryset
-
-
-def _subject(reminder: Reminder):
-    """What the job is about: the litter to wean, the mouse to genotype, else the mating."""
-    return reminder.litter or reminder.mouse or reminder.mating
 
 
 class TodoView(ScopedListView):
@@ -67,10 +34,7 @@ class TodoView(ScopedListView):
     paginate_by = 100
     template_name = "colonies/todo.html"
     select_related = ("litter", "mating", "mouse", "assigned_to", "done_by")
-    columns = [
-        Column("Due", "due_on"), Column("Kind", "kind"), Column("Subject", _subject), Column("Job", "title"),
-        Column("Assigned to", "assigned_to"), Column("Done at", "done_at"), Column("Done by", "done_by"),
-    ]
+    columns = tables.TODO_COLUMNS
 
     def get_template_names(self) -> list[str]:
         return [self.template_name]
@@ -92,7 +56,7 @@ class TodoView(ScopedListView):
         today = timezone.localdate()
         reminders = list(context["object_list"])
         for reminder in reminders:
-            reminder.subject = _subject(reminder)
+            reminder.subject = tables.reminder_subject(reminder)
             reminder.is_overdue = reminder.done_at is None and reminder.due_on < today
         data = self.filterset.form.data
         context.update(

@@ -1,9 +1,9 @@
-"""FilterSets for genotyping, shared by the HTML lists and the API (one definition, as in `colonies.filters`)."""
+"""FilterSets for genotyping, shared by the HTML lists and the API (one definition, as in the other packages)."""
 import django_filters as df
 from django.db.models import Q
 
-from colonies.filters import SearchFilterSet
 from colonies.models import GenotypeResult, GenotypingAssay, Mouse, ZygosityRule
+from lims.filters import SearchFilterSet
 
 
 def _by_name_or_pk(field: str, value: str, name_lookup: str) -> Q:

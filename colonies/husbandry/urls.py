@@ -1,18 +1,17 @@
-"""Colony-management pages, mounted at /colony/ inside the `colonies` namespace.
+"""Colony-management pages, mounted at /colony/ by `colonies.urls` inside the `colonies` namespace.
 
-Names follow `<model>_<list|detail|create|update|action>`; genotyping, cage cards, census and reminders add their
-own modules below (no app_name of their own, so their names live in `colonies` too).
+Names follow `<model>_<list|detail|create|update|action>`; genotyping adds its own module below (no app_name of its
+own, so its names live in `colonies` too).
 """
 from django.urls import include, path
 
-from colonies import husbandry_views as hv
-from colonies import views
+from colonies.husbandry import views as hv
 
 urlpatterns = [
-    path("mice/", views.MouseListView.as_view(), name="mouse_list"),
-    path("mice/new/", views.MouseCreateView.as_view(), name="mouse_create"),
+    path("mice/", hv.MouseListView.as_view(), name="mouse_list"),
+    path("mice/new/", hv.MouseCreateView.as_view(), name="mouse_create"),
     path("mice/action/", hv.MiceActionView.as_view(), name="mice_action"),
-    path("mice/<int:pk>/", views.MouseDetailView.as_view(), name="mouse_detail"),
+    path("mice/<int:pk>/", hv.MouseDetailView.as_view(), name="mouse_detail"),
     path("mice/<int:pk>/edit/", hv.MouseUpdateView.as_view(), name="mouse_update"),
     path("mice/<int:pk>/correct/", hv.MouseCorrectView.as_view(), name="mouse_correct"),
     path("rooms/", hv.RoomListView.as_view(), name="room_list"),
@@ -37,7 +36,15 @@ urlpatterns = [
     path("litters/<int:pk>/edit/", hv.LitterUpdateView.as_view(), name="litter_update"),
     path("litters/<int:pk>/wean/", hv.LitterWeanView.as_view(), name="litter_wean"),
     path("settings/", hv.ColonySettingsView.as_view(), name="colony_settings"),
-    path("", include("colonies.genotyping_urls")),
-    path("", include("colonies.reminder_urls")),
-    path("", include("colonies.card_urls")),
+    path("", include("colonies.genotyping.urls")),
+    # The to-do page and its buttons (reminders).
+    path("todo/", hv.TodoView.as_view(), name="todo"),
+    path("todo/<int:pk>/done/", hv.ReminderDoneView.as_view(), name="reminder_done"),
+    path("todo/<int:pk>/reopen/", hv.ReminderReopenView.as_view(), name="reminder_reopen"),
+    # Cage cards and the census.
+    path("cages/<int:pk>/card/", hv.CageCardView.as_view(), name="cage_card"),
+    path("cages/<int:pk>/card.pdf", hv.CageCardPdfView.as_view(), name="cage_card_pdf"),
+    path("cages/cards/", hv.CageCardsView.as_view(), name="cage_cards"),
+    path("cages/cards.pdf", hv.CageCardsPdfView.as_view(), name="cage_cards_pdf"),
+    path("census/", hv.CensusView.as_view(), name="census"),
 ]

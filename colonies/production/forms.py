@@ -1,4 +1,4 @@
-"""Forms for production and colonies: ModelForms without status (services derive it), choices of the user's centre.
+"""Forms for production: ModelForms without status (services derive it), choices of the user's centre.
 
 Forms only collect input. Rules live in `colonies.services`; their errors come back onto these forms through
 `lims.forms.add_service_errors`. Fields that are not model fields (`confirm_warnings`, `child_colony_name`, the
@@ -18,27 +18,11 @@ from colonies.models import (
     Plan,
 )
 from colonies.services.production import COUNT_LABELS
-from lims.forms import ScopedModelForm
+from lims.forms import ConfirmWarningsMixin, ScopedModelForm, numeric_inputs
 from lims.models import Strain
 
 MAX_GUIDES = 3
 MAX_NUCLEASES = 2
-
-
-class ConfirmWarningsMixin(forms.Form):
-    """A "Save anyway" box, shown only once the page has listed warnings (iMits asks before saving, never refuses)."""
-
-    confirm_warnings = forms.BooleanField(
-        required=False, label="Save anyway",
-        help_text="I have read the warnings above and still want to save.",
-    )
-
-
-def _numeric_inputs(form: forms.BaseForm) -> None:
-    """Counts get the tablet's number pad."""
-    for form_field in form.fields.values():
-        if isinstance(form_field, forms.IntegerField):
-            form_field.widget.attrs.update(inputmode="numeric")
 
 
 def _strain_choices(form: forms.BaseForm, name: str, **flags) -> None:
@@ -134,7 +118,7 @@ class MicroInjectionForm(ConfirmWarningsMixin, ScopedModelForm):
         else:
             # The kind decides which counts and reagents make sense; it is fixed once the attempt exists.
             self.fields["kind"].disabled = True
-        _numeric_inputs(self)
+        numeric_inputs(self)
 
     @property
     def kind(self) -> str:
@@ -191,7 +175,7 @@ def reagent_formsets(*, data=None, attempt: MicroInjection | None = None) -> dic
     }
     for formset in formsets.values():
         for form in formset.forms:
-            _numeric_inputs(form)
+            numeric_inputs(form)
     return formsets
 
 
@@ -278,7 +262,7 @@ class AlleleModificationForm(ScopedModelForm):
         else:
             del self.fields["child_colony_name"]  # the child colony exists: edit it on its own page
             self.fields["parent_colony"].disabled = True
-        _numeric_inputs(self)
+        numeric_inputs(self)
 
 
 class PhenotypingAttemptForm(ScopedModelForm):

@@ -285,6 +285,21 @@ def _reagents(values: dict[str, Any]) -> tuple[list[dict] | None, list[dict] | N
     return guides, nucleases, problems
 
 
+def _attempt_references(rows, actor) -> tuple[dict[int, Plan], dict[str, EsCell]]:
+    """The plans (by id) and ES cells (by name) the rows name, of the actor's centre only, a chunk per query."""
+    plan_ids = {values["plan"] for _, values in rows if values.get("plan") is not None}
+    es_cell_names = {values["es_cell"] for _, values in rows if values.get("es_cell")}
+    plans: dict[int, Plan] = {}
+    for chunk in _chunks(plan_ids):
+        plans.update((p.pk, p) for p in scope_for_user(Plan.objects.filter(
+            pk__in=chunk, voided_at__isnull=True), actor, own_centre=True).select_related("gene"))
+    es_cells: dict[str, EsCell] = {}
+    for chunk in _chunks(es_cell_names):
+        es_cells.update((e.name, e) for e in scope_for_user(EsCell.objects.filter(
+            name__in=chunk, voided_at__isnull=True), actor, own_centre=True).select_related("gene"))
+    return plans, es_cells
+
+
 def microinjections_import(*, file: IO[bytes], actor) -> ImportResult:
     """Create one micro-injection attempt per row of an uploaded template, all of them or none.
 
@@ -297,16 +312,7 @@ def microinjections_import(*, file: IO[bytes], actor) -> ImportResult:
     if _needs_centre(actor, result):
         result.sort()
         return result
-    plan_ids = {values["plan"] for _, values in rows if values.get("plan") is not None}
-    es_cell_names = {values["es_cell"] for _, values in rows if values.get("es_cell")}
-    plans: dict[int, Plan] = {}
-    for chunk in _chunks(plan_ids):
-        plans.update((p.pk, p) for p in scope_for_user(Plan.objects.filter(
-            pk__in=chunk, voided_at__isnull=True), actor, own_centre=True).select_related("gene"))
-    es_cells: dict[str, EsCell] = {}
-    for chunk in _chunks(es_cell_names):
-        es_cells.update((e.name, e) for e in scope_for_user(EsCell.objects.filter(
-            name__in=chunk, voided_at__isnull=True), actor, own_centre=True).select_related("gene"))
+    plans, es_cells = _attempt_references(rows, actor)
     strains = _strains_by_name(
         values.get(name, "") for _, values in rows for name in ("test_cross_strain", "colony_background_strain"))
     refs: dict[str, int] = {}

@@ -7,11 +7,13 @@ from datetime import date
 
 from django import forms
 from django.forms import formset_factory
+from django.utils import timezone
 
-from colonies.forms import ConfirmWarningsMixin, _numeric_inputs
+from colonies.husbandry.census import census_colonies, census_rooms
 from colonies.models import Cage, Colony, ColonySettings, Litter, Mating, Mouse, Rack, Room
 from colonies.services.dcc_lock import MOUSE_CORRECTABLE
-from lims.forms import DATE_INPUT, ScopedModelForm
+from lims.dates import QueryDateField
+from lims.forms import DATE_INPUT, ConfirmWarningsMixin, ScopedModelForm, numeric_inputs
 from lims.models import Strain
 from lims.scoping import centre_users, scope_for_user
 from lims.services import MIN_REASON_LENGTH
@@ -64,7 +66,7 @@ class CageForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _numeric_inputs(self)
+        numeric_inputs(self)
         if not self.instance.pk:
             self.fields["cage_id"].required = False
             self.fields["capacity"].required = False
@@ -247,7 +249,7 @@ class LitterForm(ConfirmWarningsMixin, ScopedModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        _numeric_inputs(self)
+        numeric_inputs(self)
         self.fields["mating"].queryset = self.fields["mating"].queryset.filter(ended_on__isnull=True) | \
             self.fields["mating"].queryset.filter(pk=self.initial.get("mating") or 0)
         self.fields["dam"] = MouseChoiceField(queryset=_scoped(Mouse, user, sex=Mouse.Sex.FEMALE,
@@ -265,7 +267,7 @@ class LitterUpdateForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _numeric_inputs(self)
+        numeric_inputs(self)
 
 
 class RackChoiceField(forms.ModelChoiceField):
@@ -325,10 +327,57 @@ class ColonySettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _numeric_inputs(self)
+        numeric_inputs(self)
 
 
 class StrainSettingForm(forms.Form):
     strain = forms.ModelChoiceField(queryset=Strain.objects.all())
     breeding_age_days = forms.IntegerField(required=False, min_value=1, label="Breeding age (days)")
     wean_target_days = forms.IntegerField(required=False, min_value=1, label="Wean at (days)")
+
+
+# --- Census ------------------------------------------------------------------------------------------------------
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    """A choice by name, ignoring case (`?colony=pax6-col`), as the cage and mouse lists' colony filter reads it."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.queryset.get(name__iexact=str(value).strip())
+        except (self.queryset.model.DoesNotExist, self.queryset.model.MultipleObjectsReturned):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+class CensusForm(forms.Form):
+    """The census's day, the cage-days range (`from`, `to`) and the room and colony filters, from the query string.
+
+    Blank dates take their defaults: today's census, and this month's cage-days so far (days not yet over are not
+    billed).
+    """
+
+    date = QueryDateField(required=False, label="Census on", widget=forms.DateInput(attrs={"type": "date"}))
+    room = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any")
+    colony = NameChoiceField(queryset=None, required=False, empty_label="Any", to_field_name="name")
+
+    def __init__(self, data, *, user, **kwargs):
+        today = timezone.localdate()
+        data = data.copy()
+        for name, default in (("date", today), ("from", today.replace(day=1)), ("to", today)):
+            if not data.get(name):
+                data[name] = default.isoformat()
+        super().__init__(data, **kwargs)
+        # "from" is a Python keyword, so the range fields are added by name.
+        self.fields["from"] = QueryDateField(label="Cage-days from", widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["to"] = QueryDateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+        self.order_fields(["date", "from", "to", "room", "colony"])
+        self.fields["room"].queryset = census_rooms(user)
+        self.fields["colony"].queryset = census_colonies(user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            self.add_error("to", "The range must end on or after its first day.")
+        return data
