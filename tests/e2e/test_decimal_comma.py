@@ -54,6 +54,8 @@ def _fill_metadata(scope):
 
 def test_a_decimal_comma_is_the_decimal_point_in_every_entry_and_250_g_asks_first(live_server, browser_page, due,
                                                                                   tech):
+    """One long story on purpose (reason for its length): the same typed value through the single form, the batch
+    form and an Excel upload in one browser session, so the three entries are compared on the same mouse and day."""
     from playwright.sync_api import expect
 
     page = browser_page

@@ -46,6 +46,8 @@ def _series(block, name):
 
 
 def test_technician_records_grip_strength_for_three_mice(live_server, browser_page, grip_tests, tech):
+    """A whole bench session as one story (reason for its length): log in, open the batch, type three mice's
+    values with the keyboard, save, and check the stored values; splitting it would repeat the set-up per step."""
     from playwright.sync_api import expect
 
     page = browser_page

@@ -28,6 +28,8 @@ def _current_step(page):
 
 
 def test_technician_takes_an_attempt_to_genotype_confirmed(live_server, browser_page, plan_and_clone, tech):
+    """The attempt's whole life in one browser story (reason for its length): each step needs the state the one
+    before left, so the steps are not separate tests."""
     from playwright.sync_api import expect
 
     page, (plan, es_cell) = browser_page, plan_and_clone

@@ -59,7 +59,10 @@ def _experiment(mouse, procedure, day, value=None, parameter=None, **extra):
 
 
 def build_centre(centre, *, prefix: str, today: dt.date):
-    """One centre's worth of production, breeding, phenotyping, DCC and QC data."""
+    """One centre's worth of production, breeding, phenotyping, DCC and QC data.
+
+    Long for a reason: it is a flat list of the records every report test counts, one block per report; split into
+    functions it would only pass the same dozen objects around."""
     bash = ConsortiumFactory(name="BaSH")
     dtcc = ConsortiumFactory(name="DTCC", funding="KOMP2")
     g = {name: GeneFactory(symbol=f"{prefix}{name}") for name in ("Alpha", "Beta", "Gamma", "Delta", "Eps")}

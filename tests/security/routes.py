@@ -50,7 +50,10 @@ def api_routes() -> dict[str, type]:
 
 
 def build_line(centre) -> dict:
-    """One record per centre-owned route, all of `centre`, made by factories and services."""
+    """One record per centre-owned route, all of `centre`, made by factories and services.
+
+    Long for a reason: a flat inventory, one line per route's record, kept in one place so a new route's record is
+    added beside the others."""
     from colonies import services as colony_services
     from lims.models import Strain
     from procedures import services as proc_services
