@@ -115,11 +115,18 @@ def csv_response(headers: Sequence[str], rows: Iterable[Sequence], filename: str
 
 def xlsx_response(headers: Sequence[str], rows: Iterable[Sequence], filename: str, *, title: str = "Export"):
     """Write rows to a write-only workbook in a temporary file and send it (cells never held in memory)."""
+    return xlsx_sheets_response([(title, headers, rows)], filename)
+
+
+def xlsx_sheets_response(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]], filename: str):
+    """One workbook of several sheets, each `(title, headers, rows)`, written row by row and sent from a temporary
+    file, so a big export never holds its cells in memory."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(xlsx_row(sheet, headers))
-    for row in rows:
-        sheet.append(xlsx_row(sheet, row))
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.append(xlsx_row(sheet, headers))
+        for row in rows:
+            sheet.append(xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it once sent
     workbook.save(handle)
     handle.seek(0)

@@ -8,12 +8,9 @@ in CI (`redis_url` fixture).
 """
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from io import StringIO
 from pathlib import Path
 
@@ -22,79 +19,22 @@ from django.conf import settings
 from django.core.management import call_command
 from pghistory.models import Events
 
-from lims.celery import app as celery_app
 from procedures.dcc.models import Submission, SubmissionFile
 from procedures.dcc.packaging import sha256_of
 from procedures.dcc.services import requeue_stale, submission_create
 from procedures.dcc.tasks import submission_build as submission_build_task
 from tests.dcc.helpers import read_zip, worker_database_url
+from tests.workers import WorkerProcess
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-READY_TIMEOUT = 60
 TASK_TIMEOUT = 120
-
-
-class WorkerProcess:
-    """A `celery worker` subprocess with its log, started and stopped by the `worker` fixture."""
-
-    def __init__(self, *, redis_url: str, log_path: Path, extra_env: dict[str, str] | None = None,
-                 pool: str = "solo"):
-        self.hostname = f"dcc-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-        self.log_path = log_path
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "lims.settings",
-            "DATABASE_URL": worker_database_url(),
-            "DB_CONN_MAX_AGE": "0",  # hold no connection between tasks, so the test database can be dropped
-            "REDIS_URL": redis_url,
-            "LIMS_DCC_OUTBOX": str(settings.LIMS_DCC_OUTBOX),
-            "LIMS_DCC_XSD_DIR": str(settings.LIMS_DCC_XSD_DIR),
-            **(extra_env or {}),
-        }
-        command = [
-            str(Path(sys.executable).parent / "celery"), "-A", "lims", "worker",
-            f"--pool={pool}", "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
-            "--without-mingle", "--without-gossip",
-        ]
-        self._log = open(log_path, "ab")  # noqa: SIM115 - the worker writes to it until stop() closes it
-        self.process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def wait_until_ready(self) -> None:
-        """Return once the worker answers a ping, so no task waits on a worker that is still importing Django."""
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()}")
-            if celery_app.control.ping(destination=[self.hostname], timeout=1.0):
-                return
-        pytest.fail(f"The Celery worker did not answer within {READY_TIMEOUT}s:\n{self.log()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no warm shutdown, no acknowledgement, no on_failure — as when the OOM killer strikes."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self._log.close()
-
-    def stop(self) -> None:
-        self.process.terminate()  # warm shutdown: a running task finishes first
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self._log.close()
 
 
 @pytest.fixture
 def worker(redis_url, transactional_db, outbox, tmp_path):
     """A live worker on the test database; torn down before `transactional_db` flushes the tables."""
-    process = WorkerProcess(redis_url=redis_url, log_path=tmp_path / "worker.log")
+    process = WorkerProcess(name="dcc-test", redis_url=redis_url, log_path=tmp_path / "worker.log")
     try:
         process.wait_until_ready()
         yield process
@@ -172,7 +112,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
     env = {"LIMS_DCC_TEST_PHASE_DELAY": "0.25"}
     submissions = []
     interrupted = 0
-    worker = WorkerProcess(redis_url=redis_url, log_path=log_path, extra_env=env)
+    worker = WorkerProcess(name="dcc-test", redis_url=redis_url, log_path=log_path, extra_env=env)
     try:
         worker.wait_until_ready()
         for round_ in range(KILLED_EXPORTS):
@@ -185,7 +125,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
             worker.kill()
             interrupted += _status(submission.pk) not in Submission.TERMINAL
             # The replacement worker resumes this round's submission, then takes (and dies in) the next round.
-            worker = WorkerProcess(redis_url=redis_url, log_path=log_path, extra_env=env)
+            worker = WorkerProcess(name="dcc-test", redis_url=redis_url, log_path=log_path, extra_env=env)
             worker.wait_until_ready()
             for pk in requeue_stale(older_than=0):  # the beat job, without waiting for the time limit
                 submission_build_task.delay(submission_id=pk, resume=True)
@@ -233,7 +173,7 @@ def test_export_after_its_pool_process_is_killed_says_when_it_resumes_and_wait_d
 
     record_weight(mutant)
     out = tmp_path / "source"
-    worker = WorkerProcess(redis_url=redis_url, log_path=tmp_path / "worker.log", pool="prefork",
+    worker = WorkerProcess(name="dcc-test", redis_url=redis_url, log_path=tmp_path / "worker.log", pool="prefork",
                            extra_env={"LIMS_DCC_TEST_PHASE_DELAY": "3"})
     try:
         worker.wait_until_ready()

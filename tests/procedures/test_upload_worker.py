@@ -12,15 +12,9 @@ Without REDIS_URL these tests skip locally and fail in CI (`redis_url` fixture).
 import datetime as dt
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from colonies.models import Mouse
 from lims.celery import app as celery_app
@@ -28,73 +22,15 @@ from procedures import imports
 from procedures.models import Experiment, ScheduledTest, UploadJob
 from procedures.tasks import upload_process_task
 from procedures.tasks import uploads_requeue_stale as uploads_requeue_stale_task
-from tests.dcc.helpers import worker_database_url
 from tests.factories import body_weight_procedure
 from tests.procedures.helpers import upload_mice, upload_workbook
+from tests.workers import WorkerProcess
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROWS = 3000  # long enough for the kill to land mid-import, after the first progress reports
-READY_TIMEOUT = 60
 TASK_TIMEOUT = 240
 DUE = dt.date(2026, 2, 2)
-
-
-class Worker:
-    """A `celery worker` subprocess on the test database, with `pool` prefork (parent + one child) or solo."""
-
-    def __init__(self, *, redis_url: str, log_path: Path, pool: str):
-        self.hostname = f"upload-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-        self.log_path = log_path
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lims.settings", "DATABASE_URL": worker_database_url(),
-               "DB_CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-        command = [str(Path(sys.executable).parent / "celery"), "-A", "lims", "worker", f"--pool={pool}",
-                   "--concurrency=1", "-Q", "celery", "--loglevel=INFO", "-n", self.hostname,
-                   "--without-mingle", "--without-gossip"]
-        self._log = open(log_path, "ab")  # noqa: SIM115 - closed by stop()/kill()
-        self.process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
-
-    def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"The Celery worker exited with {self.process.returncode}:\n{self.log()}")
-            if celery_app.control.ping(destination=[self.hostname], timeout=1.0):
-                return
-        pytest.fail(f"The Celery worker did not answer within {READY_TIMEOUT}s:\n{self.log()}")
-
-    def children(self) -> list[int]:
-        """The pool's child processes (their parent is the worker)."""
-        found = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(stat.parent.name))
-        return found
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker: no warm shutdown, no acknowledgement, no on_failure."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self._log.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if not self._log.closed:
-            self._log.close()
 
 
 def _wait_for(predicate, *, timeout: float, what: str, log) -> None:
@@ -146,7 +82,7 @@ def _assert_recorded_once(job, tech) -> None:
 
 
 def test_a_killed_pool_child_is_redelivered_and_the_job_taken_back(upload, redis_url, tech, tmp_path):
-    worker = Worker(redis_url=redis_url, log_path=tmp_path / "worker.log", pool="prefork")
+    worker = WorkerProcess(redis_url=redis_url, log_path=tmp_path / "worker.log", pool="prefork", name="upload-test")
     try:
         worker.wait_until_ready()
 
@@ -167,12 +103,12 @@ def test_a_killed_pool_child_is_redelivered_and_the_job_taken_back(upload, redis
 
 def test_a_killed_worker_is_swept_back_by_the_beat_job(upload, redis_url, tech, tmp_path, settings):
     log_path = tmp_path / "worker.log"
-    worker = Worker(redis_url=redis_url, log_path=log_path, pool="solo")
+    worker = WorkerProcess(redis_url=redis_url, log_path=log_path, pool="solo", name="upload-test")
     try:
         worker.wait_until_ready()
         _killed_mid_import(upload, worker, worker.kill)
 
-        worker = Worker(redis_url=redis_url, log_path=log_path, pool="solo")
+        worker = WorkerProcess(redis_url=redis_url, log_path=log_path, pool="solo", name="upload-test")
         worker.wait_until_ready()
         assert _job(upload.pk).status == UploadJob.Status.RUNNING  # nothing else would ever move it
         settings.LIMS_UPLOAD_STALE_AFTER = 0  # the beat job, without waiting for the time limit

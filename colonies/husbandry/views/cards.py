@@ -6,21 +6,19 @@ encodes the absolute URL of the cage's page as this request sees the site (`buil
 from the production host opens the production page.
 """
 import re
-import tempfile
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
-from openpyxl import Workbook
 
 from colonies.husbandry.cards import CageCard, cage_cards, cards_pdf
 from colonies.husbandry.census import AGE_BANDS, SEXES, cage_days, census
 from colonies.husbandry.filters import CageFilterSet
 from colonies.husbandry.forms import CensusForm
 from colonies.models import Cage
-from lims.exports import XLSX_CONTENT_TYPE, xlsx_row
+from lims.exports import xlsx_sheets_response
 from lims.scoping import scope_for_user
 
 # A sheet is meant for a rack or a room; a whole centre's cages at once would be a very long page and PDF.
@@ -143,18 +141,9 @@ class CensusView(LoginRequiredMixin, TemplateView):
 
 def census_workbook(the_census, the_days) -> FileResponse:
     """Both tables in one workbook, sheets "Census" and "Cage-days", with dates and counts as native cells."""
-    workbook = Workbook(write_only=True)
-    for title, headers, rows in (("Census", the_census.export_headers(), the_census.export_rows()),
-                                 ("Cage-days", the_days.export_headers(), the_days.export_rows())):
-        sheet = workbook.create_sheet(title=title)
-        sheet.append(xlsx_row(sheet, headers))
-        for row in rows:
-            sheet.append(xlsx_row(sheet, row))
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it once sent
-    workbook.save(handle)
-    handle.seek(0)
-    filename = f"census-{the_census.day.isoformat()}.xlsx"
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return xlsx_sheets_response([("Census", the_census.export_headers(), the_census.export_rows()),
+                                 ("Cage-days", the_days.export_headers(), the_days.export_rows())],
+                                f"census-{the_census.day.isoformat()}")
 
 
 __all__ = ["CageCardPdfView", "CageCardView", "CageCardsPdfView", "CageCardsView", "CensusView", "census_workbook"]
