@@ -1,7 +1,7 @@
 """Shared fixtures of the colony tests."""
 import pytest
 
-from tests.colonies.helpers import production_line
+from tests.colonies.helpers import pax6_assay, production_line
 from tests.factories import ColonyFactory, GeneFactory
 
 
@@ -16,3 +16,8 @@ def lines(centre, other_centre, tech, outsider):
     gene = GeneFactory(symbol="Pax6", mgi_id="MGI:97490")
     return {"own": production_line(centre=centre, actor=tech, gene=gene, name="H-PAX6"),
             "other": production_line(centre=other_centre, actor=outsider, gene=gene, name="J-PAX6")}
+
+
+@pytest.fixture
+def assay(centre):
+    return pax6_assay(centre)

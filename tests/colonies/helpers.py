@@ -1,4 +1,5 @@
-"""Helpers of the colony tests: adult mice of a colony, a mating with its females, a whole production line."""
+"""Helpers of the colony tests: adult mice of a colony, a mating with its females, a whole production line, a
+genotyping assay with its zygosity rules."""
 import datetime as dt
 
 from colonies import services
@@ -6,11 +7,13 @@ from colonies.models import Colony, Mating
 from tests.factories import (
     ConsortiumFactory,
     EsCellFactory,
+    GenotypingAssayFactory,
     MatingFactory,
     MatingFemaleFactory,
     MouseFactory,
     PlanFactory,
     StrainFactory,
+    ZygosityRuleFactory,
 )
 
 #: Old enough to breed on any date the rules tests use.
@@ -51,3 +54,15 @@ def production_line(*, centre, actor, gene, name: str) -> dict:
     cohort = services.phenotyping_attempt_create(actor=actor, parent_colony=colony)
     return {"plan": plan, "escell": es_cell, "microinjection": attempt, "colony": colony, "mouse": mouse,
             "allelemodification": modification, "phenotypingattempt": cohort}
+
+
+#: The calls of a PCR with a wild-type and a mutant band, and what each means.
+PAX6_RULES = {"WT band only": "wild type", "both bands": "heterozygous", "mutant band only": "homozygous"}
+
+
+def pax6_assay(centre, rules=PAX6_RULES):
+    """A genotyping assay of `centre` for Pax6<tm1b> with a zygosity rule per call of `rules`."""
+    assay = GenotypingAssayFactory(centre=centre, name="Pax6 PCR", allele="Pax6<tm1b>")
+    for call, zygosity in rules.items():
+        ZygosityRuleFactory(assay=assay, call=call, zygosity=zygosity)
+    return assay

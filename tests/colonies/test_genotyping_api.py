@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from colonies.models import GenotypeResult, GenotypingSample, ZygosityRule
+from tests.colonies.helpers import PAX6_RULES
 from tests.factories import (
     GenotypingAssayFactory,
     GenotypingSampleFactory,
@@ -14,15 +15,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-RULES = {"WT band only": "wild type", "both bands": "heterozygous", "mutant band only": "homozygous"}
-
-
-@pytest.fixture
-def assay(centre):
-    assay = GenotypingAssayFactory(centre=centre, name="Pax6 PCR", allele="Pax6<tm1b>")
-    for call, zygosity in RULES.items():
-        ZygosityRuleFactory(assay=assay, call=call, zygosity=zygosity)
-    return assay
 
 
 @pytest.fixture
@@ -160,7 +152,7 @@ def test_filters_and_updated_since(auth_client, tech, centre, mouse, assay):
 def test_assay_api_nests_rules_and_the_rule_table_is_editable(auth_client, tech, centre, mouse, assay):
     client = auth_client(tech)
     response = client.get(f"/api/v1/genotyping-assays/{assay.pk}/")
-    assert {(r["call"], r["zygosity"]) for r in response.json()["rules"]} == set(RULES.items())
+    assert {(r["call"], r["zygosity"]) for r in response.json()["rules"]} == set(PAX6_RULES.items())
     created = client.post("/api/v1/genotyping-assays/", {"name": "Cre PCR", "allele": "Cre",
                                                          "calls": [" present ", "absent"]})
     assert created.status_code == 201, created.content

@@ -1,8 +1,6 @@
 """Excel import of genotyping results: the template (dropdowns and the Assays sheet), every bad row reported by row,
 column and reason with nothing committed, a good file committing with its batch name, and the pages."""
-import io
 
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -11,21 +9,14 @@ from colonies.genotyping.imports import RESULT_COLUMNS, RESULT_SHEET, results_im
 from colonies.models import GenotypeResult, GenotypingSample, MouseAllele
 from lims.exports import XLSX_CONTENT_TYPE
 from tests.factories import GenotypingAssayFactory, GenotypingSampleFactory, MouseFactory, ZygosityRuleFactory
+from tests.workbooks import xlsx_upload
 
 pytestmark = pytest.mark.django_db
 HEADERS = [c.name for c in RESULT_COLUMNS]
 
 
 def xlsx(rows, *, headers=HEADERS, name="plate-7.xlsx") -> SimpleUploadedFile:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = RESULT_SHEET
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    return xlsx_upload(headers, rows, title=RESULT_SHEET, name=name)
 
 
 @pytest.fixture

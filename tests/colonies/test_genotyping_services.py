@@ -24,19 +24,10 @@ pytestmark = pytest.mark.django_db
 BORN = dt.date(2026, 1, 5)
 COLLECTED = dt.date(2026, 1, 20)
 TESTED = dt.date(2026, 1, 25)
-RULES = {"WT band only": "wild type", "both bands": "heterozygous", "mutant band only": "homozygous"}
 
 
 def messages(exc_info, field):
     return exc_info.value.message_dict[field]
-
-
-@pytest.fixture
-def assay(centre):
-    assay = GenotypingAssayFactory(centre=centre, name="Pax6 PCR", allele="Pax6<tm1b>")
-    for call, zygosity in RULES.items():
-        ZygosityRuleFactory(assay=assay, call=call, zygosity=zygosity)
-    return assay
 
 
 @pytest.fixture

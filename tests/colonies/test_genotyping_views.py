@@ -8,17 +8,15 @@ from django.utils import timezone
 
 from colonies import services
 from colonies.models import GenotypeResult, GenotypingAssay, ZygosityRule
-from tests.factories import ColonyFactory, GenotypingAssayFactory, MouseFactory, ZygosityRuleFactory
+from tests.colonies.helpers import pax6_assay
+from tests.factories import ColonyFactory, GenotypingAssayFactory, MouseFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def assay(centre):
-    assay = GenotypingAssayFactory(centre=centre, name="Pax6 PCR", allele="Pax6<tm1b>")
-    ZygosityRuleFactory(assay=assay, call="both bands", zygosity="heterozygous")
-    ZygosityRuleFactory(assay=assay, call="WT band only", zygosity="wild type")
-    return assay
+    return pax6_assay(centre, rules={"both bands": "heterozygous", "WT band only": "wild type"})
 
 
 @pytest.fixture

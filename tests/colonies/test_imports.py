@@ -25,6 +25,7 @@ from lims.exports import XLSX_CONTENT_TYPE
 from lims.models import Strain
 from lims.xlsx_import import CHOICE, DATE, INTEGER, ImportColumn, RowError, SheetReader, build_template
 from tests.factories import EsCellFactory, GeneFactory, PlanFactory, StrainFactory
+from tests.workbooks import saved_bytes, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +43,7 @@ URLS = ["colonies_import:escell_import", "colonies_import:escell_import_template
 
 def xlsx(headers, rows, *, title="Sheet", name="upload.xlsx") -> SimpleUploadedFile:
     """A workbook as a browser would upload it: a header row, then the rows as given."""
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    return xlsx_upload(headers, rows, title=title, name=name)
 
 
 def rows_of(columns, records: list[dict]) -> tuple[list[str], list[list]]:
@@ -149,9 +142,7 @@ def test_three_good_rows_filled_into_the_downloaded_template_import_all(client, 
     headers = [c.value for c in sheet[1]]
     for record in es_cell_records(genes):
         sheet.append([record.get(h) for h in headers])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    upload = SimpleUploadedFile("escells.xlsx", buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    upload = SimpleUploadedFile("escells.xlsx", saved_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
 
     response = client.post(reverse("colonies_import:escell_import"), {"file": upload}, follow=True)
 

@@ -5,21 +5,9 @@ import io
 import struct
 import zipfile
 
-from openpyxl import Workbook
+from tests.workbooks import workbook_bytes  # noqa: F401 - the base of every hostile workbook here
 
 SHEET = "xl/worksheets/sheet1.xml"
-
-
-def workbook_bytes(headers, rows=(), *, title="Sheet") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def replace_sheet(content: bytes, rewrite) -> bytes:
