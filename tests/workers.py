@@ -91,3 +91,13 @@ class WorkerProcess:
                 self.process.wait(timeout=10)
         if not self._log.closed:
             self._log.close()
+
+
+def wait_for(predicate, *, timeout: float, what: str, log=lambda: "") -> None:
+    """Poll `predicate` every 50 ms until it holds; fail with `what` and the worker's log after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"Timed out waiting for {what}:\n{log()}")

@@ -39,6 +39,14 @@ def stamps_sync(*, record, holding: list[str], today: date | None = None, first_
     ])
 
 
+def status_follow(record, holding: list[str], changed: list[str] | None) -> None:
+    """Set a production record's status to the last status that holds (its status is derived, never typed), and
+    add "status" to the fields an update saves when it moved (`changed` is None on create: every field is saved)."""
+    if changed is not None and holding[-1] != record.status:
+        changed.append("status")
+    record.status = holding[-1]
+
+
 def not_in_future(errors: dict, field: str, value: date | None, label: str) -> None:
     if value is not None and value > date.today():
         errors.setdefault(field, []).append(f"{label} cannot be in the future.")

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
-from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync
+from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync, status_follow
 from colonies.services.dcc_lock import (
     COHORT_LOCKED,
     COLONY_LOCKED,
@@ -184,9 +184,7 @@ def _allele_modification_check(mod: AlleleModification) -> None:
 def _allele_modification_save(mod: AlleleModification, *, actor, changed, action, reason="") -> AlleleModification:
     _allele_modification_check(mod)
     holding = allele_modification_holding_statuses(mod)
-    if changed is not None and holding[-1] != mod.status:
-        changed.append("status")
-    mod.status = holding[-1]
+    status_follow(mod, holding, changed)
     with audited(actor, action, reason):
         save_validated(mod, update_fields=changed)
         stamps_sync(record=mod, holding=holding)
@@ -308,9 +306,7 @@ def _phenotyping_attempt_check(attempt: PhenotypingAttempt, *, original: Phenoty
 def _phenotyping_attempt_save(attempt, *, actor, changed, action, reason="", original=None) -> PhenotypingAttempt:
     _phenotyping_attempt_check(attempt, original=original, creating=changed is None)
     holding = phenotyping_attempt_holding_statuses(attempt)
-    if changed is not None and holding[-1] != attempt.status:
-        changed.append("status")
-    attempt.status = holding[-1]
+    status_follow(attempt, holding, changed)
     with audited(actor, action, reason):
         save_validated(attempt, update_fields=None if changed is None else changed + ["colony_name"])
         stamps_sync(record=attempt, holding=holding)

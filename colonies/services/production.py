@@ -10,7 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from colonies.models import Colony, CrisprGuide, EsCell, MicroInjection, Nuclease, Plan
-from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, not_in_future, stamps_sync
+from colonies.services.common import (
+    audited,
+    centre_of,
+    mark_aborted,
+    normalise_name,
+    not_in_future,
+    stamps_sync,
+    status_follow,
+)
 from lims.exceptions import Conflict
 from lims.models import Strain
 from lims.services import apply_fields, save_validated
@@ -350,9 +358,7 @@ def _microinjection_save(attempt: MicroInjection, *, actor, changed: list[str] |
                          action: str, reason: str = "") -> MicroInjection:
     _microinjection_check(attempt, guides=guides, nucleases=nucleases)
     holding = microinjection_holding_statuses(attempt)
-    if changed is not None and holding[-1] != attempt.status:
-        changed.append("status")
-    attempt.status = holding[-1]
+    status_follow(attempt, holding, changed)
     with audited(actor, action, reason):
         save_validated(attempt, update_fields=None if changed is None else changed + ["external_ref"])
         _save_reagents(attempt, guides, nucleases)

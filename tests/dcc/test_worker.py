@@ -24,7 +24,7 @@ from procedures.dcc.packaging import sha256_of
 from procedures.dcc.services import requeue_stale, submission_create
 from procedures.dcc.tasks import submission_build as submission_build_task
 from tests.dcc.helpers import read_zip, worker_database_url
-from tests.workers import WorkerProcess
+from tests.workers import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -82,15 +82,6 @@ def test_command_waits_for_the_worker_and_prints_the_zips(worker, centre, mutant
 KILLED_EXPORTS = 20
 
 
-def _wait_for(predicate, *, timeout: float, what: str, log=lambda: "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"Timed out waiting for {what}:\n{log()}")
-
-
 def _status(pk: int) -> str:
     return Submission.objects.values_list("status", flat=True).get(pk=pk)
 
@@ -119,7 +110,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
             submission = submission_create(centre=centre, actor=wrangler, out_dir=out, full=True)
             submissions.append(submission.pk)
             submission_build_task.delay(submission_id=submission.pk, actor_id=wrangler.pk)
-            _wait_for(lambda pk=submission.pk: _status(pk) != Submission.Status.PENDING, timeout=TASK_TIMEOUT,
+            wait_for(lambda pk=submission.pk: _status(pk) != Submission.Status.PENDING, timeout=TASK_TIMEOUT,
                       what=f"round {round_} to start", log=worker.log)
             time.sleep(rng.uniform(0, 1.2))
             worker.kill()
@@ -129,7 +120,7 @@ def test_sigkilled_workers_still_deliver_every_submission_exactly_once(redis_url
             worker.wait_until_ready()
             for pk in requeue_stale(older_than=0):  # the beat job, without waiting for the time limit
                 submission_build_task.delay(submission_id=pk, resume=True)
-            _wait_for(lambda pk=submission.pk: _status(pk) in Submission.TERMINAL, timeout=TASK_TIMEOUT,
+            wait_for(lambda pk=submission.pk: _status(pk) in Submission.TERMINAL, timeout=TASK_TIMEOUT,
                       what=f"round {round_} to finish", log=worker.log)
     finally:
         worker.stop()
@@ -178,7 +169,7 @@ def test_export_after_its_pool_process_is_killed_says_when_it_resumes_and_wait_d
     try:
         worker.wait_until_ready()
         first_run = _export(["--timeout", str(TASK_TIMEOUT)], redis_url, out)
-        _wait_for(lambda: Submission.objects.filter(status=Submission.Status.VALIDATED).exists(),
+        wait_for(lambda: Submission.objects.filter(status=Submission.Status.VALIDATED).exists(),
                   timeout=TASK_TIMEOUT, what="the export to be validated", log=worker.log)
         pool = psutil.Process(worker.process.pid).children()
         assert len(pool) == 1, worker.log()
@@ -198,7 +189,7 @@ def test_export_after_its_pool_process_is_killed_says_when_it_resumes_and_wait_d
         assert f"Submission {submission.pk} is validated, not delivered yet" in stderr
 
         waiting = _export(["--wait", "--timeout", str(TASK_TIMEOUT)], redis_url, out)
-        _wait_for(lambda: Submission.objects.filter(status=Submission.Status.NOTHING).count() == 2,
+        wait_for(lambda: Submission.objects.filter(status=Submission.Status.NOTHING).count() == 2,
                   timeout=TASK_TIMEOUT, what="the third run's plan", log=worker.log)
         for pk in requeue_stale(older_than=0):  # beat's check, without waiting 31 minutes
             submission_build_task.delay(submission_id=pk, resume=True)

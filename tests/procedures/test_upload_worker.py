@@ -12,7 +12,6 @@ Without REDIS_URL these tests skip locally and fail in CI (`redis_url` fixture).
 import datetime as dt
 import os
 import signal
-import time
 
 import pytest
 
@@ -24,22 +23,13 @@ from procedures.tasks import upload_process_task
 from procedures.tasks import uploads_requeue_stale as uploads_requeue_stale_task
 from tests.factories import body_weight_procedure
 from tests.procedures.helpers import upload_mice, upload_workbook
-from tests.workers import WorkerProcess
+from tests.workers import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROWS = 3000  # long enough for the kill to land mid-import, after the first progress reports
 TASK_TIMEOUT = 240
 DUE = dt.date(2026, 2, 2)
-
-
-def _wait_for(predicate, *, timeout: float, what: str, log) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"Timed out waiting for {what}:\n{log()}")
 
 
 def _job(pk: int) -> UploadJob:
@@ -63,7 +53,7 @@ def upload(tech, tmp_path, settings, redis_url):
 def _killed_mid_import(job, worker, kill) -> None:
     """Start the job's task, wait until it has reported progress, kill as told, and check that nothing landed."""
     upload_process_task.delay(job.pk, actor_id=job.created_by_id)
-    _wait_for(lambda: _job(job.pk).rows_done >= 400, timeout=TASK_TIMEOUT, what="the import to report progress",
+    wait_for(lambda: _job(job.pk).rows_done >= 400, timeout=TASK_TIMEOUT, what="the import to report progress",
               log=worker.log)
     kill()
     killed = _job(job.pk)
@@ -93,7 +83,7 @@ def test_a_killed_pool_child_is_redelivered_and_the_job_taken_back(upload, redis
                 os.kill(pid, signal.SIGKILL)
 
         _killed_mid_import(upload, worker, kill_child)
-        _wait_for(lambda: _job(upload.pk).finished, timeout=TASK_TIMEOUT, what="the redelivered task", log=worker.log)
+        wait_for(lambda: _job(upload.pk).finished, timeout=TASK_TIMEOUT, what="the redelivered task", log=worker.log)
     finally:
         worker.stop()
 
@@ -113,7 +103,7 @@ def test_a_killed_worker_is_swept_back_by_the_beat_job(upload, redis_url, tech, 
         assert _job(upload.pk).status == UploadJob.Status.RUNNING  # nothing else would ever move it
         settings.LIMS_UPLOAD_STALE_AFTER = 0  # the beat job, without waiting for the time limit
         assert uploads_requeue_stale_task() == [upload.pk]
-        _wait_for(lambda: _job(upload.pk).finished, timeout=TASK_TIMEOUT, what="the re-queued task", log=worker.log)
+        wait_for(lambda: _job(upload.pk).finished, timeout=TASK_TIMEOUT, what="the re-queued task", log=worker.log)
     finally:
         worker.stop()
 
