@@ -7,7 +7,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
 from colonies.models import Colony
@@ -23,37 +23,10 @@ from tests.factories import (
     body_weight_procedure,
     pair_mating,
 )
+from tests.security.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-# At most this many connections at once: PostgreSQL's default max_connections is 100 and other work shares it.
-MAX_THREADS = 25
-
-
-def _race(n: int, work) -> list:
-    """Run `work(0..n-1)` on up to MAX_THREADS threads released together, each with (and closing) its own DB
-    connection; every thread runs its share of the n calls back to back."""
-    width = min(n, MAX_THREADS)
-    barrier, results = threading.Barrier(width), [None] * n
-
-    def run(first):
-        try:
-            barrier.wait(timeout=30)
-            for i in range(first, n, width):
-                try:
-                    results[i] = work(i)
-                except Exception as error:  # noqa: BLE001 - a crash is a result the test asserts on
-                    results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(width)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def _client(user):
@@ -77,7 +50,7 @@ def test_twenty_concurrent_creates_of_one_colony_name(admin):
             "name": "RACE-1", "gene": attempts[i].plan.gene.symbol, "microinjection": attempts[i].pk,
             "background_strain": strain, "genotype_status": "in_progress"}).status_code
 
-    statuses = _race(20, create)
+    statuses = race(20, create)
     assert not [s for s in statuses if not isinstance(s, int)], statuses
     assert statuses.count(201) == 1, statuses
     assert set(statuses) <= {201, 400, 409}, statuses
@@ -114,7 +87,7 @@ def test_hundred_edits_from_one_stale_version(admin, kind):
             return client.post(url, body).status_code, str(20 + i)
         return client.patch(url, {field: f"edit-{i}", "version": stale}).status_code, f"edit-{i}"
 
-    results = _race(100, save)
+    results = race(100, save)
     assert not [r for r in results if not isinstance(r, tuple)], [r for r in results if not isinstance(r, tuple)][:3]
     statuses = [s for s, _ in results]
     assert statuses.count(200) == 1 and statuses.count(409) == 99, sorted(set(statuses))

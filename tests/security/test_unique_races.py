@@ -37,6 +37,7 @@ from tests.factories import (
     UserFactory,
     ZygosityRuleFactory,
 )
+from tests.security.races import race
 from tests.security.routes import build_line
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,26 +171,6 @@ def test_an_html_form_behind_an_uncommitted_same_name_shows_the_error_on_the_fie
     assert Room.objects.filter(name="Form room").count() == 1
 
 
-def _race(n: int, work) -> list:
-    barrier, results = threading.Barrier(n), [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - a crash is a result the test asserts on
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 @pytest.mark.parametrize("route, body, model, lookup", [
     ("rooms", {"building": "B2", "name": "Twenty"}, Room, {"name": "Twenty"}),
     ("cages", {"cage_id": "C-TWENTY", "opened_on": TODAY}, Cage, {"cage_id": "C-TWENTY"}),
@@ -212,7 +193,7 @@ def test_twenty_concurrent_creates_of_one_name_give_one_record_and_400s(admin, r
         response = _api(admin).post(f"/api/v1/{route}/", {**body, **extra}, format="json")
         return response.status_code, response.json()
 
-    results = _race(20, create)
+    results = race(20, create)
 
     crashes = [r for r in results if not isinstance(r, tuple)]
     assert not crashes, crashes[:3]

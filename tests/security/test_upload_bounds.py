@@ -35,6 +35,7 @@ from procedures.models import Experiment, UploadJob
 from tests.factories import UserFactory, body_weight_procedure
 from tests.procedures.helpers import upload_mice
 from tests.security import zipcraft
+from tests.workbooks import saved_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -83,15 +84,19 @@ def test_three_million_empty_rows_are_refused_at_the_row_cap_at_once(tech):
     assert elapsed < 5, f"{elapsed:.1f} s"  # 30 s before the cap on this machine; about 0.1 s with it
 
 
-def test_a_row_far_below_the_data_counts_every_blank_row_before_it():
+def _names_with_a_far_row(row: int, value: str) -> bytes:
+    """A one-column workbook: header "name", "A" in row 2, and `value` alone in row `row` (blank rows between)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["name"])
     sheet.append(["A"])
-    sheet.cell(row=9000, column=1, value="far away")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    reader = SheetReader(io.BytesIO(buffer.getvalue()), [ImportColumn("name")], max_rows=100)
+    sheet.cell(row=row, column=1, value=value)
+    return saved_bytes(workbook)
+
+
+def test_a_row_far_below_the_data_counts_every_blank_row_before_it():
+    content = _names_with_a_far_row(9000, "far away")
+    reader = SheetReader(io.BytesIO(content), [ImportColumn("name")], max_rows=100)
     rows = list(reader)
 
     assert [number for number, _values in rows] == [2]
@@ -101,18 +106,12 @@ def test_a_row_far_below_the_data_counts_every_blank_row_before_it():
 
 
 def test_blank_rows_within_the_allowance_are_skipped_as_before():
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(["name"])
-    sheet.append(["A"])
-    sheet.cell(row=500, column=1, value="B")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    reader = SheetReader(io.BytesIO(buffer.getvalue()), [ImportColumn("name")], max_rows=100)
+    content = _names_with_a_far_row(500, "B")
+    reader = SheetReader(io.BytesIO(content), [ImportColumn("name")], max_rows=100)
 
     assert [(number, values["name"]) for number, values in reader] == [(2, "A"), (500, "B")]
     assert reader.errors == []
-    assert count_data_rows(io.BytesIO(buffer.getvalue()), [ImportColumn("name")], max_rows=100) == 2
+    assert count_data_rows(io.BytesIO(content), [ImportColumn("name")], max_rows=100) == 2
 
 
 def test_a_cell_in_the_last_column_does_not_widen_every_row_read():
