@@ -58,12 +58,33 @@ def _pattern_errors(pattern: str, *, centre_code: str = "H") -> list[str]:
 
 _SEQ_RE = re.compile(r"\{seq(?::[^}]*)?\}")
 
+COLONY_NAME_TOKENS = {"centre", "gene", "attempt", "es_cell", "n"}
+
+
+def colony_name_pattern_errors(pattern: str) -> list[str]:
+    """What keeps `pattern` from naming colonies, in words ([] when it is usable; `colonies.production.prefill`)."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(pattern)
+                  if name is not None]
+    except ValueError as exc:
+        return [f"The pattern is not valid: {exc}."]
+    unknown = sorted({name for name, _, _ in fields} - COLONY_NAME_TOKENS)
+    if unknown:
+        return [f"Unknown token(s) {', '.join('{' + u + '}' for u in unknown)}; use "
+                f"{', '.join('{' + t + '}' for t in sorted(COLONY_NAME_TOKENS))}."]
+    if any(spec or conversion for _, spec, conversion in fields):
+        return ["Write each token without a width or conversion, e.g. {centre}-{gene}-{n}."]
+    return []
+
 
 def _check(settings: ColonySettings) -> None:
     errors: dict[str, list[str]] = {}
     pattern = _pattern_errors(settings.mouse_id_pattern, centre_code=settings.centre.code)
     if pattern:
         errors["mouse_id_pattern"] = pattern
+    colony_pattern = colony_name_pattern_errors(settings.colony_name_pattern)
+    if colony_pattern:
+        errors["colony_name_pattern"] = colony_pattern
     order = [("wean_min_days", settings.wean_min_days), ("wean_usual_min_days", settings.wean_usual_min_days),
              ("wean_target_days", settings.wean_target_days), ("wean_usual_max_days", settings.wean_usual_max_days),
              ("wean_max_days", settings.wean_max_days)]

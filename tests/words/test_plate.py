@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pghistory.models import Events
 
-from colonies import services
 from colonies.models import GenotypeResult, GenotypingSample, Mouse
 from colonies.services import WELLS, PlateNotAllowed, Well, plate_record
 from tests.factories import (
