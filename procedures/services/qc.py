@@ -39,15 +39,8 @@ def experiment_qc_lock(*, experiment: Experiment, actor, reason: str = "") -> Ex
         raise Conflict("A voided experiment cannot be QC-locked.")
     if experiment.status != Experiment.Status.SUBMITTED:
         raise Conflict("A draft cannot be QC-locked; submit it first.")
-    now = timezone.now()
-    with audit_context(user=actor.pk, action="procedures.experiment.qc_locked", reason=reason):
-        claimed = Experiment.objects.filter(pk=experiment.pk, qc_locked_at__isnull=True).update(
-            qc_locked_at=now, qc_locked_by=actor, updated_at=now
-        )
-    if claimed != 1:
-        raise Conflict("This experiment is already QC-locked.")
-    experiment.refresh_from_db()
-    return experiment
+    return _claim(experiment, actor=actor, lock=True, reason=reason,
+                  refused="This experiment is already QC-locked.")
 
 
 @transaction.atomic
@@ -63,13 +56,18 @@ def experiment_qc_unlock(*, experiment: Experiment, actor, reason: str) -> Exper
     reason = reason_check(reason, ask="Say why the QC lock is taken off")
     if experiment.voided_at is not None:
         raise Conflict("A voided experiment cannot be QC-unlocked.")
+    return _claim(experiment, actor=actor, lock=False, reason=reason, refused="This experiment is not QC-locked.")
+
+
+def _claim(experiment: Experiment, *, actor, lock: bool, reason: str, refused: str) -> Experiment:
+    """Lock or unlock in one conditional UPDATE (two wranglers at once: one wins, the other gets `refused`, 409)."""
     now = timezone.now()
-    with audit_context(user=actor.pk, action="procedures.experiment.qc_unlocked", reason=reason):
-        released = Experiment.objects.filter(pk=experiment.pk, qc_locked_at__isnull=False).update(
-            qc_locked_at=None, qc_locked_by=None, updated_at=now
-        )
-    if released != 1:
-        raise Conflict("This experiment is not QC-locked.")
+    action = "procedures.experiment.qc_locked" if lock else "procedures.experiment.qc_unlocked"
+    with audit_context(user=actor.pk, action=action, reason=reason):
+        changed = Experiment.objects.filter(pk=experiment.pk, qc_locked_at__isnull=lock).update(
+            qc_locked_at=now if lock else None, qc_locked_by=actor if lock else None, updated_at=now)
+    if changed != 1:
+        raise Conflict(refused)
     experiment.refresh_from_db()
     return experiment
 
