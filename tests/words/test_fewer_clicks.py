@@ -108,3 +108,15 @@ def test_the_mouse_page_shows_the_age(centre, manager, client):
     client.force_login(manager)
     html = client.get(mouse.get_absolute_url()).content.decode()
     assert "<dt>Age</dt>" in html and "9 weeks 3 days" in html
+
+
+def test_api_gives_the_colony_defaults_of_an_attempt_and_a_mouses_age(attempt, manager, outsider, auth_client):
+    answer = auth_client(manager).get(f"/api/v1/microinjections/{attempt.pk}/colony-defaults/")
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {"microinjection": attempt.pk, "name": "H-Pax6-1", "gene": attempt.plan.gene_id,
+                             "background_strain": attempt.colony_background_strain_id,
+                             "allele_symbol": "Pax6<tm1a(EUCOMM)Wtsi>"}
+    assert auth_client(outsider).get(f"/api/v1/microinjections/{attempt.pk}/colony-defaults/").status_code == 404
+
+    mouse = MouseFactory(centre=manager.centre, date_of_birth=dt.date.today() - dt.timedelta(days=15))
+    assert auth_client(manager).get(f"/api/v1/mice/{mouse.pk}/").json()["age"] == "2 weeks 1 day"
