@@ -27,6 +27,7 @@ from colonies.models import (
     StatusStamp,
 )
 from lims.models import Centre
+from lims.scoping import scope_for_user
 
 
 def colony_settings_for(centre: Centre | int | None) -> ColonySettings:
@@ -115,6 +116,19 @@ def mating_list() -> QuerySet[Mating]:
     return Mating.objects.select_related("centre", "colony", "male", "cage", "responsible").prefetch_related(
         Prefetch("female_rows", queryset=MatingFemale.objects.select_related("female"), to_attr="all_female_rows"),
     )
+
+
+def colony_cages(colony: Colony, user) -> QuerySet[Cage]:
+    """The open cages holding a mouse of `colony` now, for the colony's page (scoped to `user`'s centre)."""
+    holding = CagePlacement.objects.filter(ended_on__isnull=True, mouse__colony=colony).values("cage_id")
+    cages = cage_list().filter(pk__in=holding, closed_on__isnull=True, voided_at__isnull=True)
+    return scope_for_user(cages, user)
+
+
+def colony_matings(colony: Colony, user) -> QuerySet[Mating]:
+    """The colony's matings, running ones first, for the colony's page (scoped to `user`'s centre)."""
+    matings = mating_list().filter(colony=colony, voided_at__isnull=True)
+    return scope_for_user(matings, user).order_by(F("ended_on").desc(nulls_first=True), "-set_up_on")
 
 
 def litter_list() -> QuerySet[Litter]:

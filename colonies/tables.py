@@ -6,6 +6,10 @@ here, so a column renamed or added changes everywhere at once. A column is `(hea
 an optional third item `True` for a status badge (`lims.views.Column.of`). Functions here only format a record
 already fetched by the view's selector; none of them queries.
 """
+import datetime as dt
+
+from django.utils import timezone
+
 from colonies.models import MicroInjection
 from lims.views import Column
 
@@ -152,6 +156,28 @@ def born(mouse):
     return mouse.date_of_birth
 
 
+def age_in_words(days: int) -> str:
+    """An age as the animal house says it: "9 weeks 3 days", "1 week", "5 days"."""
+    weeks, rest = divmod(days, 7)
+    parts = [f"{weeks} week{'s' if weeks != 1 else ''}"] if weeks else []
+    if rest or not weeks:
+        parts.append(f"{rest} day{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def age(mouse, today: dt.date | None = None) -> str:
+    """The mouse's age today in weeks and days; a mouse no longer alive shows its age when it left (status date).
+    An embryo or a mouse without a date of birth has none ("")."""
+    if mouse.is_embryo or not mouse.date_of_birth:
+        return ""
+    alive = mouse.status == mouse.Status.ALIVE
+    until = (today or timezone.localdate()) if alive or not mouse.status_date else mouse.status_date
+    days = (until - mouse.date_of_birth).days
+    if days < 0:
+        return ""
+    return age_in_words(days) if alive else f"{age_in_words(days)} (on {until.isoformat()})"
+
+
 def current_cage(mouse):
     """The mouse's cage now, from the selector's `current_placements` (0 or 1 rows)."""
     placements = getattr(mouse, "current_placements", [])
@@ -170,7 +196,8 @@ MOUSE_COLUMNS = [("Mouse ID", "specimen_id"), ("Ear mark", "ear_mark"), ("Colony
                  ("Cage", current_cage), ("Breeding", "breeding_status"), ("Litter", "litter_code"),
                  ("Status", "status", True)]
 MOUSE_FIELDS = [("Mouse ID", "specimen_id"), ("Ear mark", "ear_mark"), ("Colony", "colony"), ("Strain", "strain"),
-                ("Generation", "generation"), ("Sex", "sex"), ("Date of birth", born), ("Genotype", genotype),
+                ("Generation", "generation"), ("Sex", "sex"), ("Date of birth", born), ("Age", age),
+                ("Genotype", genotype),
                 ("Baseline", "is_baseline"), ("Cage", current_cage), ("Sire", "sire"), ("Dam", "dam"),
                 ("Litter", "litter"), ("Breeding", "breeding_status"), ("Status", "status", True),
                 ("Status date", "status_date"), ("Status reason", "status_reason"),
@@ -193,6 +220,8 @@ ROOM_COLUMNS = [("Building", "building"), ("Room", "name"), ("Open cages", "cage
 RACK_SECTION = [("Rack", "name"), ("Positions", "positions")]
 ROOM_CAGE_SECTION = [("Cage", "cage_id"), ("Rack", "rack.name"), ("Position", "position"), ("Type", "cage_type"),
                      ("Mice", "occupancy"), ("Capacity", "capacity")]
+COLONY_CAGE_SECTION = [("Cage", "cage_id"), ("Room", "rack.room"), ("Rack", "rack.name"), ("Position", "position"),
+                       ("Type", "cage_type"), ("Mice", "occupancy")]
 CAGE_COLUMNS = [("Cage", "cage_id"), ("Type", "cage_type"), ("Room", "rack.room"), ("Rack", "rack.name"),
                 ("Position", "position"), ("Mice", "occupancy"), ("Capacity", "capacity"), ("Opened", "opened_on"),
                 ("Closed", "closed_on")]

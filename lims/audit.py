@@ -107,7 +107,7 @@ def history_for(obj) -> list[dict[str, Any]]:
     names_by_id = dict(get_user_model().objects.filter(pk__in=user_ids - {None}).values_list("pk", "username"))
     history: list[dict[str, Any]] = []
     previous: dict[tuple[str, str], dict[str, Any]] = {}
-    for event, part, hidden in tracked:
+    for event, part, hidden, part_obj in tracked:
         data = event.pgh_data or {}
         key = (event.pgh_obj_model, str(event.pgh_obj_id))
         before = previous.get(key, {})
@@ -132,6 +132,8 @@ def history_for(obj) -> list[dict[str, Any]]:
                 "request_id": metadata.get("request_id") or metadata.get("task_id") or "",
                 "source": metadata.get("url") or metadata.get("task") or metadata.get("command") or "",
                 "part": part,
+                "part_label": getattr(part_obj, "history_label", part),
+                "part_unit": getattr(part_obj, "history_unit", ""),
                 "changes": changes,
             }
         )
@@ -139,35 +141,40 @@ def history_for(obj) -> list[dict[str, Any]]:
     return history
 
 
-def _tracked_events(obj) -> list[tuple[Any, str, set[str]]]:
-    """The record's events and its parts' (`history_parts`), as (event, part name or "", fields hidden)."""
+def _tracked_events(obj) -> list[tuple[Any, str, set[str], Any]]:
+    """The record's events and its parts' (`history_parts`), as (event, part name or "", fields hidden, the part or
+    None)."""
     tracked: list = [
-        (event, "", set()) for event in Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id")]
+        (event, "", set(), None) for event in Events.objects.tracks(obj).order_by("pgh_created_at", "pgh_id")]
     relation = getattr(type(obj), "history_parts", "")
     if relation:
         related = getattr(obj, relation).all()
         parts = list(related.select_related(*getattr(related.model, "history_select_related", ())))
         if parts:
-            names = {str(part.pk): part.history_name for part in parts}
+            by_pk = {str(part.pk): part for part in parts}
             link = {f.attname for f in type(parts[0])._meta.concrete_fields if f.is_relation}
             hidden = PART_HIDDEN | link | {f.name for f in type(parts[0])._meta.concrete_fields if f.is_relation}
-            tracked += [(event, names.get(str(event.pgh_obj_id), ""), hidden)
+            tracked += [(event, _name(by_pk.get(str(event.pgh_obj_id))), hidden, by_pk.get(str(event.pgh_obj_id)))
                         for event in Events.objects.tracks(parts).order_by("pgh_created_at", "pgh_id")]
     return tracked
 
 
-def _in_order(tracked: list[tuple[Any, str, set[str]]]) -> list[tuple[Any, str, set[str]]]:
+def _name(part) -> str:
+    return part.history_name if part is not None else ""
+
+
+def _in_order(tracked: list[tuple[Any, str, set[str], Any]]) -> list[tuple[Any, str, set[str], Any]]:
     """Oldest first. Events of one transaction share a timestamp, and two tables' event ids cannot be compared, so a
     part's event goes right after the record's event written in the same context (the experiment's insert, then
     its values), or after the record's events of that moment when the record has none in its context."""
     anchor = {}
-    for index, (event, part, _hidden) in enumerate(tracked):
+    for index, (event, part, _hidden, _obj) in enumerate(tracked):
         if not part:
             anchor.setdefault(event.pgh_context_id, index)
-    keyed = [(event, part, hidden, index if not part else anchor.get(event.pgh_context_id, len(tracked)))
-             for index, (event, part, hidden) in enumerate(tracked)]
-    keyed.sort(key=lambda item: (item[0].pgh_created_at, item[3], item[1] != "", item[0].pgh_id))
-    return [(event, part, hidden) for event, part, hidden, _anchor in keyed]
+    keyed = [(item, index if not item[1] else anchor.get(item[0].pgh_context_id, len(tracked)))
+             for index, item in enumerate(tracked)]
+    keyed.sort(key=lambda pair: (pair[0][0].pgh_created_at, pair[1], pair[0][1] != "", pair[0][0].pgh_id))
+    return [item for item, _anchor in keyed]
 
 
 def _part_changes(part: str, changes: dict[str, list], hidden: set[str], *, inserted: bool) -> dict[str, list]:

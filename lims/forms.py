@@ -50,8 +50,15 @@ def add_service_errors(form: forms.BaseForm, exc: Exception, field_for=None) -> 
     """Show a service's errors on `form`: on the matching field when there is one, else above the form.
 
     `field_for(key)` may translate an error key into a form field name (the record form maps parameter keys).
+    A message the service gives on several fields ("Male + female chimeras (9) cannot be more than pups born (4)"
+    on both chimera counts) is shown once, beside the first of them: the API keeps it on each field for machines.
     """
-    for key, messages in service_error_messages(exc).items():
+    shown: set[str] = set()
+    for key, all_messages in service_error_messages(exc).items():
+        messages = [message for message in all_messages if message not in shown]
+        shown.update(messages)
+        if not messages:
+            continue
         name = field_for(key) if field_for else key
         if name in form.fields and not form.fields[name].widget.is_hidden:
             form.add_error(name, messages)

@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
-from lims.audit import history_for
 from lims.exceptions import DomainError
 from lims.exports import EXPORTERS
 from lims.forms import add_service_errors, add_version_field
+from lims.history import history_rows
 from lims.roles import can_write
 from lims.scoping import CentreScopedMixin, scope_for_user
 
@@ -149,26 +149,6 @@ class Section:
     def __post_init__(self):
         self.columns = [Column.of(c) for c in self.columns]
         self.rows = make_rows(self.objects, self.columns)
-
-
-HISTORY_TONES = {"insert": "success", "update": "info", "delete": "danger"}
-HISTORY_HIDDEN = {"id", "created_at", "updated_at"}
-
-
-def history_rows(obj) -> list[dict]:
-    """`history_for(obj)` ready to show: a tone per event and the changed fields as (name, old, new).
-
-    A creation lists only the fields it filled in; bookkeeping columns (id, timestamps) are left out.
-    """
-    rows = []
-    for event in history_for(obj):
-        changes = [
-            (name, old, new)
-            for name, (old, new) in event["changes"].items()
-            if name not in HISTORY_HIDDEN and not (event["event"] == "insert" and new in (None, "", [], {}))
-        ]
-        rows.append({**event, "tone": HISTORY_TONES.get(event["event"], "muted"), "change_list": changes})
-    return rows
 
 
 # --- Mixins ------------------------------------------------------------------------------------------------------

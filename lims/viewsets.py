@@ -4,7 +4,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from lims.audit import history_for
+from lims.history import history_rows
 from lims.scoping import CentreScopedMixin
 from lims.services import MIN_REASON_LENGTH
 
@@ -20,8 +20,14 @@ class HistoryEventSerializer(serializers.Serializer):
     part = serializers.CharField(
         allow_blank=True,
         help_text="The part of the record the event is about (an experiment's parameter key); empty for the record.")
+    part_label = serializers.CharField(
+        allow_blank=True, help_text="The part in words (the parameter's name, e.g. 'Body weight'); empty for the record.")
     changes = serializers.DictField(child=serializers.ListField(allow_null=True),
-                                    help_text="field → [old value, new value]")
+                                    help_text="field → [old value, new value], as stored")
+    change_list = serializers.ListField(
+        child=serializers.DictField(allow_null=True),
+        help_text="The same changes in words: {field, label, old, new, unit}, e.g. {label: 'Status', old: "
+                  "'Micro-injection in progress', new: 'Chimeras obtained'}.")
 
 
 class VoidSerializer(serializers.Serializer):
@@ -36,7 +42,7 @@ class HistoryMixin:
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         obj = self.get_object()
-        return Response(HistoryEventSerializer(history_for(obj), many=True).data)
+        return Response(HistoryEventSerializer(history_rows(obj), many=True).data)
 
 
 class VoidMixin:

@@ -31,6 +31,7 @@ from lims.scoping import scope_for_user
 from lims.xlsx_import import (
     CHOICE,
     DATE,
+    NAMED_FIRST_ROW,
     NUMBER,
     TEXT,
     ImportColumn,
@@ -63,44 +64,51 @@ def _value_columns(parameter: Parameter) -> list[tuple[str, str]]:
 def procedure_columns(procedure: Procedure) -> list[ImportColumn]:
     """The columns of a procedure's upload, in IMPReSS order after the specimen, date and experimenter."""
     columns = [
-        ImportColumn(SPECIMEN, TEXT, required=True, help="The mouse's specimen ID."),
-        ImportColumn(DATE_COLUMN, DATE, required=True, help="The day the procedure was done."),
-        ImportColumn(EXPERIMENTER, TEXT, help="Who did it."),
+        ImportColumn(SPECIMEN, TEXT, required=True, help="The mouse's specimen ID.", label="Mouse ID"),
+        ImportColumn(DATE_COLUMN, DATE, required=True, help="The day the procedure was done.",
+                     label="Date of experiment"),
+        ImportColumn(EXPERIMENTER, TEXT, help="Who did it.", label="Experimenter"),
     ]
     for parameter in procedure.parameters.all():
         if status_only(parameter):
             columns.append(ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
                                         help=f"Required: {parameter.name} are image files the LIMS does not keep; "
-                                             "the IMPC_PARAMSC code saying why they are not sent."))
+                                             "the IMPC_PARAMSC code saying why they are not sent.",
+                                        label=f"{parameter.name}: not sent because"))
             continue
         if not enterable(parameter):
             continue
         unit = f" ({parameter.unit})" if parameter.unit else ""
         need = "Required" if parameter.required else "Optional"
         if parameter.is_free_series:
-            columns.append(ImportColumn(parameter.key, TEXT, unit=parameter.unit,
+            columns.append(ImportColumn(parameter.key, TEXT, unit=parameter.unit, label=parameter.name,
                                         help=f"{need}: {parameter.name}{unit}. {FREE_SERIES_HELP}"))
-            columns.append(ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
-                                        help=f"IMPC_PARAMSC code when {parameter.name} was not measured."))
+            columns.append(_status_column(parameter))
             continue
         for name, increment in _value_columns(parameter):
             text = f"{parameter.name}{unit}" + (f", increment {increment}" if increment else "")
+            label = f"{parameter.name} [{increment}]" if increment else parameter.name
             if parameter.options:
                 columns.append(ImportColumn(name, CHOICE, choices=tuple(parameter.options), unit=parameter.unit,
-                                            help=f"{need}: {text}."))
+                                            label=label, help=f"{need}: {text}."))
             else:
                 kind = (parameter.value_type or "TEXT").upper()
                 columns.append(ImportColumn(name, NUMBER if is_numeric(parameter) else TEXT, unit=parameter.unit,
-                                            label=parameter.name, help=f"{need}: {text}, {kind.lower()}."))
-        columns.append(ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
-                                    help=f"IMPC_PARAMSC code when {parameter.name} was not measured."))
+                                            label=label, help=f"{need}: {text}, {kind.lower()}."))
+        columns.append(_status_column(parameter))
     return columns
+
+
+def _status_column(parameter: Parameter) -> ImportColumn:
+    return ImportColumn(f"{parameter.key}_status", CHOICE, choices=tuple(PARAMETER_STATUS_CODES),
+                        help=f"IMPC_PARAMSC code when {parameter.name} was not measured.",
+                        label=f"{parameter.name}: not measured because")
 
 
 def procedure_template(*, procedure: Procedure, actor, due_by: dt.date | None = None) -> Workbook:
     """The upload template of a procedure with a row per mouse of the actor's centre due for it by `due_by`."""
     columns = procedure_columns(procedure)
-    workbook = build_template(columns, title=procedure.key,
+    workbook = build_template(columns, title=procedure.key, names_row=True,
                               intro=f"{procedure.name} ({procedure.key}, version {procedure.version}): one row per "
                                     "mouse. Leave a value empty and pick a status code when it was not measured.")
     due = scope_for_user(ScheduledTest.objects.select_related("mouse"), actor).filter(
@@ -108,7 +116,7 @@ def procedure_template(*, procedure: Procedure, actor, due_by: dt.date | None = 
         due_date__lte=due_by or dt.date.today(),
     ).order_by("due_date", "mouse__specimen_id")
     sheet = workbook.worksheets[0]
-    for row, test in enumerate(due, start=2):
+    for row, test in enumerate(due, start=NAMED_FIRST_ROW):
         xlsx_put(sheet, row, 1, test.mouse.specimen_id)  # a typed ID such as "=1+1" stays text
     return workbook
 

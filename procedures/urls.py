@@ -22,4 +22,7 @@ urlpatterns = [
     path("line-experiments/<int:pk>/", views.LineExperimentDetailView.as_view(), name="lineexperiment_detail"),
     path("experiments/<int:pk>/edit/", views.ExperimentEditView.as_view(), name="experiment_edit"),
     path("experiments/<int:pk>/qc-lock/", views.ExperimentQcLockView.as_view(), name="experiment_qc_lock"),
+    path("experiments/<int:pk>/qc-unlock/", views.ExperimentQcLockView.as_view(action="unlock"),
+         name="experiment_qc_unlock"),
+    path("experiments/qc/", views.ExperimentQcView.as_view(), name="experiment_qc"),
 ]

@@ -47,7 +47,7 @@ def _models():
     # Pages that look their record up themselves (no queryset to ask): the model of their `pk`.
     return {"colonies:cage_card": Cage, "procedures:scheduledtest_close": ScheduledTest,
             "procedures:experiment_record": ScheduledTest, "procedures:experiment_edit": Experiment,
-            "procedures:experiment_qc_lock": Experiment}
+            "procedures:experiment_qc_lock": Experiment, "procedures:experiment_qc_unlock": Experiment}
 
 
 def _walk(patterns, prefix="", namespace=""):

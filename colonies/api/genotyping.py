@@ -119,6 +119,30 @@ class GenotypeResultSerializer(RecordSerializer):
         return data
 
 
+class PlateWellSerializer(serializers.Serializer):
+    well = serializers.CharField(max_length=3, help_text="A1 to H12.")
+    mouse = ScopedLookupField(slug_field="specimen_id", queryset=Mouse.objects.filter(voided_at__isnull=True))
+    call = serializers.CharField(max_length=80)
+
+
+class PlateSerializer(serializers.Serializer):
+    """A 96-well plate: the assay, the day it ran, the samples' day and type, and each filled well."""
+
+    assay = ScopedLookupField(slug_field="name", queryset=GenotypingAssay.objects.filter(voided_at__isnull=True))
+    tested_on = serializers.DateField()
+    collected_on = serializers.DateField()
+    sample_type = serializers.ChoiceField(choices=GenotypingSample.SampleType.choices, required=False,
+                                          default=GenotypingSample.SampleType.EAR)
+    plate = serializers.CharField(max_length=60, required=False, allow_blank=True, default="",
+                                  validators=[safe_identifier], help_text="Stored on every result as its batch.")
+    wells = PlateWellSerializer(many=True, allow_empty=False, max_length=96)
+
+
+class PlateResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = GenotypeResultSerializer(many=True)
+
+
 class GenotypingAssayViewSet(VoidMixin, LimsViewSet):
     queryset = selectors.assay_detail_list()
     serializer_class = GenotypingAssaySerializer
@@ -157,6 +181,22 @@ class GenotypeResultViewSet(HistoryMixin, CentreScopedMixin, mixins.CreateModelM
 
     def perform_create(self, serializer):
         serializer.instance = services.result_record(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=PlateSerializer, responses={201: PlateResultSerializer})
+    @action(detail=False, methods=["post"], serializer_class=PlateSerializer)
+    def plate(self, request):
+        """Record a 96-well plate all or nothing: 400 names each refused well ("C7": [...]), 403 for a role that may
+        not record genotypes."""
+        data = PlateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        wells = [services.Well(well=w["well"].strip().upper(), mouse=w["mouse"], call=w["call"])
+                 for w in fields.pop("wells")]
+        results = services.plate_record(actor=request.user, wells=wells, **fields)
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in results]).order_by("pk")
+        body = {"count": len(results), "results": GenotypeResultSerializer(rows, many=True,
+                                                                           context=self.get_serializer_context()).data}
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=VoidSerializer, responses=GenotypeResultSerializer)  # answers the voided result
     @action(detail=True, methods=["post"])

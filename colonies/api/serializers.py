@@ -1,6 +1,7 @@
 """API serializers for production and mice. Field names follow iMits; status and centre are read-only."""
 from rest_framework import serializers
 
+from colonies import tables
 from colonies.models import (
     AlleleModification,
     Cage,
@@ -148,6 +149,16 @@ DCC_AS_GIVEN = ["dcc_colony_id", "dcc_strain_id", "dcc_pipeline", "dcc_project",
                 "dcc_parental_strains"]
 
 
+class ColonyDefaultsSerializer(serializers.Serializer):
+    """What a colony of an attempt starts with (`colonies.production.prefill.colony_initial`)."""
+
+    microinjection = serializers.IntegerField()
+    name = serializers.CharField(required=False, help_text="Absent when the centre's pattern gives no usable name.")
+    gene = serializers.IntegerField()
+    background_strain = serializers.IntegerField(required=False)
+    allele_symbol = serializers.CharField(required=False)
+
+
 class MouseSerializer(RecordSerializer):
     """A mouse with where it is now (`cage`), its parents through its litter, and its genotype per allele.
 
@@ -165,17 +176,22 @@ class MouseSerializer(RecordSerializer):
     sire = serializers.SerializerMethodField()
     dam = serializers.SerializerMethodField()
     alleles = MouseAlleleSerializer(many=True, read_only=True)
+    age = serializers.SerializerMethodField(help_text="Age today in weeks and days (\"9 weeks 3 days\"); for a mouse "
+                                                      "no longer alive, its age on its status date.")
     version = version_field()
 
     class Meta:
         model = Mouse
         fields = ["id", "version", "centre", "specimen_id", "kind", "ear_mark", "colony", "strain", "generation", "sex",
-                  "date_of_birth", "stage", "stage_unit",
+                  "date_of_birth", "age", "stage", "stage_unit",
                   "zygosity", "alleles", "is_baseline", "litter", "litter_code", "sire", "dam", "breeding_status",
                   "cage", "current_cage", "status", "status_date", "status_reason",
                   "specimen_status_code", "specimen_status_date", *DCC_AS_GIVEN, "dcc_submitted_at",
                   "voided_at", "void_reason", "created_at", "updated_at"]
         read_only_fields = ["voided_at", "void_reason", "breeding_status", *DCC_AS_GIVEN, "dcc_submitted_at"]
+
+    def get_age(self, mouse) -> str:
+        return tables.age(mouse)
 
     def get_current_cage(self, mouse) -> str | None:
         if hasattr(mouse, "current_cage_id"):  # annotated by selectors.mouse_api_list

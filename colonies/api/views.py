@@ -8,6 +8,7 @@ from colonies.api import serializers
 from colonies.api.husbandry import MouseBulkActionsMixin
 from colonies.husbandry.filters import MouseFilterSet
 from colonies.production import filters
+from colonies.production.prefill import colony_initial
 from lims.viewsets import LimsViewSet, VoidMixin
 
 
@@ -54,6 +55,14 @@ class MicroInjectionViewSet(AbortMixin, VoidMixin, LimsViewSet):
     create_service = services.microinjection_create
     update_service = services.microinjection_update
     abort_service = services.microinjection_abort
+
+    @extend_schema(responses=serializers.ColonyDefaultsSerializer)
+    @action(detail=True, methods=["get"], url_path="colony-defaults", pagination_class=None, filter_backends=[])
+    def colony_defaults(self, request, pk=None):
+        """What a colony of this attempt starts with: its name from the centre's colony-name pattern, gene,
+        background strain and allele (the web form's prefill; POST /colonies/ still decides)."""
+        initial = colony_initial(self.get_object())
+        return Response(serializers.ColonyDefaultsSerializer(initial).data)
 
 
 class ColonyViewSet(VoidMixin, LimsViewSet):

@@ -3,6 +3,7 @@ module sets no app_name on purpose)."""
 from django.urls import path
 
 from colonies.genotyping import views as gv
+from colonies.genotyping.plate import GenotypePlateView
 
 urlpatterns = [
     path("genotyping/assays/", gv.AssayListView.as_view(), name="assay_list"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("genotyping/rules/<int:pk>/delete/", gv.RuleDeleteView.as_view(), name="zygosityrule_delete"),
     path("genotyping/to-do/", gv.GenotypingTodoView.as_view(), name="genotyping_todo"),
     path("genotyping/results/", gv.GenotypeResultListView.as_view(), name="genotyperesult_list"),
+    path("genotyping/plate/", GenotypePlateView.as_view(), name="genotype_plate"),
     path("genotyping/results/new/", gv.GenotypeResultCreateView.as_view(), name="genotyperesult_create"),
     path("genotyping/results/import/", gv.GenotypeResultImportView.as_view(), name="genotyperesult_import"),
     path("genotyping/results/import/template.xlsx", gv.GenotypeResultTemplateView.as_view(),

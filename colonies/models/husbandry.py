@@ -42,6 +42,11 @@ class ColonySettings(TimeStampedModel):
         max_length=60, default="{centre}-{yy}-{seq:05}",
         help_text="Tokens: {centre} (ILAR code), {colony}, {year}, {yy}, {seq} or {seq:05} (zero-padded counter).",
     )
+    colony_name_pattern = models.CharField(
+        max_length=60, default="{centre}-{gene}-{n}",
+        help_text="The name a colony made from a micro-injection starts with. Tokens: {centre} (ILAR code), {gene} "
+                  "(symbol), {attempt} (the attempt's reference), {es_cell}, {n} (the gene's next colony number).",
+    )
     default_cage_capacity = models.PositiveSmallIntegerField(default=5)
     breeding_age_days = models.PositiveSmallIntegerField(default=42, help_text="Youngest age of a breeder.")
     max_females_per_mating = models.PositiveSmallIntegerField(default=4)

@@ -5,7 +5,7 @@ Forms only collect input. Rules live in `colonies.services`; their errors come b
 CRISPR formsets) are read by the views and passed to the services explicitly.
 """
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from colonies.models import (
     AlleleModification,
@@ -108,7 +108,8 @@ class MicroInjectionForm(ConfirmWarningsMixin, ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = self.fields["plan"].queryset.select_related("gene", "consortium", "centre")
-        self.fields["es_cell"].help_text = "ES cell attempts only; its gene must be the plan's gene."
+        self.fields["es_cell"].help_text = "ES cell attempts only; its gene must be the plan's gene (listed first)."
+        self._plan_gene_first()
         self.fields["confirm_warnings"].help_text = "I have read the warnings above and still want to inject."
         _strain_choices(self, "blast_strain", is_blast=True)
         _strain_choices(self, "test_cross_strain", is_test_cross=True)
@@ -119,6 +120,21 @@ class MicroInjectionForm(ConfirmWarningsMixin, ScopedModelForm):
             # The kind decides which counts and reagents make sense; it is fixed once the attempt exists.
             self.fields["kind"].disabled = True
         numeric_inputs(self)
+
+    def _plan_gene_first(self) -> None:
+        """The ES cell choices of the plan's gene come first, each labelled with its gene (issue 14: fewer clicks;
+        the other clones stay listed after them: a centre may hold the right clone under an older symbol)."""
+        plan_id = (self.data.get(self.add_prefix("plan")) if self.is_bound else None) or self.initial.get("plan") \
+            or self.instance.plan_id
+        plan_id = getattr(plan_id, "pk", plan_id)
+        field = self.fields["es_cell"]
+        field.queryset = field.queryset.select_related("gene")
+        field.label_from_instance = lambda cell: f"{cell.name} · {cell.gene.symbol}"
+        gene_id = Plan.objects.filter(pk=plan_id).values_list("gene_id", flat=True).first() if str(
+            plan_id or "").isdigit() else None
+        if gene_id is not None:
+            field.queryset = field.queryset.annotate(
+                other_gene=Case(When(gene_id=gene_id, then=Value(0)), default=Value(1))).order_by("other_gene", "name")
 
     @property
     def kind(self) -> str:

@@ -19,7 +19,9 @@ from colonies.generic import PrefillFromQueryMixin, SpreadsheetImportView, Templ
 from colonies.models import AlleleModification, Colony, EsCell, MicroInjection, PhenotypingAttempt, Plan
 from colonies.production import filters, forms, imports
 from colonies.production.mixins import AbortView, ConfirmWarningsMixin, TimelineMixin
+from colonies.production.prefill import colony_initial
 from colonies.production.summary import production_summary
+from colonies.selectors import colony_cages, colony_matings
 from lims.exports import EXPORTERS
 from lims.filters import GeneFilterSet
 from lims.models import Gene
@@ -273,6 +275,14 @@ class ColonyDetailView(ScopedDetailView):
     area = "colony"
     fields = tables.COLONY_FIELDS
 
+    def get_actions(self):
+        """*New mouse* and *New mating* start with this colony chosen (issue 14: fewer clicks)."""
+        colony = self.object
+        if colony.is_voided or not can_write(self.request.user, "colony"):
+            return []
+        return [("New mouse", f"{reverse('colonies:mouse_create')}?colony={colony.pk}"),
+                ("New mating", f"{reverse('colonies:mating_create')}?colony={colony.pk}")]
+
     def get_sections(self):
         colony, user = self.object, self.request.user
         confirmed = colony.genotype_status == Colony.GenotypeStatus.CONFIRMED and not colony.is_voided
@@ -285,8 +295,15 @@ class ColonyDetailView(ScopedDetailView):
         modifications = scope_for_user(colony.allele_modifications.filter(voided_at__isnull=True), user)
         modifications = modifications.select_related("deleter_strain")
         cohorts = scope_for_user(colony.phenotyping_attempts.filter(voided_at__isnull=True), user)
+        new_mouse = new_mating = ""
+        if not colony.is_voided and can_write(user, "colony"):
+            new_mouse, new_mating = (url for _label, url in self.get_actions())
         return [
-            Section("Mice", tables.MOUSE_SECTION, mice),
+            Section("Mice", tables.MOUSE_SECTION, mice, action_url=new_mouse, action_label="New mouse"),
+            Section("Cages", tables.COLONY_CAGE_SECTION, colony_cages(colony, user), empty="No mouse of the colony "
+                    "is in a cage."),
+            Section("Matings", tables.MATING_COLUMNS, colony_matings(colony, user), action_url=new_mating,
+                    action_label="New mating"),
             Section("Allele modifications", tables.COLONY_MODIFICATION_SECTION, modifications,
                     action_url=add_url("colonies:allelemodification_create"), action_label="New allele modification"),
             Section("Phenotyping attempts", tables.COLONY_COHORT_SECTION, cohorts,
@@ -295,10 +312,23 @@ class ColonyDetailView(ScopedDetailView):
 
 
 class ColonyCreateView(PrefillFromQueryMixin, ScopedCreateView):
+    """`?microinjection=<pk>` (the attempt's *New colony*) starts with the attempt's name from the centre's
+    pattern, its background strain and its allele (`colonies.production.prefill`)."""
+
     form_class = forms.ColonyForm
     service = services.colony_create
     area = "colony"
     prefill = ("microinjection",)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if "microinjection" in initial:
+            attempts = scope_for_user(MicroInjection.objects.select_related("centre", "plan__gene", "es_cell"),
+                                      self.request.user)
+            attempt = attempts.filter(pk=initial["microinjection"]).first()
+            if attempt is not None:
+                initial = {**colony_initial(attempt), **initial}
+        return initial
 
 
 class ColonyUpdateView(ScopedUpdateView):

@@ -52,6 +52,7 @@ from colonies.services.lines import (
     strain_register,
 )
 from colonies.services.mice import mouse_correct, mouse_create, mouse_import, mouse_update
+from colonies.services.plate import WELLS, PlateNotAllowed, Well, plate_record
 from colonies.services.production import (
     COUNT_LABELS,
     COUNT_PARENTS,
@@ -98,5 +99,6 @@ __all__ = [
     # genotyping
     "assay_create", "assay_update", "derive_zygosity", "result_record", "result_void", "sample_create",
     "zygosity_rule_create", "zygosity_rule_delete", "zygosity_rule_update",
+    "WELLS", "PlateNotAllowed", "Well", "plate_record",
     "reminder_digest_send", "reminder_done", "reminder_reopen", "reminders_compute", "reminders_compute_all",
 ]

@@ -24,18 +24,26 @@ MAX_SEQ_WIDTH = 9
 _SEQ_SPEC = re.compile(r"0?([1-9])")
 
 
-def _pattern_errors(pattern: str, *, centre_code: str = "H") -> list[str]:
-    """What keeps `pattern` from numbering mice with IDs the LIMS and the DCC accept, in words."""
+def _pattern_tokens(pattern: str, known: set[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(name, spec, conversion) of each token of `pattern`, and what is wrong with it: unparsable, or a token
+    outside `known` (the mouse ID pattern's tokens, or the colony name pattern's)."""
     try:
         fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(pattern)
                   if name is not None]
     except ValueError as exc:
-        return [f"The pattern is not valid: {exc}."]
-    unknown = sorted({name for name, _, _ in fields} - PATTERN_TOKENS)
-    errors = []
+        return [], [f"The pattern is not valid: {exc}."]
+    unknown = sorted({name for name, _, _ in fields} - known)
     if unknown:
-        errors.append(f"Unknown token(s) {', '.join('{' + u + '}' for u in unknown)}; use "
-                      f"{', '.join('{' + t + '}' for t in sorted(PATTERN_TOKENS))}.")
+        return fields, [f"Unknown token(s) {', '.join('{' + u + '}' for u in unknown)}; use "
+                        f"{', '.join('{' + t + '}' for t in sorted(known))}."]
+    return fields, []
+
+
+def _pattern_errors(pattern: str, *, centre_code: str = "H") -> list[str]:
+    """What keeps `pattern` from numbering mice with IDs the LIMS and the DCC accept, in words."""
+    fields, errors = _pattern_tokens(pattern, PATTERN_TOKENS)
+    if errors and not fields:
+        return errors
     if "seq" not in {name for name, _, _ in fields}:
         errors.append("The pattern must contain {seq} (the running number), e.g. {centre}-{yy}-{seq:05}.")
     for name, spec, conversion in fields:
@@ -58,12 +66,27 @@ def _pattern_errors(pattern: str, *, centre_code: str = "H") -> list[str]:
 
 _SEQ_RE = re.compile(r"\{seq(?::[^}]*)?\}")
 
+COLONY_NAME_TOKENS = {"centre", "gene", "attempt", "es_cell", "n"}
+
+
+def colony_name_pattern_errors(pattern: str) -> list[str]:
+    """What keeps `pattern` from naming colonies, in words ([] when it is usable; `colonies.production.prefill`)."""
+    fields, errors = _pattern_tokens(pattern, COLONY_NAME_TOKENS)
+    if errors:
+        return errors
+    if any(spec or conversion for _, spec, conversion in fields):
+        return ["Write each token without a width or conversion, e.g. {centre}-{gene}-{n}."]
+    return []
+
 
 def _check(settings: ColonySettings) -> None:
     errors: dict[str, list[str]] = {}
     pattern = _pattern_errors(settings.mouse_id_pattern, centre_code=settings.centre.code)
     if pattern:
         errors["mouse_id_pattern"] = pattern
+    colony_pattern = colony_name_pattern_errors(settings.colony_name_pattern)
+    if colony_pattern:
+        errors["colony_name_pattern"] = colony_pattern
     order = [("wean_min_days", settings.wean_min_days), ("wean_usual_min_days", settings.wean_usual_min_days),
              ("wean_target_days", settings.wean_target_days), ("wean_usual_max_days", settings.wean_usual_max_days),
              ("wean_max_days", settings.wean_max_days)]

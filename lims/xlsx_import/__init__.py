@@ -39,10 +39,11 @@ from lims.xlsx_import.reader import (
     is_blank,
     sheet_row_cap,
 )
-from lims.xlsx_import.template import ReferenceSheet, build_template, workbook_response
+from lims.xlsx_import.template import NAMED_FIRST_ROW, ReferenceSheet, build_template, workbook_response
 
 __all__ = [
-    "BLANK_ROWS_ALLOWED", "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "NUMBER", "SUGGESTION_LIMIT",
+    "BLANK_ROWS_ALLOWED", "BOOLEAN", "CHOICE", "DATE", "DEFAULT_MAX_ROWS", "INTEGER", "NAMED_FIRST_ROW", "NUMBER",
+    "SUGGESTION_LIMIT",
     "TEXT",
     "CellError", "ImportColumn", "ImportResult", "ReferenceSheet", "RowError", "SheetReader", "all_or_nothing",
     "build_template", "commit_row", "count_data_rows", "data_sheet", "header_key", "is_blank", "sheet_row_cap",

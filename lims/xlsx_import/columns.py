@@ -146,6 +146,12 @@ class ImportColumn:
             return False
         raise CellError(f"{_quote(raw)} is not yes or no")
 
+    @property
+    def display_name(self) -> str:
+        """The column in the lab's words for a template's names row: "Body weight (g)", "Specimen id"."""
+        name = self.label or self.name.replace("_", " ").strip().capitalize()
+        return f"{name} ({self.unit})" if self.unit else name
+
     def describe(self) -> str:
         """The text of the header comment and Help sheet: what goes in, in one short paragraph."""
         parts = ["Required." if self.required else "Optional.", f"Type: {KIND_LABELS[self.kind]}."]

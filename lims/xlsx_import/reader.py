@@ -1,6 +1,7 @@
 """Reading an upload against its column spec (`SheetReader`: every row counted, every cell checked, every problem
 kept) and committing it all or nothing (`all_or_nothing`, `commit_row`)."""
 import re
+from itertools import islice
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
@@ -24,10 +25,11 @@ def header_key(value: Any) -> str:
     return re.sub(r"\s+", "_", str(value).strip()).casefold()
 
 
-def sheet_row_cap(max_rows: int) -> int:
-    """The last sheet row read for an upload of at most `max_rows` data rows: the header, the rows, and some blank
-    rows (a sheet often keeps formatted empty rows below its data)."""
-    return 1 + max_rows + BLANK_ROWS_ALLOWED
+def sheet_row_cap(max_rows: int, header_rows: int = 1) -> int:
+    """The last sheet row read for an upload of at most `max_rows` data rows: the header (one row, or the names row
+    and the keys row of a newer template), the rows, and some blank rows (a sheet often keeps formatted empty rows
+    below its data)."""
+    return header_rows + max_rows + BLANK_ROWS_ALLOWED
 
 
 def is_blank(raw: Sequence[Any] | None) -> bool:
@@ -69,12 +71,18 @@ class SheetReader:
         self.bad_rows: set[int] = set()
         self.rows_read = 0
         self.positions: list[tuple[int, ImportColumn]] | None = None
+        self.header_row = 1  # 2 for a template with a names row above the keys (`build_template(names_row=True)`)
         self._by_key = {header_key(c.name): c for c in self.columns}
 
     def error(self, row: int | None, column: str, message: str) -> None:
         self.errors.append(RowError(row, column, message))
-        if row is not None and row > 1:
+        if row is not None and row > self.header_row:
             self.bad_rows.add(row)
+
+    def _is_keys_row(self, values: Sequence[Any] | None) -> bool:
+        """True when every filled cell of `values` is a column key: the keys row under a names row."""
+        filled = [v for v in values or () if v is not None and str(v).strip()]
+        return bool(filled) and all(header_key(v) in self._by_key for v in filled)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
@@ -112,7 +120,12 @@ class SheetReader:
         """Map the header (`self.positions`), then yield every row below it, blank ones included, up to the cap."""
         worksheet = self._worksheet(workbook)
         worksheet.reset_dimensions()  # files from other tools often declare a wrong size; read what is there
-        header = next((values for _number, values in sheet_rows(worksheet, max_row=1)), None)
+        first = dict(islice(sheet_rows(worksheet, max_row=2), 2))
+        # A newer template names the columns in words on row 1 and keeps the keys on row 2; one made before (or a
+        # file written by a script) has the keys on row 1. The keys row is the header either way.
+        if not self._is_keys_row(first.get(1)) and self._is_keys_row(first.get(2)):
+            self.header_row = 2
+        header = first.get(self.header_row)
         self.positions = self._map_header(header or ())
         if self.positions is None:
             return
@@ -120,7 +133,8 @@ class SheetReader:
         # cell in column XFD would make every row 16,384 wide), and every row counts towards the cap, blank or not,
         # so a sheet of empty rows stops at the cap.
         width = max(index for index, _column in self.positions) + 1
-        yield from sheet_rows(worksheet, min_row=2, max_row=sheet_row_cap(self.max_rows), max_col=width,
+        yield from sheet_rows(worksheet, min_row=self.header_row + 1,
+                              max_row=sheet_row_cap(self.max_rows, self.header_row), max_col=width,
                               data_rows=self.max_rows)
 
     def _read(self, workbook) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -151,15 +165,15 @@ class SheetReader:
                 continue
             column = self._by_key.get(header_key(value))
             if column is None:
-                self.error(1, str(value).strip(), "is not a column of this template")
+                self.error(self.header_row, str(value).strip(), "is not a column of this template")
             elif column.name in seen:
-                self.error(1, column.name, "appears twice in the header")
+                self.error(self.header_row, column.name, "appears twice in the header")
             else:
                 seen.add(column.name)
                 positions.append((index, column))
         for column in self.columns:
             if column.required and column.name not in seen:
-                self.error(1, column.name, "is missing from the header row")
+                self.error(self.header_row, column.name, "is missing from the header row")
         if not positions:
             self.error(None, "", "The first row must be the template's header (column names); none was found.")
             return None

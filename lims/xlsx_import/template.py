@@ -36,7 +36,12 @@ class ReferenceSheet:
     rows: Iterable[Sequence[Any]]
 
 
-def _dropdown(sheet, lists_sheet, column: ImportColumn, values: Sequence[str], letter: str, strict: bool):
+#: The first data row of a template with a names row above its keys row (`build_template(names_row=True)`).
+NAMED_FIRST_ROW = 3
+
+
+def _dropdown(sheet, lists_sheet, column: ImportColumn, values: Sequence[str], letter: str, strict: bool,
+              first_row: int = 2):
     """Add a list validation to a column; long lists go to the hidden Lists sheet (Excel caps inline lists at 255)."""
     inline = ",".join(values)
     if len(inline) <= 250 and not any(("," in v or '"' in v) for v in values):
@@ -51,17 +56,17 @@ def _dropdown(sheet, lists_sheet, column: ImportColumn, values: Sequence[str], l
                                 errorStyle="stop" if strict else "warning",
                                 errorTitle=column.name[:32], error=column.describe()[:255],
                                 promptTitle=column.name[:32], prompt=column.describe()[:255], showInputMessage=True)
-    validation.add(f"{letter}2:{letter}{LAST_ROW}")
+    validation.add(f"{letter}{first_row}:{letter}{LAST_ROW}")
     sheet.add_data_validation(validation)
 
 
-def _validate_column(sheet, lists_sheet, column: ImportColumn, letter: str) -> None:
+def _validate_column(sheet, lists_sheet, column: ImportColumn, letter: str, first_row: int = 2) -> None:
     """Give a column its Excel validation; a cell takes one validation only, so a dropdown wins over the type check."""
     if column.choices:
-        _dropdown(sheet, lists_sheet, column, column.choices, letter, strict=True)
+        _dropdown(sheet, lists_sheet, column, column.choices, letter, strict=True, first_row=first_row)
         return
     if column.suggestions and len(column.suggestions) <= SUGGESTION_LIMIT:
-        _dropdown(sheet, lists_sheet, column, column.suggestions, letter, strict=False)
+        _dropdown(sheet, lists_sheet, column, column.suggestions, letter, strict=False, first_row=first_row)
         return
     if column.kind == DATE:
         validation = DataValidation(type="date", operator="greaterThan", formula1="1", error="Enter a date (YYYY-MM-DD).")
@@ -72,27 +77,37 @@ def _validate_column(sheet, lists_sheet, column: ImportColumn, letter: str) -> N
     else:
         return
     validation.allow_blank, validation.showErrorMessage, validation.errorTitle = True, True, column.name[:32]
-    validation.add(f"{letter}2:{letter}{LAST_ROW}")
+    validation.add(f"{letter}{first_row}:{letter}{LAST_ROW}")
     sheet.add_data_validation(validation)
 
 
 def build_template(columns: Sequence[ImportColumn], *, title: str, intro: str = "",
-                   reference_sheets: Sequence[ReferenceSheet] = ()) -> Workbook:
+                   reference_sheets: Sequence[ReferenceSheet] = (), names_row: bool = False) -> Workbook:
     """Build the upload template: one data sheet whose header is the spec, plus Help and look-up sheets.
 
     The header is frozen and coloured (required columns stand out), each header has a comment saying what goes in,
     choice and suggestion columns get dropdowns, integer and date columns get Excel validations and formats, so most
     mistakes are caught while typing. Data starts on row 2, so the row numbers the reader reports are Excel's own.
+
+    With `names_row`, row 1 names each column in the lab's words with its unit ("Body weight (g)") and row 2 holds
+    the keys the reader matches (`IMPC_BWT_001_001`, small and grey); data then starts on row 3
+    (`NAMED_FIRST_ROW`). The reader finds the keys row in either place, so templates made before still upload.
     """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
     lists_sheet = workbook.create_sheet(LISTS_SHEET)
     lists_sheet.lists_used = []  # which long dropdown lists took which column of the hidden sheet
+    keys_row = 2 if names_row else 1
     for number, column in enumerate(columns, start=1):
         letter = get_column_letter(number)
-        cell = xlsx_put(sheet, 1, number, column.name)
-        cell.font = Font(bold=True)
+        if names_row:
+            named = xlsx_put(sheet, 1, number, column.display_name)
+            named.font = Font(bold=True)
+            named.fill = REQUIRED_FILL if column.required else HEADER_FILL
+            named.alignment = Alignment(wrap_text=True, vertical="top")
+        cell = xlsx_put(sheet, keys_row, number, column.name)
+        cell.font = Font(size=8, color="5F6672") if names_row else Font(bold=True)
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         comment = Comment(column.describe(), "LIMS")
         comment.width, comment.height = 320, 40 + 18 * (len(column.describe()) // 45 + 1)
@@ -100,8 +115,8 @@ def build_template(columns: Sequence[ImportColumn], *, title: str, intro: str = 
         dimension = sheet.column_dimensions[letter]
         dimension.width = column.width or max(len(column.name) + 4, 12)
         dimension.number_format = NUMBER_FORMATS[column.kind]
-        _validate_column(sheet, lists_sheet, column, letter)
-    sheet.freeze_panes = "A2"
+        _validate_column(sheet, lists_sheet, column, letter, first_row=keys_row + 1)
+    sheet.freeze_panes = f"A{keys_row + 1}"
     if lists_sheet.lists_used:
         lists_sheet.sheet_state = "hidden"
     else:

@@ -124,7 +124,36 @@ class ExperimentBulkSerializer(serializers.Serializer):
 
 
 class QcLockSerializer(serializers.Serializer):
-    """A QC lock takes no input: who and when come from the request."""
+    """Who and when come from the request; a reason is optional (kept in the experiment's history)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class QcUnlockSerializer(serializers.Serializer):
+    """Taking a QC lock off always says why."""
+
+    reason = serializers.CharField(max_length=500, help_text="Why the lock is taken off (at least 10 characters).")
+
+
+class QcBulkSerializer(serializers.Serializer):
+    """Lock or unlock ticked experiments, each with the same reason."""
+
+    action = serializers.ChoiceField(choices=["lock", "unlock"])
+    experiments = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=500)
+    reason = serializers.CharField(max_length=500, help_text="Why (at least 10 characters); kept in each history.")
+
+
+class QcResultSerializer(serializers.Serializer):
+    experiment = serializers.IntegerField(source="experiment_id")
+    status = serializers.IntegerField(help_text="As the single action answers: 200 done, 409 already so, 404 not "
+                                                "found, 403 not allowed.")
+    message = serializers.CharField()
+
+
+class QcBulkResultSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    done = serializers.IntegerField()
+    results = QcResultSerializer(many=True)
 
 
 class ExperimentEditSerializer(serializers.Serializer):

@@ -1,4 +1,5 @@
 """API viewsets for phenotyping."""
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
@@ -58,6 +59,12 @@ class ScheduledTestViewSet(LimsViewSet):
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def _entries(values_in) -> dict[str, list[EnteredValue]]:
@@ -124,7 +131,30 @@ class ExperimentViewSet(VoidMixin, LimsViewSet):
     @action(detail=True, methods=["post"], url_path="qc-lock", serializer_class=serializers.QcLockSerializer)
     def qc_lock(self, request, pk=None):
         """Lock a validated experiment (data wranglers only: 403 otherwise, 409 when already locked)."""
-        return self._answer(services.experiment_qc_lock(experiment=self.get_object(), actor=request.user))
+        experiment = self.get_object()
+        data = _valid(serializers.QcLockSerializer, request.data)
+        return self._answer(services.experiment_qc_lock(experiment=experiment, actor=request.user,
+                                                        reason=data["reason"]))
+
+    @action(detail=True, methods=["post"], url_path="qc-unlock", serializer_class=serializers.QcUnlockSerializer)
+    def qc_unlock(self, request, pk=None):
+        """Take the QC lock off with a reason (data wranglers only: 403 otherwise, 409 when not locked)."""
+        experiment = self.get_object()
+        data = _valid(serializers.QcUnlockSerializer, request.data)
+        return self._answer(services.experiment_qc_unlock(experiment=experiment, actor=request.user,
+                                                          reason=data["reason"]))
+
+    @extend_schema(responses=serializers.QcBulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="qc", serializer_class=serializers.QcBulkSerializer)
+    def qc(self, request):
+        """Lock or unlock ticked experiments with one reason: one answer per experiment (200 done, 409 already
+        locked/unlocked, 404 not found). The whole answer is 200 when any was done, else the first refusal's status."""
+        data = _valid(serializers.QcBulkSerializer, request.data)
+        results = services.experiments_qc_set(experiments=self.get_queryset(), ids=data["experiments"],
+                                              action=data["action"], reason=data["reason"], actor=request.user)
+        done = sum(1 for r in results if r.done)
+        body = serializers.QcBulkResultSerializer({"action": data["action"], "done": done, "results": results}).data
+        return Response(body, status=200 if done else results[0].status)
 
     @action(detail=True, methods=["post"], serializer_class=serializers.ExperimentEditSerializer)
     def edit(self, request, pk=None):

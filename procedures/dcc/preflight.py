@@ -59,22 +59,28 @@ _KIND_OF_TYPE = {
 }
 
 
+def _named(parameter) -> str:
+    """A parameter in a finding: its name with the key the DCC knows it by ("Equipment ID (IMPC_BWT_003_001)")."""
+    name = (parameter.name or "").strip()
+    return f"{name} ({parameter.key})" if name and name != parameter.key else parameter.key
+
+
 def _check_imported(experiment, row, findings: list[dict]) -> None:
     """What an import kept although the DCC's current rules refuse it: a parameter IMPReSS does not define, an
     element of another kind than IMPReSS's type, a legacy (non IMPC_PARAMSC) status code."""
     parameter = row.parameter
     if parameter.source == Source.IMPORT:
-        findings.append(_finding(experiment, f"{parameter.key} is not an IMPReSS parameter of "
+        findings.append(_finding(experiment, f"{_named(parameter)} is not an IMPReSS parameter of "
                                              f"{experiment.procedure.key} (registered by an import)."))
     elif parameter.retired:
-        findings.append(_finding(experiment, f"{parameter.key} is no longer a parameter of "
+        findings.append(_finding(experiment, f"{_named(parameter)} is no longer a parameter of "
                                              f"{experiment.procedure.key} in IMPReSS; the DCC refuses it."))
     elif row.kind != _KIND_OF_TYPE.get(parameter.type, row.kind):
-        findings.append(_finding(experiment, f"{parameter.key} was sent as {row.kind}; IMPReSS says "
+        findings.append(_finding(experiment, f"{_named(parameter)} was sent as {row.kind}; IMPReSS says "
                                              f"{parameter.type}."))
     for code in (row.status_code,) if row.status_code else ():
         if not any(code.strip() == known or code.strip().startswith(f"{known}:") for known in PARAMETER_STATUS_CODES):
-            findings.append(_finding(experiment, f"{parameter.key}: {code!r} is not an IMPC_PARAMSC parameter "
+            findings.append(_finding(experiment, f"{_named(parameter)}: {code!r} is not an IMPC_PARAMSC parameter "
                                                  "status code."))
 
 
@@ -121,13 +127,13 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
         if row.status_code:
             continue
         if not row.value:
-            findings.append(_finding(experiment, f"{parameter.key} has neither a value nor a status code."))
+            findings.append(_finding(experiment, f"{_named(parameter)} has neither a value nor a status code."))
         elif not _casts(row.value, parameter.value_type):
             problem = dcc_number_problem(parameter.value_type, row.value) if is_numeric(parameter) else ""
-            findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} " + (
+            findings.append(_finding(experiment, f"{_named(parameter)} = {row.value!r} " + (
                 f"{problem}." if problem else f"is not a valid {parameter.value_type or 'value'}.")))
         elif parameter.options and row.value not in parameter.options:
-            findings.append(_finding(experiment, f"{parameter.key} = {row.value!r} is not one of its IMPReSS "
+            findings.append(_finding(experiment, f"{_named(parameter)} = {row.value!r} is not one of its IMPReSS "
                                                  "options."))
     for (pk, _parameter), rows in other_unit.items():
         parameter = rows[0].parameter
@@ -224,7 +230,7 @@ def preflight_notes(*, plan: Plan) -> list[dict[str, str]]:
         unit = f" {parameter.unit}" if parameter.unit else ""
         how = "imported as the file sent it" if row.kind else (
             f"confirmed by {experiment.recorded_by or 'the person who recorded it'}")
-        notes.append(_finding(experiment, f"{parameter.key} = {row.value}{unit} is outside the plausible range "
+        notes.append(_finding(experiment, f"{_named(parameter)} = {row.value}{unit} is outside the plausible range "
                                           f"({parameter.range_text()}); {how}."))
     return notes
 

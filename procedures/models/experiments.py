@@ -128,6 +128,17 @@ class RecordedValue(SentAsFields, TimeStampedModel):
         """How the record's history names this value: the parameter key, and the increment of a series."""
         return f"{self.parameter.key}[{self.increment}]" if self.increment else self.parameter.key
 
+    @property
+    def history_label(self) -> str:
+        """The value in the lab's words on the History tab: the parameter's name ("Body weight"), with the increment
+        of a series ("Body weight [5 min]")."""
+        return f"{self.parameter.name} [{self.increment}]" if self.increment else self.parameter.name
+
+    @property
+    def history_unit(self) -> str:
+        """The unit shown after the old and new value ("250 → 25 g")."""
+        return self.recorded_unit or ""
+
 
 @pghistory.track(*audit_trackers())
 class ParameterValue(RecordedValue):

@@ -1,41 +1,13 @@
-"""After recording: the QC lock a data wrangler puts on an experiment, and corrections of its values."""
+"""After recording: corrections of an experiment's values (the QC lock is `procedures.services.qc`)."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from lims.audit import audit_context
 from lims.exceptions import Conflict
-from lims.roles import can_write
 from lims.services import reason_check
 from lims.versioning import version_check
-from procedures.exceptions import NotAllowed
 from procedures.models import Experiment
 from procedures.services.values import EnteredValue, entered_values_check, range_warnings, warnings_confirm
-
-
-@transaction.atomic
-def experiment_qc_lock(*, experiment: Experiment, actor) -> Experiment:
-    """Lock a validated experiment: a data wrangler vouches for it, so later edits must say why.
-
-    Raises:
-        NotAllowed: the actor is not a data wrangler (or centre admin).
-        Conflict: the experiment is a draft, voided or already locked.
-    """
-    if not can_write(actor, "qc"):
-        raise NotAllowed("Only a data wrangler may QC-lock an experiment.")
-    if experiment.voided_at is not None:
-        raise Conflict("A voided experiment cannot be QC-locked.")
-    if experiment.status != Experiment.Status.SUBMITTED:
-        raise Conflict("A draft cannot be QC-locked; submit it first.")
-    now = timezone.now()
-    with audit_context(user=actor.pk, action="procedures.experiment.qc_locked"):
-        claimed = Experiment.objects.filter(pk=experiment.pk, qc_locked_at__isnull=True).update(
-            qc_locked_at=now, qc_locked_by=actor, updated_at=now
-        )
-    if claimed != 1:
-        raise Conflict("This experiment is already QC-locked.")
-    experiment.refresh_from_db()
-    return experiment
 
 
 def _entries_of(experiment: Experiment) -> dict[str, list[EnteredValue]]:

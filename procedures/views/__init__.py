@@ -9,6 +9,7 @@ from procedures.views.experiments import (
     ExperimentEditView,
     ExperimentListView,
     ExperimentQcLockView,
+    ExperimentQcView,
     LineExperimentDetailView,
     LineExperimentListView,
 )
@@ -24,7 +25,7 @@ from procedures.views.uploads import (
 from procedures.views.worklist import WorklistView
 
 __all__ = [
-    "ExperimentDetailView", "ExperimentEditView", "ExperimentListView", "ExperimentQcLockView",
+    "ExperimentDetailView", "ExperimentEditView", "ExperimentListView", "ExperimentQcLockView", "ExperimentQcView",
     "ExperimentRecordView", "LineExperimentDetailView", "LineExperimentListView", "ProcedureImportView",
     "ProcedureJobUploadForm", "ProcedureTemplateView", "ScheduledTestCloseView", "ScheduledTestDetailView",
     "ScheduledTestListView", "UploadJobDetailView", "UploadJobStatusView", "WorklistView",

@@ -3,20 +3,29 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from lims.exceptions import DomainError
-from lims.forms import add_version_field
+from lims.forms import add_version_field, service_error_messages
 from lims.roles import can_write
 from lims.scoping import scope_for_user
+from lims.services import MIN_REASON_LENGTH
 from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
 from procedures import selectors, tables
 from procedures.filters import ExperimentFilterSet, LineExperimentFilterSet
 from procedures.forms import ExperimentEditForm
 from procedures.models import Experiment, LineExperiment
-from procedures.services import experiment_qc_lock, experiment_values_update
+from procedures.services import (
+    LOCK,
+    experiment_qc_lock,
+    experiment_qc_unlock,
+    experiment_values_update,
+    experiments_qc_set,
+)
 from procedures.views.mixins import ValuesSaveMixin
 
 
@@ -25,6 +34,13 @@ class ExperimentListView(ScopedListView):
     select_related = ["procedure", "mouse__colony", "recorded_by"]
     area = "phenotyping"
     columns = tables.EXPERIMENT_COLUMNS
+
+    def get_context_data(self, **kwargs):
+        """Data wranglers get a tick box per experiment and QC lock / unlock with a reason (`ExperimentQcView`)."""
+        context = super().get_context_data(**kwargs)
+        context["may_qc"] = can_write(self.request.user, "qc")
+        context["min_reason"] = MIN_REASON_LENGTH
+        return context
 
 
 class ExperimentDetailView(ScopedDetailView):
@@ -45,6 +61,8 @@ class ExperimentDetailView(ScopedDetailView):
             actions.append(("Edit values", reverse("procedures:experiment_edit", args=[experiment.pk])))
         if not experiment.is_qc_locked and experiment.status == Experiment.Status.SUBMITTED and can_write(user, "qc"):
             actions.append(("QC lock", reverse("procedures:experiment_qc_lock", args=[experiment.pk])))
+        if experiment.is_qc_locked and can_write(user, "qc"):
+            actions.append(("QC unlock", reverse("procedures:experiment_qc_unlock", args=[experiment.pk])))
         return actions
 
     def get_sections(self):
@@ -64,21 +82,57 @@ class _ExperimentActionMixin(LoginRequiredMixin, WriteAccessMixin):
 
 
 class ExperimentQcLockView(_ExperimentActionMixin, TemplateView):
-    """Confirm, then QC-lock an experiment (the service refuses anyone but a data wrangler)."""
+    """Confirm, then QC-lock (or unlock, with a reason) an experiment; the service refuses anyone but a data
+    wrangler."""
 
     template_name = "procedures/experiment_qc_lock.html"
+    action = LOCK
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(experiment=self.experiment, **kwargs)
+        return super().get_context_data(experiment=self.experiment, action=self.action, min_reason=MIN_REASON_LENGTH,
+                                        **kwargs)
 
     def post(self, request, *args, **kwargs):
+        reason = request.POST.get("reason", "")
         try:
-            experiment_qc_lock(experiment=self.experiment, actor=request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
+            if self.action == LOCK:
+                experiment_qc_lock(experiment=self.experiment, actor=request.user, reason=reason)
+            else:
+                experiment_qc_unlock(experiment=self.experiment, actor=request.user, reason=reason)
+        except (DomainError, ValidationError) as exc:
+            for texts in service_error_messages(exc).values():
+                for text in texts:
+                    messages.error(request, text)
+            if isinstance(exc, ValidationError):
+                return redirect(request.path)
         else:
-            messages.success(request, f"{self.experiment} is QC-locked.")
+            messages.success(request, f"{self.experiment} is QC-{self.action}ed.")
         return redirect(self.experiment)
+
+
+class ExperimentQcView(LoginRequiredMixin, View):
+    """QC lock or unlock the experiments ticked on the list, each with the reason typed there: one service call,
+    one message per experiment (done, already locked or unlocked, not found), back to the same list."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        ids = [int(pk) for pk in request.POST.getlist("experiments") if pk.isdigit()]
+        back = request.POST.get("next", "")
+        if not back.startswith(reverse("procedures:experiment_list")):
+            back = reverse("procedures:experiment_list")
+        try:
+            results = experiments_qc_set(experiments=scope_for_user(Experiment.objects.all(), request.user), ids=ids,
+                                         action=request.POST.get("action", ""), reason=request.POST.get("reason", ""),
+                                         actor=request.user)
+        except (DomainError, ValidationError) as exc:
+            for texts in service_error_messages(exc).values():
+                for text in texts:
+                    messages.error(request, text)
+            return redirect(back)
+        for result in results:
+            (messages.success if result.done else messages.warning)(request, result.message)
+        return redirect(back)
 
 
 class ExperimentEditView(_ExperimentActionMixin, ValuesSaveMixin, FormView):

@@ -188,7 +188,7 @@ def test_preflight_findings_fail_the_submission_with_links_and_send_nothing(cent
     by_url = {}
     for finding in submission.errors:
         by_url.setdefault(finding["url"], []).append(finding["message"])
-    assert any("IMPC_BWT_003_001 has neither a value" in m for m in by_url[experiment.get_absolute_url()])
+    assert any("(IMPC_BWT_003_001) has neither a value" in m for m in by_url[experiment.get_absolute_url()])
     assert any("has no MGI id" in m for m in by_url[baseline.get_absolute_url()])
     ungenotyped_experiment = ungenotyped.experiments.get()
     assert any("no zygosity" in m for m in by_url[ungenotyped_experiment.get_absolute_url()])

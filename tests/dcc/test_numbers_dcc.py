@@ -81,12 +81,12 @@ def test_the_preflight_refuses_a_decimal_comma_and_lists_the_out_of_range_value_
     plan = _plan(experiments.values())
     centre = Centre.objects.get(code="H")
     findings = [f["message"] for f in preflight(centre=centre, plan=plan)]
-    assert f"{KEY} = '20,9' has a decimal comma; the DCC reads a comma as a thousands separator (it would read " \
+    assert f"Body weight ({KEY}) = '20,9' has a decimal comma; the DCC reads a comma as a thousands separator (it would read " \
            "209, not 20.9): send it as 20.9." in findings
     assert not any("250" in f for f in findings)  # not a finding: it does not block
     notes = preflight_notes(plan=plan)
     assert [n["message"] for n in notes] == [
-        f"{KEY} = 250 g is outside the plausible range (3.8 to 118 g); imported as the file sent it."]
+        f"Body weight ({KEY}) = 250 g is outside the plausible range (3.8 to 118 g); imported as the file sent it."]
     assert notes[0]["url"] == experiments["BW-HEAVY"].get_absolute_url()
 
 
@@ -105,7 +105,7 @@ def test_a_confirmed_bench_value_is_listed_on_the_dcc_page_and_does_not_block(cl
     assert not [f for f in preflight(centre=centre, plan=plan) if "209" in f["message"]]
     notes = preflight_notes(plan=plan)
     assert [n["message"] for n in notes] == [
-        f"{KEY} = 209.0 g is outside the plausible range (5 to 80 g); confirmed by {wrangler}."]
+        f"Body weight ({KEY}) = 209.0 g is outside the plausible range (5 to 80 g); confirmed by {wrangler}."]
     client.force_login(wrangler)
     page = client.get(reverse("dcc:overview")).content.decode()
     assert "Confirmed out-of-range values (1)" in page and experiment.get_absolute_url() in page

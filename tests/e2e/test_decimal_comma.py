@@ -109,8 +109,8 @@ def test_a_decimal_comma_is_the_decimal_point_in_every_entry_and_250_g_asks_firs
     # 3. The Excel upload: 20,9 typed in the template's text cell and 21.4 in a numeric cell.
     workbook = procedure_template(procedure=due["C-005"].procedure, actor=tech)
     sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
-    rows = {row[0].value: row[0].row for row in sheet.iter_rows(min_row=2) if row[0].value}
+    header = [c.value for c in sheet[2]]  # row 1 names the columns in words, row 2 holds the keys
+    rows = {row[0].value: row[0].row for row in sheet.iter_rows(min_row=3) if row[0].value}
     for specimen, weight in (("C-005", "20,9"), ("C-006", 21.4)):
         values = {"date_of_experiment": dt.date.today(), KEY: weight, **{k: BODY_WEIGHT_VALUES[k] for k in
                                                                            METADATA_LABELS}}

@@ -30,18 +30,25 @@ def upload_mice(centre, count) -> list[Mouse]:
     return list(Mouse.objects.filter(centre=centre).order_by("specimen_id"))
 
 
-def upload_workbook(procedure, actor, specimens, bad=None):
-    """A filled-in template: a good row per specimen, with `bad` = {row index: (column, value)} spoiled."""
+def upload_workbook(procedure, actor, specimens, bad=None, *, names_row=False):
+    """A filled-in template: a good row per specimen, with `bad` = {row index: (column, value)} spoiled.
+
+    Without `names_row` the sheet is laid out as templates made before issue 14 were (keys on row 1, data from row
+    2), which the reader still takes; with it, as today's template (names row 1, keys row 2, data from row 3).
+    """
     workbook = procedure_template(procedure=procedure, actor=actor)
     sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
+    if not names_row:
+        sheet.delete_rows(1)
+    first = 3 if names_row else 2
+    header = [c.value for c in sheet[first - 1]]
     for index, specimen in enumerate(specimens):
         row = {"specimen_id": specimen, "date_of_experiment": dt.date(2026, 2, 2), **BODY_WEIGHT_VALUES}
         if bad and index in bad:
             column, value = bad[index]
             row[column] = value
         for number, name in enumerate(header, start=1):
-            sheet.cell(row=index + 2, column=number, value=row.get(name))
+            sheet.cell(row=index + first, column=number, value=row.get(name))
     handle = io.BytesIO()
     workbook.save(handle)
     handle.seek(0)

@@ -177,13 +177,13 @@ def test_the_excel_template_and_upload_take_free_series_and_image_status(tech):
     test = _due_today(tech, cal, "XL-1")
     workbook = procedure_template(procedure=cal, actor=tech, due_by=TODAY)
     sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]  # row 1 names the columns in words, row 2 holds the keys
     post = form_post(cal)
     values = {"date_of_experiment": TODAY, "experimenter": "me", **post,
               "IMPC_CAL_003_001": "06:00 = 60.1\n07:00 = 61.9"}
     for column, name in enumerate(header, start=1):
         if name in values:
-            sheet.cell(row=2, column=column, value=values[name])
+            sheet.cell(row=3, column=column, value=values[name])
 
     def upload(book):
         handle = io.BytesIO()
@@ -191,13 +191,13 @@ def test_the_excel_template_and_upload_take_free_series_and_image_status(tech):
         handle.seek(0)
         return procedure_import(file=handle, procedure=cal, actor=tech)
 
-    sheet.cell(row=2, column=header.index("IMPC_CAL_004_001") + 1, value="06:00 = 40\nforty")
+    sheet.cell(row=3, column=header.index("IMPC_CAL_004_001") + 1, value="06:00 = 40\nforty")
     refused = upload(workbook)
     assert refused.created == 0
-    assert [(e.row, e.column) for e in refused.errors] == [(2, "IMPC_CAL_004_001")]
+    assert [(e.row, e.column) for e in refused.errors] == [(3, "IMPC_CAL_004_001")]
     assert "line 2 ('forty') needs an increment and a value" in refused.errors[0].message
 
-    sheet.cell(row=2, column=header.index("IMPC_CAL_004_001") + 1, value=values["IMPC_CAL_004_001"])
+    sheet.cell(row=3, column=header.index("IMPC_CAL_004_001") + 1, value=values["IMPC_CAL_004_001"])
     result = upload(load_workbook(_saved(workbook)))
     assert (result.created, result.errors) == (1, [])
     experiment = Experiment.objects.get(scheduled_test=test)

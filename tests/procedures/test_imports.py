@@ -26,13 +26,14 @@ def test_template_has_a_row_per_due_mouse_and_a_column_per_parameter(tech):
     for mouse in mice[:2]:
         scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
     sheet = procedure_template(procedure=procedure, actor=tech).worksheets[0]
-    header = [c.value for c in sheet[1]]
+    names, header = [c.value for c in sheet[1]], [c.value for c in sheet[2]]  # names in words, then the keys
     assert header[:4] == ["specimen_id", "date_of_experiment", "experimenter", "IMPC_BWT_001_001"]
+    assert names[:4] == ["Mouse ID", "Date of experiment", "Experimenter", "Body weight (g)"]
     assert "IMPC_BWT_001_001_status" in header and "IMPC_BWT_007_001" in header
-    assert "(g)" in sheet.cell(row=1, column=4).comment.text
-    assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == ["UP00000", "UP00001", None]
+    assert "(g)" in sheet.cell(row=2, column=4).comment.text
+    assert [sheet.cell(row=r, column=1).value for r in (3, 4, 5)] == ["UP00000", "UP00001", None]
     letter = get_column_letter(header.index("IMPC_BWT_002_001") + 1)
-    assert any(str(v.sqref).startswith(f"{letter}2") for v in sheet.data_validations.dataValidation)
+    assert any(str(v.sqref).startswith(f"{letter}3") for v in sheet.data_validations.dataValidation)
 
 
 def test_upload_with_three_bad_rows_reports_exactly_them_and_commits_nothing_then_the_fix_commits_all(tech):

@@ -124,7 +124,7 @@ def test_procedure_template_writes_specimen_ids_and_options_as_text(client, tech
 
     assert_plain_text(content, "=1+1")
     first_sheet = cells_of(content)["xl/worksheets/sheet1.xml"]
-    assert first_sheet["A2"] == ("inlineStr", "=1+1")
+    assert first_sheet["A3"] == ("inlineStr", "=1+1")  # below the names row and the keys row
 
 
 def test_list_export_keeps_the_exact_text_as_a_string_cell(client, manager, centre):
