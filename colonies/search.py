@@ -6,6 +6,9 @@ Exact matches (case-insensitive) win; only when nothing matches exactly does a p
 start of a long specimen ID at the rack still finds it, while an exact ID never drowns among its prefixes.
 """
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.urls import Resolver404, resolve
 
 from colonies.models import Cage, Colony, Mouse
 from lims.scoping import scope_for_user
@@ -53,3 +56,26 @@ def find(user, text: str) -> list[Hit]:
         if hits:
             return hits[:MAX_HITS]
     return []
+
+
+def cage_from_code(user, code: str) -> Cage | None:
+    """The cage of the user's centre that a scanned code names, or None.
+
+    A cage card's QR code holds the absolute URL of the cage's page (`colonies.husbandry.views.cards`); a code that
+    is not such a URL is read as a cage ID (a hand-written label, a barcode). The host is not checked, only the path:
+    the same card must work behind another name of the server (a tablet on the animal unit's Wi-Fi).
+    """
+    code = code.strip()
+    if not code:
+        return None
+    cages = scope_for_user(Cage.objects.filter(voided_at__isnull=True), user)
+    path = urlsplit(code).path if "://" in code or code.startswith("/") else ""
+    if path:
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return None
+        if match.view_name not in ("colonies:cage_detail", "colonies:cage_card"):
+            return None
+        return cages.filter(pk=match.kwargs["pk"]).first()
+    return cages.filter(cage_id__iexact=code).first()

@@ -4,6 +4,7 @@ from datetime import date
 from django.urls import reverse
 
 from colonies import selectors, services, tables
+from colonies.hooks import cage_actions
 from colonies.generic import PrefillFromQueryMixin
 from colonies.husbandry import forms as hforms
 from colonies.husbandry.filters import CageFilterSet, RoomFilterSet
@@ -63,6 +64,13 @@ class CageDetailView(ScopedDetailView):
         if not cage.occupancy:
             actions.append(("Close", reverse("colonies:cage_close", args=[cage.pk])))
         return actions
+
+    def get_context_data(self, **kwargs):
+        """Plus the bench actions other apps offer for this cage's mice (`colonies.hooks.CAGE_ACTIONS`), shown first:
+        the cage card's QR code opens this page on a tablet, where the next step is recording their due tests."""
+        context = super().get_context_data(**kwargs)
+        context["bench_actions"] = [] if self.object.closed_on else cage_actions(cage=self.object, user=self.request.user)
+        return context
 
     def get_sections(self):
         placements = self.object.placements.select_related("mouse__colony").order_by("-started_on", "-pk")
