@@ -53,3 +53,6 @@ def screenshot(page, name: str) -> None:
     folder = Path(os.environ.get("LIMS_E2E_SCREENSHOTS") or SCREENSHOTS)
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"ui-{name}.png"), full_page=True)
+
+
+from tests.e2e.bench import bench_pages  # noqa: E402,F401  (the pages of issue 14's browser tests, as a fixture)

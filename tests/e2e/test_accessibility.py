@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.bench import bench_pages, login  # noqa: F401 (bench_pages is a fixture)
+from tests.e2e.bench import login
 from tests.e2e.conftest import screenshot
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe-4.14.1.min.js"

@@ -11,7 +11,7 @@ import datetime as dt
 from django.urls import reverse
 
 from procedures.services import mice_enrol
-from tests.e2e.bench import bench_pages, login  # noqa: F401 (bench_pages is a fixture)
+from tests.e2e.bench import login
 from tests.e2e.conftest import screenshot
 from tests.factories import CageFactory, CagePlacementFactory, MouseFactory, body_weight_procedure
 

@@ -6,7 +6,7 @@ Screenshots of every page at both sizes are kept (tests/e2e/conftest.py `screens
 """
 import pytest
 
-from tests.e2e.bench import PAGE_NAMES, bench_pages, login  # noqa: F401 (bench_pages is a fixture)
+from tests.e2e.bench import PAGE_NAMES, login
 from tests.e2e.conftest import screenshot
 
 TABLET = {"width": 1024, "height": 768}
