@@ -18,3 +18,14 @@ def mouse_status_changed(*, mouse, actor) -> None:
     """Run every registered hook for `mouse`, whose new status is saved; the caller's transaction holds them all."""
     for hook in MOUSE_STATUS_CHANGED:
         hook(mouse=mouse, actor=actor)
+
+
+#: `hook(*, cage, user) -> list[(label, url)]`: buttons an app above breeding adds to a cage's page (phenotyping's
+#: *Record due tests for these mice*, opened from the cage card's QR code on a tablet).
+CAGE_ACTIONS = HookRegistry("cage actions")
+cage_actions_register = CAGE_ACTIONS.register
+
+
+def cage_actions(*, cage, user) -> list[tuple[str, str]]:
+    """Every registered app's buttons for `cage` as seen by `user`, in the order the apps registered."""
+    return [action for hook in CAGE_ACTIONS for action in hook(cage=cage, user=user)]

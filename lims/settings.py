@@ -75,7 +75,7 @@ ROOT_URLCONF = "lims.urls"
 WSGI_APPLICATION = "lims.wsgi.application"
 AUTH_USER_MODEL = "lims.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "landing"  # lims.dashboard.landing: each role lands on its own work
 LOGOUT_REDIRECT_URL = "login"
 
 TEMPLATES = [

@@ -10,7 +10,7 @@ from django import forms
 from django.forms import BoundField
 from django.utils import timezone
 
-from colonies.models import Room
+from colonies.models import Cage, Room
 from lims.dates import QueryDateField
 from lims.forms import DATE_INPUT, ConfirmWarningsMixin, SpreadsheetUploadForm
 from lims.scoping import scope_for_user
@@ -311,13 +311,16 @@ class WorklistDayForm(forms.Form):
     procedure = forms.ChoiceField(required=False, label="Procedure")
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, label="Room",
                                   empty_label="All rooms")
+    # One cage's mice: the cage page's Record button and the worklist's Scan button (a cage card's QR code) open it.
+    cage = forms.ModelChoiceField(queryset=Cage.objects.none(), required=False, label="Cage")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is None:
-            del self.fields["room"]
+            del self.fields["room"], self.fields["cage"]
         else:
             self.fields["room"].queryset = scope_for_user(Room.objects.filter(voided_at__isnull=True), user)
+            self.fields["cage"].queryset = scope_for_user(Cage.objects.filter(voided_at__isnull=True), user)
         keys = (
             Procedure.objects.filter(level=Procedure.Level.MOUSE, source=Source.IMPRESS)
             .order_by("week", "key").values_list("key", "name").distinct()

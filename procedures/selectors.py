@@ -168,3 +168,11 @@ def last_metadata(user, procedure: Procedure) -> tuple[Experiment | None, dict[s
         return None, {}
     values = last.values.filter(parameter__type=Parameter.Type.METADATA, increment="").exclude(value="")
     return last, dict(values.values_list("parameter__key", "value"))
+
+
+def due_in_cage(cage: Cage, user, day) -> int:
+    """How many scheduled tests of the mice in `cage` now are due on or before `day` (the user's centre only)."""
+    return (scope_for_user(ScheduledTest.objects.all(), user)
+            .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=day, mouse__voided_at__isnull=True,
+                    mouse__placements__ended_on__isnull=True, mouse__placements__cage=cage).count())
+

@@ -7,6 +7,7 @@ from procedures.batch.views import BatchRecordView
 app_name = "procedures"
 urlpatterns = [
     path("worklist/", views.WorklistView.as_view(), name="worklist"),
+    path("worklist/scan/", views.WorklistScanView.as_view(), name="worklist_scan"),
     path("scheduled-tests/", views.ScheduledTestListView.as_view(), name="scheduledtest_list"),
     path("scheduled-tests/<int:pk>/", views.ScheduledTestDetailView.as_view(), name="scheduledtest_detail"),
     path("scheduled-tests/<int:pk>/close/", views.ScheduledTestCloseView.as_view(), name="scheduledtest_close"),

@@ -95,16 +95,16 @@ def test_anonymous_user_is_refused(api_client, line):
     assert api_client.get("/api/v1/mice/").status_code in (401, 403)
 
 
-def test_client_cannot_set_centre_or_status(auth_client, tech, other_centre):
-    attempt = MicroInjectionFactory(centre=tech.centre, total_male_chimeras=0, number_of_het_offspring=0,
+def test_client_cannot_set_centre_or_status(auth_client, manager, other_centre):
+    attempt = MicroInjectionFactory(centre=manager.centre, total_male_chimeras=0, number_of_het_offspring=0,
                                     status="mip")
-    response = auth_client(tech).patch(
+    response = auth_client(manager).patch(
         f"/api/v1/microinjections/{attempt.pk}/", {"status": "Genotype confirmed", "status_code": "gtc",
                                                    "centre": other_centre.code, "comments": "checked"},
     )
     assert response.status_code == 200, response.content
     attempt.refresh_from_db()
-    assert attempt.status == "mip" and attempt.centre_id == tech.centre_id and attempt.comments == "checked"
+    assert attempt.status == "mip" and attempt.centre_id == manager.centre_id and attempt.comments == "checked"
 
 
 def test_colony_list_filters_and_pins_queries(auth_client, tech, django_assert_max_num_queries):

@@ -27,13 +27,13 @@ def test_token_authentication(tech):
     assert bad.status_code == 400
 
 
-def test_line_from_gene_to_recorded_body_weight(auth_client, tech):
+def test_line_from_gene_to_recorded_body_weight(auth_client, manager):
     GeneFactory(symbol="Pax6", mgi_id="MGI:97490")
     ConsortiumFactory()
     StrainFactory()
     StrainFactory(name="C57BL/6NTac", mgi_id="MGI:2164831")
     procedure = body_weight_procedure()
-    client = auth_client(tech)
+    client = auth_client(manager)
 
     plan = client.post("/api/v1/plans/", {"gene": "Pax6", "consortium": "BaSH"})
     assert plan.status_code == 201, plan.content
@@ -67,7 +67,7 @@ def test_line_from_gene_to_recorded_body_weight(auth_client, tech):
     from colonies.models import Mouse
 
     mice = list(Mouse.objects.filter(pk__in=[mutant.json()["id"], control.json()["id"]]))
-    mice_enrol(mice=mice, pipeline=procedure.pipeline, actor=tech, enrolled_on=dt.date(2026, 3, 16))
+    mice_enrol(mice=mice, pipeline=procedure.pipeline, actor=manager, enrolled_on=dt.date(2026, 3, 16))
     due = client.get("/api/v1/scheduled-tests/", {"mouse": "H0001", "procedure": "IMPC_BWT_001"}).json()
     assert due["count"] == 1 and due["results"][0]["status"] == "scheduled"
     test_id = due["results"][0]["id"]
@@ -101,12 +101,12 @@ def test_bad_body_weight_is_refused_with_the_parameter_named(auth_client, tech):
     assert not mouse.experiments.exists()
 
 
-def test_duplicate_colony_name_ignoring_case_and_spaces(auth_client, tech):
+def test_duplicate_colony_name_ignoring_case_and_spaces(auth_client, manager):
     from tests.factories import ColonyFactory, MicroInjectionFactory
 
-    ColonyFactory(centre=tech.centre, name="ABC-1")
-    attempt = MicroInjectionFactory(centre=tech.centre)
-    response = auth_client(tech).post("/api/v1/colonies/", {"name": " abc-1 ", "microinjection": attempt.pk,
+    ColonyFactory(centre=manager.centre, name="ABC-1")
+    attempt = MicroInjectionFactory(centre=manager.centre)
+    response = auth_client(manager).post("/api/v1/colonies/", {"name": " abc-1 ", "microinjection": attempt.pk,
                                                             "background_strain": "C57BL/6N"})
     assert response.status_code == 400
     assert "name" in response.json()["errors"]
@@ -121,11 +121,11 @@ def test_schema_docs_and_health(client, tech):
     assert health.status_code == 200 and health.json()["database"] == "ok"
 
 
-def test_counts_out_of_order_are_refused_naming_the_fields(auth_client, tech):
+def test_counts_out_of_order_are_refused_naming_the_fields(auth_client, manager):
     from tests.factories import PlanFactory
 
-    plan = PlanFactory(centre=tech.centre)
-    response = auth_client(tech).post("/api/v1/microinjections/", {
+    plan = PlanFactory(centre=manager.centre)
+    response = auth_client(manager).post("/api/v1/microinjections/", {
         "plan": plan.pk, "external_ref": "H-X-1", "mi_date": "2026-03-01", "total_transferred": 30,
         "total_pups_born": 2, "total_male_chimeras": 2, "total_female_chimeras": 1,
     })
@@ -139,12 +139,12 @@ def test_counts_out_of_order_are_refused_naming_the_fields(auth_client, tech):
     assert not MicroInjection.objects.filter(external_ref="H-X-1").exists()
 
 
-def test_status_stamps_follow_the_data(auth_client, tech):
+def test_status_stamps_follow_the_data(auth_client, manager):
     from tests.factories import EsCellFactory, PlanFactory
 
-    plan = PlanFactory(centre=tech.centre)
-    es_cell = EsCellFactory(centre=tech.centre, gene=plan.gene)
-    client = auth_client(tech)
+    plan = PlanFactory(centre=manager.centre)
+    es_cell = EsCellFactory(centre=manager.centre, gene=plan.gene)
+    client = auth_client(manager)
     created = client.post("/api/v1/microinjections/", {"plan": plan.pk, "es_cell": es_cell.name,
                                                        "external_ref": "H-ST-1", "mi_date": "2026-02-01"})
     url = f"/api/v1/microinjections/{created.json()['id']}/"

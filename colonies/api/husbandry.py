@@ -172,7 +172,7 @@ class MatingViewSet(VoidMixin, LimsViewSet):
     serializer_class = MatingSerializer
     filterset_class = filters.MatingFilterSet
     ordering_fields = ["set_up_on", "name", "updated_at"]
-    area = "colony"
+    area = "breeding"
     create_service = services.mating_create
     update_service = services.mating_update
 

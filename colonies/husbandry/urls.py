@@ -47,4 +47,6 @@ urlpatterns = [
     path("cages/cards/", hv.CageCardsView.as_view(), name="cage_cards"),
     path("cages/cards.pdf", hv.CageCardsPdfView.as_view(), name="cage_cards_pdf"),
     path("census/", hv.CensusView.as_view(), name="census"),
+    # The search box of every page (templates/base.html).
+    path("search/", hv.SearchView.as_view(), name="search"),
 ]

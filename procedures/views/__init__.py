@@ -22,11 +22,11 @@ from procedures.views.uploads import (
     UploadJobDetailView,
     UploadJobStatusView,
 )
-from procedures.views.worklist import WorklistView
+from procedures.views.worklist import WorklistScanView, WorklistView
 
 __all__ = [
     "ExperimentDetailView", "ExperimentEditView", "ExperimentListView", "ExperimentQcLockView", "ExperimentQcView",
     "ExperimentRecordView", "LineExperimentDetailView", "LineExperimentListView", "ProcedureImportView",
     "ProcedureJobUploadForm", "ProcedureTemplateView", "ScheduledTestCloseView", "ScheduledTestDetailView",
-    "ScheduledTestListView", "UploadJobDetailView", "UploadJobStatusView", "WorklistView",
+    "ScheduledTestListView", "UploadJobDetailView", "UploadJobStatusView", "WorklistScanView", "WorklistView",
 ]

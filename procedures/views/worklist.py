@@ -3,12 +3,17 @@ import itertools
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
+from colonies import search
+from colonies.models import Cage
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import overdue_on
@@ -16,7 +21,7 @@ from procedures import selectors
 from procedures.forms import WorklistDayForm
 from procedures.models import ExperimentDraft, ScheduledTest
 
-WORKLIST_FILTERS = ("day", "period", "procedure", "room")
+WORKLIST_FILTERS = ("day", "period", "procedure", "room", "cage")
 
 
 def worklist_query(params) -> str:
@@ -69,9 +74,11 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         )
         if chosen.get("procedure"):
             tests = tests.filter(procedure__key=chosen["procedure"])
-        room = chosen.get("room")
+        room, cage = chosen.get("room"), chosen.get("cage")
         if room is not None:
             tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=room)
+        if cage is not None:
+            tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage=cage)
         tests = list(tests)
         # A test scheduled before its procedure lost its definition (or before one was loaded) cannot be recorded:
         # the row says why instead of opening an empty form.
@@ -85,11 +92,38 @@ class WorklistView(LoginRequiredMixin, TemplateView):
                       for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
         rooms = selectors.worklist_by_room(tests)
         day_query = worklist_query({"day": day.isoformat() if day != today else "", "period": "week" if week else "",
-                                     "procedure": chosen.get("procedure", ""), "room": room.pk if room else ""})
+                                     "procedure": chosen.get("procedure", ""), "room": room.pk if room else "",
+                                     "cage": cage.pk if cage else ""})
         context.update(
             week=week, week_start=start, week_end=last if week else None, procedure_key=chosen.get("procedure", ""),
-            form=form, day=day, is_today=day == today, rooms=rooms, procedures=procedures, room=room,
+            form=form, day=day, is_today=day == today, rooms=rooms, procedures=procedures, room=room, cage=cage,
             day_query=day_query, total=len(tests), overdue_count=sum(t.is_overdue for t in tests),
             can_record=can_write(user, "phenotyping"),
         )
         return context
+
+
+def cage_record_action(*, cage: Cage, user) -> list[tuple[str, str]]:
+    """The cage page's *Record due tests for these mice* (`colonies.hooks.CAGE_ACTIONS`): the worklist of this cage,
+    offered to those who may record when any of its mice has a test due today or before (one query)."""
+    if not can_write(user, "phenotyping") or not selectors.due_in_cage(cage, user, timezone.localdate()):
+        return []
+    return [("Record due tests for these mice", f"{reverse('procedures:worklist')}?cage={cage.pk}")]
+
+
+class WorklistScanView(LoginRequiredMixin, View):
+    """`?code=` what the worklist's Scan button read from a cage card's QR code: that cage's due tests.
+
+    The browser only reads the code (static/js/scan.js); which cage it names, and whether it is one of the user's
+    centre, is decided here (`colonies.search.cage_from_code`). A code naming no cage of the centre goes back to the
+    worklist saying so: another centre's card finds nothing, as in the search box.
+    """
+
+    def get(self, request, *args, **kwargs):
+        code = request.GET.get("code", "")
+        cage = search.cage_from_code(request.user, code)
+        if cage is None:
+            messages.error(request, f"No cage of your centre has the code “{code.strip()[:80]}”. Scan the cage card again, "
+                                    "or type the cage ID in the search box.")
+            return HttpResponseRedirect(reverse("procedures:worklist"))
+        return HttpResponseRedirect(f"{reverse('procedures:worklist')}?cage={cage.pk}")

@@ -182,9 +182,9 @@ def es_plan(tech):
 
 
 @pytest.mark.django_db
-def test_api_refuses_more_chimeras_than_pups_with_a_field_level_400(auth_client, tech, es_plan):
+def test_api_refuses_more_chimeras_than_pups_with_a_field_level_400(auth_client, manager, es_plan):
     plan, es_cell = es_plan
-    response = auth_client(tech).post("/api/v1/microinjections/", {
+    response = auth_client(manager).post("/api/v1/microinjections/", {
         "plan": plan.pk, "es_cell": es_cell.name, "external_ref": "CNT-1", "mi_date": "2026-02-01",
         "total_pups_born": 4, "total_male_chimeras": 5, "total_female_chimeras": 4}, format="json")
     assert response.status_code == 400
@@ -195,11 +195,11 @@ def test_api_refuses_more_chimeras_than_pups_with_a_field_level_400(auth_client,
 
 
 @pytest.mark.django_db
-def test_api_refuses_a_change_that_breaks_the_hierarchy_of_stored_counts(auth_client, tech, es_plan):
+def test_api_refuses_a_change_that_breaks_the_hierarchy_of_stored_counts(auth_client, manager, es_plan):
     """GIVEN an attempt with 4 male chimeras WHEN 7 GLT chimeras are patched in THEN 400 on that field, nothing
     stored; CRISPR: 15 NHEJ G0 mutants from 10 founder pups is refused the same way."""
     plan, es_cell = es_plan
-    client = auth_client(tech)
+    client = auth_client(manager)
     created = client.post("/api/v1/microinjections/", {
         "plan": plan.pk, "es_cell": es_cell.name, "external_ref": "CNT-2", "mi_date": "2026-02-01",
         "total_pups_born": 10, "total_male_chimeras": 4}, format="json")
@@ -212,7 +212,7 @@ def test_api_refuses_a_change_that_breaks_the_hierarchy_of_stored_counts(auth_cl
     assert MicroInjection.objects.get(external_ref="CNT-2").number_of_chimeras_with_glt_from_genotyping is None
 
     crispr = client.post("/api/v1/microinjections/", {
-        "plan": PlanFactory(centre=tech.centre).pk, "kind": "crispr", "external_ref": "CNT-CR",
+        "plan": PlanFactory(centre=manager.centre).pk, "kind": "crispr", "external_ref": "CNT-CR",
         "mi_date": "2026-02-01", "crsp_total_embryos_injected": 100, "crsp_total_embryos_survived": 80,
         "crsp_total_transfered": 70, "crsp_no_founder_pups": 10, "no_nhej_g0_mutants": 15,
         "guides": [{"sequence": "GATTACAGATTACAGATTACAGG"}],
@@ -223,9 +223,9 @@ def test_api_refuses_a_change_that_breaks_the_hierarchy_of_stored_counts(auth_cl
 
 
 @pytest.mark.django_db
-def test_api_accepts_and_returns_the_f1_count(auth_client, tech, es_plan):
+def test_api_accepts_and_returns_the_f1_count(auth_client, manager, es_plan):
     plan, es_cell = es_plan
-    response = auth_client(tech).post("/api/v1/microinjections/", {
+    response = auth_client(manager).post("/api/v1/microinjections/", {
         "plan": plan.pk, "es_cell": es_cell.name, "external_ref": "CNT-F1", "mi_date": "2026-02-01",
         "total_male_chimeras": 2, "total_f1_mice_from_matings": 12, "number_of_live_glt_offspring": 5,
         "number_of_het_offspring": 5}, format="json")
@@ -235,9 +235,9 @@ def test_api_accepts_and_returns_the_f1_count(auth_client, tech, es_plan):
 
 
 @pytest.mark.django_db
-def test_form_shows_the_count_error_beside_the_count_in_words(client, tech, es_plan):
+def test_form_shows_the_count_error_beside_the_count_in_words(client, manager, es_plan):
     plan, es_cell = es_plan
-    client.force_login(tech)
+    client.force_login(manager)
     data = {"plan": plan.pk, "kind": "es_cell", "es_cell": es_cell.pk, "external_ref": "CNT-FORM",
             "mi_date": "2026-02-01", "total_pups_born": "4", "total_male_chimeras": "5",
             "total_female_chimeras": "4", "confirm_warnings": "on"}

@@ -72,10 +72,10 @@ def es_cell_records(genes, count=3):
 # --- Template ----------------------------------------------------------------------------------------------------
 
 
-def test_es_cell_template_has_the_api_headers_help_and_a_strain_dropdown(client, tech):
+def test_es_cell_template_has_the_api_headers_help_and_a_strain_dropdown(client, manager):
     StrainFactory(name="C57BL/6N")
     StrainFactory(name="C57BL/6NTac")
-    client.force_login(tech)
+    client.force_login(manager)
     response = client.get(reverse("colonies_import:escell_import_template"))
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
@@ -92,12 +92,12 @@ def test_es_cell_template_has_the_api_headers_help_and_a_strain_dropdown(client,
     assert workbook["Help"]["A4"].value == "name"
 
 
-def test_microinjection_template_offers_choices_and_only_the_centres_plans(client, tech, outsider):
-    own_plan = PlanFactory(centre=tech.centre, gene=GeneFactory(symbol="Pax6"))
+def test_microinjection_template_offers_choices_and_only_the_centres_plans(client, manager, outsider):
+    own_plan = PlanFactory(centre=manager.centre, gene=GeneFactory(symbol="Pax6"))
     PlanFactory(centre=outsider.centre, gene=GeneFactory(symbol="Jaxgene"))
-    EsCellFactory(centre=tech.centre, gene=own_plan.gene, name="EPD_OWN")
+    EsCellFactory(centre=manager.centre, gene=own_plan.gene, name="EPD_OWN")
     EsCellFactory(centre=outsider.centre, name="EPD_THEIRS")
-    client.force_login(tech)
+    client.force_login(manager)
     response = client.get(reverse("colonies_import:microinjection_import_template"))
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook[MICROINJECTION_SHEET]
@@ -134,8 +134,8 @@ def test_import_pages_need_a_login(client):
 # --- ES cells ----------------------------------------------------------------------------------------------------
 
 
-def test_three_good_rows_filled_into_the_downloaded_template_import_all(client, tech, genes):
-    client.force_login(tech)
+def test_three_good_rows_filled_into_the_downloaded_template_import_all(client, manager, genes):
+    client.force_login(manager)
     template = client.get(reverse("colonies_import:escell_import_template"))
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
     sheet = workbook[ES_CELL_SHEET]
@@ -148,7 +148,7 @@ def test_three_good_rows_filled_into_the_downloaded_template_import_all(client, 
 
     assert response.redirect_chain[-1][0] == reverse("colonies:escell_list")
     assert "Imported 3 ES cell clones from escells.xlsx." in response.content.decode()
-    created = EsCell.objects.filter(centre=tech.centre).order_by("name")
+    created = EsCell.objects.filter(centre=manager.centre).order_by("name")
     assert [e.gene.symbol for e in created] == ["Pax6", "Sox2", "Nanog"]
     assert all(e.strain.name == "C57BL/6N-A<tm1Brd>/a" for e in created)  # implied by JM8A3.N1
 
@@ -298,10 +298,10 @@ def test_crispr_rows_import_with_their_guides_and_nuclease(tech, production):
     assert attempt.guides.count() == 2 and attempt.nucleases.get().nuclease_type == "Cas9"
 
 
-def test_upload_page_lists_every_bad_row_with_row_column_and_reason(client, tech, production):
+def test_upload_page_lists_every_bad_row_with_row_column_and_reason(client, manager, production):
     records = mi_records(production, count=2)
     records[1]["mi_date"] = "abc"
-    client.force_login(tech)
+    client.force_login(manager)
     response = client.post(reverse("colonies_import:microinjection_import"),
                            {"file": xlsx(*rows_of(MICROINJECTION_COLUMNS, records), name="mi.xlsx")})
     assert response.status_code == 200
@@ -313,8 +313,8 @@ def test_upload_page_lists_every_bad_row_with_row_column_and_reason(client, tech
     assert not MicroInjection.objects.exists()
 
 
-def test_upload_that_is_not_a_workbook_is_refused_politely(client, tech):
-    client.force_login(tech)
+def test_upload_that_is_not_a_workbook_is_refused_politely(client, manager):
+    client.force_login(manager)
     fake = SimpleUploadedFile("notes.xlsx", b"not a zip at all", content_type=XLSX_CONTENT_TYPE)
     response = client.post(reverse("colonies_import:escell_import"), {"file": fake})
     assert response.status_code == 200
@@ -383,10 +383,10 @@ def test_long_dropdowns_live_on_a_hidden_sheet_and_short_ones_inline():
     ("colonies:escell_list", "colonies_import:escell_import"),
     ("colonies:microinjection_list", "colonies_import:microinjection_import"),
 ])
-def test_lists_link_to_their_import_page_for_writers_only(client, tech, readonly, list_url, import_url):
+def test_lists_link_to_their_import_page_for_writers_only(client, manager, readonly, list_url, import_url):
     from django.urls import reverse
 
-    client.force_login(tech)
+    client.force_login(manager)
     assert reverse(import_url) in client.get(reverse(list_url)).content.decode()
     client.force_login(readonly)
     assert reverse(import_url) not in client.get(reverse(list_url)).content.decode()

@@ -146,11 +146,11 @@ def test_microinjection_timeline_shows_the_stamps_in_order_with_their_dates(clie
     assert "Male chimeras" in content and "Embryos injected" not in content
 
 
-def test_timeline_shows_the_statuses_still_ahead(client, lines, tech):
+def test_timeline_shows_the_statuses_still_ahead(client, lines, manager):
     plan, es_cell = lines["own"]["plan"], lines["own"]["escell"]
-    attempt = services.microinjection_create(actor=tech, plan=plan, es_cell=es_cell, external_ref="H-NEW",
+    attempt = services.microinjection_create(actor=manager, plan=plan, es_cell=es_cell, external_ref="H-NEW",
                                              mi_date=dt.date(2026, 2, 1))
-    content = _login(client, tech).get(attempt.get_absolute_url()).content.decode()
+    content = _login(client, manager).get(attempt.get_absolute_url()).content.decode()
     assert _timeline(content) == [("current", "Micro-injection in progress", "2026-02-01"),
                                   ("next", "Chimeras obtained", "not yet"), ("next", "Genotype confirmed", "not yet")]
     assert reverse("colonies:microinjection_abort", args=[attempt.pk]) in content
@@ -226,10 +226,10 @@ def _attempt_post(plan, **overrides) -> dict:
     return {**data, **overrides}
 
 
-def test_microinjection_create_warns_when_the_gene_is_injected_elsewhere(client, lines, tech):
+def test_microinjection_create_warns_when_the_gene_is_injected_elsewhere(client, lines, manager):
     plan, es_cell = lines["own"]["plan"], lines["own"]["escell"]
     url = reverse("colonies:microinjection_create")
-    _login(client, tech)
+    _login(client, manager)
     assert f'value="{plan.pk}" selected' in client.get(url, {"plan": plan.pk}).content.decode()
     response = client.post(url, _attempt_post(plan, es_cell=es_cell.pk))
     assert response.status_code == 200
@@ -242,24 +242,24 @@ def test_microinjection_create_warns_when_the_gene_is_injected_elsewhere(client,
     assert "Micro-injection in progress" in response.content.decode()
 
 
-def test_service_errors_show_once_the_warnings_are_confirmed(client, lines, tech):
+def test_service_errors_show_once_the_warnings_are_confirmed(client, lines, manager):
     plan = lines["own"]["plan"]
-    response = _login(client, tech).post(reverse("colonies:microinjection_create"),
+    response = _login(client, manager).post(reverse("colonies:microinjection_create"),
                                          _attempt_post(plan, confirm_warnings="on"))
     assert response.status_code == 200
     assert "An ES cell attempt needs its ES cell" in response.context["form"].errors["es_cell"][0]
 
 
-def test_crispr_attempt_with_guide_and_nuclease_rows(client, lines, tech):
+def test_crispr_attempt_with_guide_and_nuclease_rows(client, lines, manager):
     """GIVEN a plan of a gene nobody else works on WHEN a CRISPR attempt is posted with one guide and one nuclease
     (blank rows left) THEN the service gets them as lists of dicts and the detail page shows them."""
-    plan = PlanFactory(centre=tech.centre, gene=GeneFactory(symbol="Cr1"))
+    plan = PlanFactory(centre=manager.centre, gene=GeneFactory(symbol="Cr1"))
     guide = {f"guides-0-{k}": v for k, v in GUIDE.items()}
     data = _attempt_post(plan, kind="crispr", external_ref="H-CR-2", crsp_total_embryos_injected="100",
                          crsp_total_embryos_survived="80", no_nhej_g0_mutants="2", **guide,
                          **{"nucleases-0-nuclease_type": "Cas9", "nucleases-0-nuclease_class": "mRNA",
                             "nucleases-0-concentration": "25"})
-    _login(client, tech)
+    _login(client, manager)
     short = client.post(reverse("colonies:microinjection_create"), {**data, "guides-0-sequence": "ACGT",
                                                                     "guides-0-end": ""})
     assert short.status_code == 200
@@ -298,10 +298,10 @@ ABORTABLE = [("microinjection", "colonies.microinjection.aborted", "Micro-inject
 
 
 @pytest.mark.parametrize("key, action, label", ABORTABLE)
-def test_abort_with_a_reason_changes_the_status_and_shows_in_history(client, lines, tech, key, action, label):
+def test_abort_with_a_reason_changes_the_status_and_shows_in_history(client, lines, manager, key, action, label):
     record = lines["own"][key]
     url = reverse(f"colonies:{key}_abort", args=[record.pk])
-    _login(client, tech)
+    _login(client, manager)
     assert url in client.get(record.get_absolute_url()).content.decode()
     assert client.get(url).status_code == 200
     short = client.post(url, {"reason": "no"})
@@ -318,14 +318,14 @@ def test_abort_with_a_reason_changes_the_status_and_shows_in_history(client, lin
     assert ("aborted", label) in [s[:2] for s in _timeline(content)]
     assert url not in content  # no second abort offered
     history = client.get(record.get_absolute_url(), {"tab": "history"}).content.decode()
-    assert action in history and "Surrogates lost in the flood" in history and "tech" in history
+    assert action in history and "Surrogates lost in the flood" in history and "manager" in history
 
 
-def test_aborting_twice_is_refused(client, lines, tech):
+def test_aborting_twice_is_refused(client, lines, manager):
     attempt = lines["own"]["microinjection"]
-    services.microinjection_abort(instance=attempt, actor=tech, reason="Embryos did not survive")
+    services.microinjection_abort(instance=attempt, actor=manager, reason="Embryos did not survive")
     url = reverse("colonies:microinjection_abort", args=[attempt.pk])
-    _login(client, tech)
+    _login(client, manager)
     assert client.get(url)["Location"] == attempt.get_absolute_url()
     response = client.post(url, {"reason": "Twice is once too many"})
     assert response.status_code == 200
@@ -346,10 +346,10 @@ def test_es_cell_detail_shows_qc_as_tables(client, lines, manager):
     assert re.search(r"Southern blot</span></td>\s*<td[^>]*><span class=\"badge badge--muted\">na", content)
 
 
-def test_es_cell_create_takes_the_strain_from_the_parental_cell_line(client, lines, tech):
+def test_es_cell_create_takes_the_strain_from_the_parental_cell_line(client, lines, manager):
     data = {"name": "EPD0999_B02", "gene": lines["own"]["plan"].gene_id, "allele_type": "a",
             "parental_cell_line": "JM8A3.N1"}
-    response = _login(client, tech).post(reverse("colonies:escell_create"), data)
+    response = _login(client, manager).post(reverse("colonies:escell_create"), data)
     assert response.status_code == 302
     assert client.get(response["Location"]).context["object"].strain.name == "C57BL/6N-A<tm1Brd>/a"
 
@@ -379,10 +379,10 @@ def test_colony_update_shows_the_dcc_lock_as_a_form_error(client, lines, manager
     assert response.status_code == 302
 
 
-def test_allele_modification_create_makes_the_child_colony(client, lines, tech):
+def test_allele_modification_create_makes_the_child_colony(client, lines, manager):
     parent = lines["own"]["colony"]
     url = reverse("colonies:allelemodification_create")
-    _login(client, tech)
+    _login(client, manager)
     form = client.get(url, {"parent_colony": parent.pk}).context["form"]
     assert form.initial["parent_colony"] == parent.pk
     assert list(form.fields["deleter_strain"].queryset.values_list("name", flat=True)) == ["Tg(Zp3-cre)3Mrt"]
@@ -394,16 +394,16 @@ def test_allele_modification_create_makes_the_child_colony(client, lines, tech):
     assert modification.status == AlleleModification.Status.CRE_STARTED
 
 
-def test_phenotyping_attempt_create_names_the_cohort_after_parent_and_centre(client, lines, tech):
+def test_phenotyping_attempt_create_names_the_cohort_after_parent_and_centre(client, lines, manager):
     parent = lines["own"]["colony"]
     PhenotypingAttempt.objects.filter(parent_colony=parent).update(colony_name="H-PAX6-cohort-1")
-    response = _login(client, tech).post(reverse("colonies:phenotypingattempt_create"),
+    response = _login(client, manager).post(reverse("colonies:phenotypingattempt_create"),
                                          {"parent_colony": parent.pk, "colony_name": ""})
     assert response.status_code == 302, response.content.decode()
-    assert PhenotypingAttempt.objects.filter(colony_name="H-PAX6_H", centre=tech.centre).exists()
+    assert PhenotypingAttempt.objects.filter(colony_name="H-PAX6_H", centre=manager.centre).exists()
 
 
-def test_navigation_lists_the_production_pages(client, lines, tech):
-    content = _login(client, tech).get(reverse("dashboard")).content.decode()
+def test_navigation_lists_the_production_pages(client, lines, manager):
+    content = _login(client, manager).get(reverse("dashboard")).content.decode()
     for name in ("plan_list", "allelemodification_list", "phenotypingattempt_list", "production_summary"):
         assert f'href="{reverse(f"colonies:{name}")}"' in content

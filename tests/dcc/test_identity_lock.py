@@ -189,13 +189,13 @@ def test_the_edit_page_locks_identity_and_the_correct_page_corrects(client, tech
 # --- Colonies, attempts, plans, cohorts --------------------------------------------------------------------------
 
 
-def test_a_colony_takes_its_attempts_gene_or_is_refused(auth_client, tech):
-    attempt = MicroInjectionFactory(centre=tech.centre, plan=PlanFactory(centre=tech.centre,
+def test_a_colony_takes_its_attempts_gene_or_is_refused(auth_client, manager):
+    attempt = MicroInjectionFactory(centre=manager.centre, plan=PlanFactory(centre=manager.centre,
                                                                        gene=GeneFactory(symbol="Cbx1")))
     akt2 = GeneFactory(symbol="Akt2")
-    strain = ColonyFactory(centre=tech.centre).background_strain
+    strain = ColonyFactory(centre=manager.centre).background_strain
 
-    response = auth_client(tech).post("/api/v1/colonies/", {"name": "H-WRONG", "microinjection": attempt.pk,
+    response = auth_client(manager).post("/api/v1/colonies/", {"name": "H-WRONG", "microinjection": attempt.pk,
                                                             "gene": akt2.symbol, "background_strain": strain.name})
 
     assert response.status_code == 400
@@ -205,67 +205,67 @@ def test_a_colony_takes_its_attempts_gene_or_is_refused(auth_client, tech):
     assert not Colony.objects.filter(name="H-WRONG").exists()
 
 
-def test_a_colony_cannot_move_to_an_attempt_in_progress(auth_client, tech):
-    colony = ColonyFactory(centre=tech.centre)
-    running = MicroInjectionFactory(centre=tech.centre, plan=colony.microinjection.plan,
+def test_a_colony_cannot_move_to_an_attempt_in_progress(auth_client, manager):
+    colony = ColonyFactory(centre=manager.centre)
+    running = MicroInjectionFactory(centre=manager.centre, plan=colony.microinjection.plan,
                                     es_cell=colony.microinjection.es_cell, total_male_chimeras=0,
                                     number_of_het_offspring=0, status=MicroInjection.Status.IN_PROGRESS)
 
-    response = auth_client(tech).patch(f"/api/v1/colonies/{colony.pk}/", {"microinjection": running.pk})
+    response = auth_client(manager).patch(f"/api/v1/colonies/{colony.pk}/", {"microinjection": running.pk})
 
     assert response.status_code == 400
     assert "genotype-confirmed" in response.json()["errors"]["microinjection"][0]
 
 
 @pytest.mark.parametrize("change", ["gene", "microinjection"])
-def test_a_submitted_colonys_gene_and_attempt_are_locked(auth_client, tech, delivered, change):
+def test_a_submitted_colonys_gene_and_attempt_are_locked(auth_client, manager, delivered, change):
     colony = delivered.colony
-    other = MicroInjectionFactory(centre=tech.centre)
+    other = MicroInjectionFactory(centre=manager.centre)
     body = {"gene": other.plan.gene.symbol} if change == "gene" else {"microinjection": other.pk}
 
-    response = auth_client(tech).patch(f"/api/v1/colonies/{colony.pk}/", body)
+    response = auth_client(manager).patch(f"/api/v1/colonies/{colony.pk}/", body)
 
     assert response.status_code == 409
     assert "cannot change: its data was submitted to the DCC" in response.json()["errors"][change][0]
 
 
-def test_a_plan_or_attempt_keeps_the_gene_its_colonies_carry(auth_client, tech):
-    colony = ColonyFactory(centre=tech.centre)
+def test_a_plan_or_attempt_keeps_the_gene_its_colonies_carry(auth_client, manager):
+    colony = ColonyFactory(centre=manager.centre)
     attempt = colony.microinjection
-    other_plan = PlanFactory(centre=tech.centre)
+    other_plan = PlanFactory(centre=manager.centre)
 
-    plan = auth_client(tech).patch(f"/api/v1/plans/{attempt.plan_id}/", {"gene": other_plan.gene.symbol})
-    moved = auth_client(tech).patch(f"/api/v1/microinjections/{attempt.pk}/", {"plan": other_plan.pk})
+    plan = auth_client(manager).patch(f"/api/v1/plans/{attempt.plan_id}/", {"gene": other_plan.gene.symbol})
+    moved = auth_client(manager).patch(f"/api/v1/microinjections/{attempt.pk}/", {"plan": other_plan.pk})
 
     assert plan.status_code == 409 and colony.name in plan.json()["errors"]["gene"][0]
     assert moved.status_code == 409 and "plan" in moved.json()["errors"]
 
 
-def test_a_cohort_keeps_its_parent_once_phenotyping_started(auth_client, tech, delivered):
-    cohort = PhenotypingAttempt.objects.create(centre=tech.centre, parent_colony=delivered.colony,
+def test_a_cohort_keeps_its_parent_once_phenotyping_started(auth_client, manager, delivered):
+    cohort = PhenotypingAttempt.objects.create(centre=manager.centre, parent_colony=delivered.colony,
                                                colony_name="H-MUT_H", phenotyping_started=True)
-    other = ColonyFactory(centre=tech.centre)
+    other = ColonyFactory(centre=manager.centre)
 
-    response = auth_client(tech).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/", {"parent_colony": other.name})
+    response = auth_client(manager).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/", {"parent_colony": other.name})
 
     assert response.status_code == 409
     assert "parent_colony" in response.json()["errors"]
     assert PhenotypingAttempt.objects.get(pk=cohort.pk).parent_colony_id == delivered.colony_id
 
 
-def test_a_cohort_of_a_submitted_colony_keeps_its_parent_even_before_phenotyping(auth_client, tech, delivered):
-    cohort = PhenotypingAttempt.objects.create(centre=tech.centre, parent_colony=delivered.colony,
+def test_a_cohort_of_a_submitted_colony_keeps_its_parent_even_before_phenotyping(auth_client, manager, delivered):
+    cohort = PhenotypingAttempt.objects.create(centre=manager.centre, parent_colony=delivered.colony,
                                                colony_name="H-MUT_H2")
-    other = ColonyFactory(centre=tech.centre)
-    response = auth_client(tech).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/", {"parent_colony": other.name})
+    other = ColonyFactory(centre=manager.centre)
+    response = auth_client(manager).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/", {"parent_colony": other.name})
     assert response.status_code == 409 and "submitted to the DCC" in response.json()["detail"]
 
 
-def test_a_cohort_moves_only_to_a_genotype_confirmed_colony_as_at_creation(auth_client, tech):
-    cohort = PhenotypingAttempt.objects.create(centre=tech.centre, parent_colony=ColonyFactory(centre=tech.centre),
+def test_a_cohort_moves_only_to_a_genotype_confirmed_colony_as_at_creation(auth_client, manager):
+    cohort = PhenotypingAttempt.objects.create(centre=manager.centre, parent_colony=ColonyFactory(centre=manager.centre),
                                                colony_name="FREE_H")
-    unconfirmed = ColonyFactory(centre=tech.centre, genotype_status=Colony.GenotypeStatus.IN_PROGRESS)
-    response = auth_client(tech).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/",
+    unconfirmed = ColonyFactory(centre=manager.centre, genotype_status=Colony.GenotypeStatus.IN_PROGRESS)
+    response = auth_client(manager).patch(f"/api/v1/phenotyping-attempts/{cohort.pk}/",
                                        {"parent_colony": unconfirmed.name})
     assert response.status_code == 400 and "genotype confirmed" in response.json()["errors"]["parent_colony"][0]
 

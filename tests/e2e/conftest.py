@@ -1,7 +1,8 @@
 """Shared set-up of the browser journeys: Debian's Chromium driven by Playwright against the live server.
 
 Every test in this folder is marked `browser` and skipped (with the reason) only where /usr/bin/chromium is missing;
-`make test` installs it. Set LIMS_E2E_SCREENSHOTS to a directory to keep screenshots (`screenshot(page, name)`).
+`make test` installs it. Screenshots (`screenshot(page, name)`) are kept as test artifacts in LIMS_E2E_SCREENSHOTS,
+or in var/e2e-screenshots/ (git-ignored) when it is not set.
 """
 import os
 from pathlib import Path
@@ -45,7 +46,13 @@ def browser_page():
         browser.close()
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "e2e-screenshots"
+
+
 def screenshot(page, name: str) -> None:
-    folder = os.environ.get("LIMS_E2E_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"ui-{name}.png"), full_page=True)
+    folder = Path(os.environ.get("LIMS_E2E_SCREENSHOTS") or SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"ui-{name}.png"), full_page=True)
+
+
+from tests.e2e.bench import bench_pages  # noqa: E402,F401  (the pages of issue 14's browser tests, as a fixture)

@@ -21,17 +21,17 @@ HUGE = "99999999999999999999"
 
 @pytest.mark.parametrize("field", ["user_qc", "production_qc"])
 @pytest.mark.parametrize("value", ["x", ["pass"], 3, {"karyotype": 1}])
-def test_qc_results_that_are_not_an_object_of_texts_are_refused_on_the_field(auth_client, tech, field, value):
-    es_cell = EsCellFactory(centre=tech.centre)
+def test_qc_results_that_are_not_an_object_of_texts_are_refused_on_the_field(auth_client, manager, field, value):
+    es_cell = EsCellFactory(centre=manager.centre)
 
-    response = auth_client(tech).patch(f"/api/v1/es-cells/{es_cell.pk}/", {field: value}, format="json")
+    response = auth_client(manager).patch(f"/api/v1/es-cells/{es_cell.pk}/", {field: value}, format="json")
 
     assert response.status_code == 400, response.content
     assert field in response.json()["errors"]
     assert "object of test" in response.json()["errors"][field][0] or "is a text" in response.json()["errors"][field][0]
     es_cell.refresh_from_db()
     assert getattr(es_cell, field) == {}
-    created = auth_client(tech).post("/api/v1/es-cells/", {"name": "EPD-QC-1", "gene": es_cell.gene.symbol,
+    created = auth_client(manager).post("/api/v1/es-cells/", {"name": "EPD-QC-1", "gene": es_cell.gene.symbol,
                                                            "parental_cell_line": "JM8A3.N1", field: value},
                                      format="json")
     assert created.status_code == 400 and field in created.json()["errors"]
@@ -48,10 +48,10 @@ def _modification(auth_client, tech) -> dict:
     return response.json()
 
 
-def test_child_colony_name_on_update_renames_the_child_colony(auth_client, tech):
-    created = _modification(auth_client, tech)
+def test_child_colony_name_on_update_renames_the_child_colony(auth_client, manager):
+    created = _modification(auth_client, manager)
 
-    response = auth_client(tech).patch(f"/api/v1/allele-modifications/{created['id']}/",
+    response = auth_client(manager).patch(f"/api/v1/allele-modifications/{created['id']}/",
                                        {"child_colony_name": "CHILD-RENAMED"})
 
     assert response.status_code == 200, response.content
@@ -59,10 +59,10 @@ def test_child_colony_name_on_update_renames_the_child_colony(auth_client, tech)
     assert Colony.objects.filter(allele_modification_id=created["id"]).get().name == "CHILD-RENAMED"
 
 
-def test_child_colony_name_errors_are_said_on_child_colony_name(auth_client, tech):
-    created = _modification(auth_client, tech)
-    ColonyFactory(centre=tech.centre, name="TAKEN-1")
-    client = auth_client(tech)
+def test_child_colony_name_errors_are_said_on_child_colony_name(auth_client, manager):
+    created = _modification(auth_client, manager)
+    ColonyFactory(centre=manager.centre, name="TAKEN-1")
+    client = auth_client(manager)
 
     taken = client.patch(f"/api/v1/allele-modifications/{created['id']}/", {"child_colony_name": "taken-1"})
     assert taken.status_code == 400
@@ -75,7 +75,7 @@ def test_child_colony_name_errors_are_said_on_child_colony_name(auth_client, tec
     assert "child_colony_name" in locked.json()["errors"]
     assert AlleleModification.objects.get(pk=created["id"]).child_colony.name == "CHILD-1"
 
-    parent = ColonyFactory(centre=tech.centre)
+    parent = ColonyFactory(centre=manager.centre)
     again = client.post("/api/v1/allele-modifications/", {"parent_colony": parent.name, "child_colony_name": "TAKEN-1"})
     assert again.status_code == 400 and "child_colony_name" in again.json()["errors"]
 

@@ -94,19 +94,19 @@ def test_genotyping_template_writes_assay_allele_and_calls_as_text(client, tech,
     assert_plain_text(content, HYPERLINK, "@SUM(1,2)", "+1+1", "-2+3")
 
 
-def test_microinjection_template_writes_es_cells_and_plans_as_text(client, tech, centre):
+def test_microinjection_template_writes_es_cells_and_plans_as_text(client, manager, centre):
     EsCellFactory(centre=centre, name=HYPERLINK)
     PlanFactory(centre=centre, gene=GeneFactory(symbol=DDE))
-    client.force_login(tech)
+    client.force_login(manager)
 
     content = download(client.get(reverse("colonies_import:microinjection_import_template")))
 
     assert_plain_text(content, HYPERLINK, DDE)
 
 
-def test_es_cell_template_writes_strain_names_as_text(client, tech):
+def test_es_cell_template_writes_strain_names_as_text(client, manager):
     StrainFactory(name=HYPERLINK)
-    client.force_login(tech)
+    client.force_login(manager)
 
     content = download(client.get(reverse("colonies_import:escell_import_template")))
 

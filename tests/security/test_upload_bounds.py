@@ -159,10 +159,10 @@ def test_procedure_upload_job_of_empty_rows_is_rejected_with_the_reason(
 # --- Unpacked size, checked before anything is unpacked ----------------------------------------------------------
 
 
-def test_a_workbook_declaring_more_than_the_limit_is_a_form_error_before_any_unpacking(client, tech):
+def test_a_workbook_declaring_more_than_the_limit_is_a_form_error_before_any_unpacking(client, manager):
     limit = xlsx_max_bytes(DEFAULT_MAX_ROWS)
     content = zipcraft.set_declared_size(page_workbook("es cells"), zipcraft.SHEET, limit + 1)
-    client.force_login(tech)
+    client.force_login(manager)
 
     response = post(client, "es cells", content)
 
@@ -191,9 +191,9 @@ def test_a_member_longer_than_it_declares_is_refused_as_damaged():
 
 
 @pytest.mark.parametrize("key", PAGES)
-def test_a_corrupt_deflate_stream_is_reported_on_the_import_page(client, tech, key):
+def test_a_corrupt_deflate_stream_is_reported_on_the_import_page(client, manager, key):
     content = zipcraft.corrupt_deflate(page_workbook(key))
-    client.force_login(tech)
+    client.force_login(manager)
 
     response = post(client, key, content)
 
@@ -206,9 +206,9 @@ def test_a_corrupt_deflate_stream_is_reported_on_the_import_page(client, tech, k
 
 @pytest.mark.parametrize("method", [99, zipfile.ZIP_LZMA])
 @pytest.mark.parametrize("key", PAGES)
-def test_an_unknown_compression_method_is_a_form_error_on_the_import_page(client, tech, key, method):
+def test_an_unknown_compression_method_is_a_form_error_on_the_import_page(client, manager, key, method):
     content = zipcraft.set_compression(page_workbook(key), method)
-    client.force_login(tech)
+    client.force_login(manager)
 
     response = post(client, key, content)
 

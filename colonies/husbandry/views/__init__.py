@@ -38,6 +38,7 @@ from colonies.husbandry.views.mice import (
     MouseListView,
     MouseUpdateView,
 )
+from colonies.husbandry.views.search import SearchView
 from colonies.husbandry.views.todo import ReminderDoneView, ReminderReopenView, TodoView
 
 __all__ = [
@@ -47,5 +48,5 @@ __all__ = [
     "MatingDetailView", "MatingEndView", "MatingListView", "MatingSeparateView", "MatingUpdateView",
     "MiceActionView", "MouseCorrectView", "MouseCreateView", "MouseDetailView", "MouseListView", "MouseUpdateView",
     "RackCreateView", "ReminderDoneView", "ReminderReopenView", "RoomCreateView", "RoomDetailView", "RoomListView",
-    "RoomUpdateView", "TodoView",
+    "RoomUpdateView", "SearchView", "TodoView",
 ]

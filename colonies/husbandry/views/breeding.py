@@ -24,7 +24,7 @@ from lims.views import ScopedDetailView, ScopedListView, ScopedUpdateView, Secti
 class MatingListView(ScopedListView):
     filterset_class = MatingFilterSet
     selector = selectors.mating_list
-    area = "colony"
+    area = "breeding"
     filter_bar_exclude = ["updated_since"]
     columns = tables.MATING_COLUMNS
 
@@ -32,7 +32,7 @@ class MatingListView(ScopedListView):
 class MatingDetailView(ScopedDetailView):
     model = Mating
     selector = selectors.mating_list
-    area = "colony"
+    area = "breeding"
     fields = tables.MATING_FIELDS
 
     def get_actions(self):
@@ -83,7 +83,7 @@ class LitterDetailView(ScopedDetailView):
 class MatingCreateView(PrefillFromQueryMixin, WarnedCreateView):
     form_class = hforms.MatingForm
     service = services.mating_create
-    area = "colony"
+    area = "breeding"
     prefill = ("cage", "male", "colony")
 
     def get_initial(self):
@@ -94,12 +94,13 @@ class MatingUpdateView(ScopedUpdateView):
     form_class = hforms.MatingUpdateForm
     service = services.mating_update
     selector = selectors.mating_list
-    area = "colony"
+    area = "breeding"
 
 
 class MatingEndView(RecordActionView):
     model = Mating
     selector = selectors.mating_list
+    area = "breeding"
     form_class = hforms.MatingEndForm
     title = "End mating {obj}"
     submit_label = "End mating"
@@ -115,6 +116,7 @@ class MatingEndView(RecordActionView):
 class MatingSeparateView(RecordActionView):
     model = Mating
     selector = selectors.mating_list
+    area = "breeding"
     form_class = hforms.SeparateMaleForm
     title = "Separate the male of {obj}"
     submit_label = "Separate"

@@ -4,6 +4,7 @@ from datetime import date
 from django.urls import reverse
 
 from colonies import selectors, services, tables
+from colonies.hooks import cage_actions
 from colonies.generic import PrefillFromQueryMixin
 from colonies.husbandry import forms as hforms
 from colonies.husbandry.filters import CageFilterSet, RoomFilterSet
@@ -49,18 +50,27 @@ class CageDetailView(ScopedDetailView):
     fields = tables.CAGE_FIELDS
 
     def get_actions(self):
-        """Card and PDF for everyone; moves, matings and closing for colony writers while the cage is open."""
+        """Card and PDF for everyone; moves, new mice and closing for colony writers while the cage is open, and a
+        mating for those who breed (`lims.roles`: not technicians)."""
         cage, user = self.object, self.request.user
         cards = [("Cage card", reverse("colonies:cage_card", args=[cage.pk])),
                  ("PDF", reverse("colonies:cage_card_pdf", args=[cage.pk]))]
         if not can_write(user, self.area) or cage.closed_on:
             return cards
-        actions = cards + [("Move mice here", f"{reverse('colonies:mice_action')}?action=move&cage={cage.pk}"),
-                   ("Set up mating", f"{reverse('colonies:mating_create')}?cage={cage.pk}"),
-                   ("New mouse here", f"{reverse('colonies:mouse_create')}?cage={cage.pk}")]
+        actions = cards + [("Move mice here", f"{reverse('colonies:mice_action')}?action=move&cage={cage.pk}")]
+        if can_write(user, "breeding"):
+            actions.append(("Set up mating", f"{reverse('colonies:mating_create')}?cage={cage.pk}"))
+        actions.append(("New mouse here", f"{reverse('colonies:mouse_create')}?cage={cage.pk}"))
         if not cage.occupancy:
             actions.append(("Close", reverse("colonies:cage_close", args=[cage.pk])))
         return actions
+
+    def get_context_data(self, **kwargs):
+        """Plus the bench actions other apps offer for this cage's mice (`colonies.hooks.CAGE_ACTIONS`), shown first:
+        the cage card's QR code opens this page on a tablet, where the next step is recording their due tests."""
+        context = super().get_context_data(**kwargs)
+        context["bench_actions"] = [] if self.object.closed_on else cage_actions(cage=self.object, user=self.request.user)
+        return context
 
     def get_sections(self):
         placements = self.object.placements.select_related("mouse__colony").order_by("-started_on", "-pk")
