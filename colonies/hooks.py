@@ -6,6 +6,9 @@ Phenotyping must close a mouse's open tests when it dies or is culled, but `colo
 inside their own transaction: if a hook fails, the status change rolls back with it, and a caller that reads the
 mouse's tests after the service returns sees them closed. A plain registry rather than a Django signal: the call is
 explicit at the one place it happens, runs in order, and its errors are not swallowed.
+
+The same way, a cage's page shows the buttons apps above it offer for its mice (`CAGE_ACTIONS`): phenotyping adds
+*Record due tests for these mice* without the cage page knowing what a scheduled test is.
 """
 from lims.hooks import HookRegistry
 

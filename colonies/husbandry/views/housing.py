@@ -4,8 +4,8 @@ from datetime import date
 from django.urls import reverse
 
 from colonies import selectors, services, tables
-from colonies.hooks import cage_actions
 from colonies.generic import PrefillFromQueryMixin
+from colonies.hooks import cage_actions
 from colonies.husbandry import forms as hforms
 from colonies.husbandry.filters import CageFilterSet, RoomFilterSet
 from colonies.husbandry.views.common import RecordActionView
