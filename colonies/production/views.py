@@ -276,12 +276,17 @@ class ColonyDetailView(ScopedDetailView):
     fields = tables.COLONY_FIELDS
 
     def get_actions(self):
-        """*New mouse* and *New mating* start with this colony chosen (issue 14: fewer clicks)."""
-        colony = self.object
-        if colony.is_voided or not can_write(self.request.user, "colony"):
+        """*New mouse* and *New mating* start with this colony chosen (issue 14: fewer clicks); each shows only to
+        a role that may write its area (matings are the breeding area: not technicians)."""
+        colony, user = self.object, self.request.user
+        if colony.is_voided:
             return []
-        return [("New mouse", f"{reverse('colonies:mouse_create')}?colony={colony.pk}"),
-                ("New mating", f"{reverse('colonies:mating_create')}?colony={colony.pk}")]
+        actions = []
+        if can_write(user, "colony"):
+            actions.append(("New mouse", f"{reverse('colonies:mouse_create')}?colony={colony.pk}"))
+        if can_write(user, "breeding"):
+            actions.append(("New mating", f"{reverse('colonies:mating_create')}?colony={colony.pk}"))
+        return actions
 
     def get_sections(self):
         colony, user = self.object, self.request.user
@@ -295,9 +300,8 @@ class ColonyDetailView(ScopedDetailView):
         modifications = scope_for_user(colony.allele_modifications.filter(voided_at__isnull=True), user)
         modifications = modifications.select_related("deleter_strain")
         cohorts = scope_for_user(colony.phenotyping_attempts.filter(voided_at__isnull=True), user)
-        new_mouse = new_mating = ""
-        if not colony.is_voided and can_write(user, "colony"):
-            new_mouse, new_mating = (url for _label, url in self.get_actions())
+        actions = dict(self.get_actions())
+        new_mouse, new_mating = actions.get("New mouse", ""), actions.get("New mating", "")
         return [
             Section("Mice", tables.MOUSE_SECTION, mice, action_url=new_mouse, action_label="New mouse"),
             Section("Cages", tables.COLONY_CAGE_SECTION, colony_cages(colony, user), empty="No mouse of the colony "

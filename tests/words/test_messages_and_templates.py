@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 CHIMERAS = "Male + female chimeras (9) cannot be more than pups born (4)."
 
 
-def test_the_chimera_count_error_is_shown_once_in_words(client, tech):
-    plan = PlanFactory(centre=tech.centre)
-    es_cell = EsCellFactory(centre=tech.centre, gene=plan.gene)
-    client.force_login(tech)
+def test_the_chimera_count_error_is_shown_once_in_words(client, manager):
+    plan = PlanFactory(centre=manager.centre)
+    es_cell = EsCellFactory(centre=manager.centre, gene=plan.gene)
+    client.force_login(manager)
     data = {"plan": plan.pk, "kind": "es_cell", "es_cell": es_cell.pk, "external_ref": "CNT-ONCE",
             "mi_date": "2026-02-01", "total_pups_born": "4", "total_male_chimeras": "5",
             "total_female_chimeras": "4", "confirm_warnings": "on"}
