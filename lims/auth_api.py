@@ -26,3 +26,4 @@ class TokenObtainView(ObtainAuthToken):
 
 
 obtain_auth_token = TokenObtainView.as_view()
+

@@ -1,7 +1,8 @@
 """Reads for phenotyping, with relations fetched up front."""
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 
 from colonies.models import Cage, CagePlacement, Room
 from lims.scoping import scope_for_user
@@ -89,6 +90,25 @@ def current_cage_of(mouse) -> Cage | None:
 
 def room_of(cage: Cage | None) -> Room | None:
     return cage.rack.room if cage is not None and cage.rack_id else None
+
+
+def current_cage_annotations(mouse_ref: str = "mouse") -> dict:
+    """`current_cage_key` (the cage ID) and `current_room_id` of the mouse `mouse_ref` names, as annotations: what
+    `current_cage_of` and `room_of` give an instance, for a list read with `values()` (`lims.lean`)."""
+    placement = CagePlacement.objects.filter(mouse=OuterRef(mouse_ref), ended_on__isnull=True)
+    return {"current_cage_key": Subquery(placement.values("cage__cage_id")[:1]),
+            "current_room_id": Subquery(placement.values("cage__rack__room_id")[:1])}
+
+
+def experiment_id_expression():
+    """`Experiment.experiment_id` in SQL: the imported experimentID, else `<centre code>-EXP-<pk>`."""
+    return Coalesce(NullIf("dcc_experiment_id", Value("")),
+                    Concat("centre__code", Value("-EXP-"), Cast("pk", CharField())), output_field=CharField())
+
+
+def recorded_unit_expression():
+    """A value's `recorded_unit` in SQL: its own unit, else its parameter's."""
+    return Coalesce("unit", "parameter__unit", output_field=CharField())
 
 
 @dataclass
