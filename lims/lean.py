@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from lims.api import StandardPagination
+from lims.scoping import scope_for_user
 
 
 @dataclass
@@ -130,12 +131,16 @@ class LeanListMixin:
 
     `lean_sources`: output field → values() path, for fields the serializer computes (method fields, properties);
     `lean_annotations`: name → expression, for those paths that are not columns; `lean_nested`: field →
-    `LeanNested`. Every other field is read by its own source. Pagination: `LeanPagination`.
+    `LeanNested`; `lean_queryset`: other base rows than `queryset`. Every other field is read by its own source.
+    Pagination: `LeanPagination`.
     """
 
     lean_sources: dict[str, str] = {}
     lean_annotations: dict = {}
     lean_nested: dict[str, LeanNested] = {}
+    #: The rows to list, when not the viewset's queryset (which may join or annotate for the detail view what the
+    #: list reads through `lean_annotations`, added after the filters); scoped to the user's centre here.
+    lean_queryset: QuerySet | None = None
 
     @classmethod
     def lean_plan(cls) -> LeanPlan:
@@ -146,7 +151,9 @@ class LeanListMixin:
 
     def list(self, request, *args, **kwargs):
         plan = self.lean_plan()
-        queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        base = self.get_queryset() if self.lean_queryset is None else scope_for_user(self.lean_queryset.all(),
+                                                                                      request.user)
+        queryset = self.filter_queryset(base).prefetch_related(None)
         if self.lean_annotations:
             queryset = queryset.annotate(**self.lean_annotations)
         rows = LeanRows(queryset, plan.paths)

@@ -15,6 +15,7 @@ from lims.views import overdue_on
 from procedures import selectors
 from procedures.forms import WorklistDayForm
 from procedures.models import ExperimentDraft, ScheduledTest
+from procedures.views.worklist_rows import WorklistRows
 
 WORKLIST_FILTERS = ("day", "period", "procedure", "room")
 
@@ -86,10 +87,13 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         rooms = selectors.worklist_by_room(tests)
         day_query = worklist_query({"day": day.isoformat() if day != today else "", "period": "week" if week else "",
                                      "procedure": chosen.get("procedure", ""), "room": room.pk if room else ""})
+        rows = WorklistRows(can_record=can_write(user, "phenotyping"), day_query=day_query)
+        for group in rooms:
+            group.rows_html = rows.cages(group.cages)  # the table's rows, written without the template engine
         context.update(
             week=week, week_start=start, week_end=last if week else None, procedure_key=chosen.get("procedure", ""),
             form=form, day=day, is_today=day == today, rooms=rooms, procedures=procedures, room=room,
             day_query=day_query, total=len(tests), overdue_count=sum(t.is_overdue for t in tests),
-            can_record=can_write(user, "phenotyping"),
+            can_record=rows.can_record,
         )
         return context
