@@ -61,7 +61,7 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         else:
             start, last, overdue_day = None, day, day
         tests = (
-            scope_for_user(selectors.scheduled_test_list(), user)
+            scope_for_user(selectors.worklist_tests(), user)
             .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=last, mouse__voided_at__isnull=True)
             .annotate(is_overdue=ExpressionWrapper(overdue_on(overdue_day), output_field=BooleanField()),
                       has_draft=Exists(ExperimentDraft.objects.filter(scheduled_test=OuterRef("pk"))),
@@ -82,8 +82,11 @@ class WorklistView(LoginRequiredMixin, TemplateView):
                 reasons[test.procedure_id] = selectors.unrecordable_reason(test.procedure, [])
             test.unrecordable_reason = reasons.get(test.procedure_id, "")
         # The procedures on the list, for their Excel sheet and Upload buttons (one station works one procedure).
-        procedures = [(procedure, list(rows), reasons.get(procedure.pk, ""))
-                      for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
+        # (procedure, its tests, why it cannot be recorded, the "tests=…&" query of its "Record for all due" link)
+        procedures = []
+        for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure):
+            rows = list(rows)
+            procedures.append((procedure, rows, reasons.get(procedure.pk, ""), "".join(f"tests={t.pk}&" for t in rows)))
         rooms = selectors.worklist_by_room(tests)
         day_query = worklist_query({"day": day.isoformat() if day != today else "", "period": "week" if week else "",
                                      "procedure": chosen.get("procedure", ""), "room": room.pk if room else ""})

@@ -5,14 +5,20 @@ Why not the template: a day of 500 due tests rendered each row's ~40 variables, 
 URL is reversed once per page and completed per row, and every value goes through `escape` as the template's
 autoescaping would; `tests/procedures/test_worklist_rooms.py` pins the markup.
 """
+from html import escape as _escape
+
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from colonies.models import Mouse
 
 _SENTINEL = 2_147_483_647  # an id no row has, replaced by each row's own
 _SEX = dict(Mouse.Sex.choices)
+
+
+def escape(value) -> str:
+    """`django.utils.html.escape` without its lazy-string wrapper (same characters, ~3 × faster per call)."""
+    return _escape(str(value))
 
 
 def _url_maker(name: str):
