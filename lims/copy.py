@@ -8,19 +8,41 @@ through Django's cursor first, into which pghistory injects the context for the 
 (`set_config(…, true)`); pghistory skips statements starting with SELECT, so that query starts with WITH
 (`tests/procedures/test_imports.py` checks each copied row's insert event and its context).
 """
+import json
+
 from django.db import connection
 from django.db.models import JSONField, Model
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 
-def _value_of(model_field, obj, now):
-    if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
-        return now
-    value = getattr(obj, model_field.attname)
-    if isinstance(model_field, JSONField) and value is not None:
-        return Jsonb(value)
-    return value
+def _stamped(model_field) -> bool:
+    return bool(getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False))
+
+
+def _json_text(model_field):
+    """A JSON column's value as COPY text: `[]` and `{}` (most rows) without serialising each one."""
+    encoder = model_field.encoder
+
+    def text(value):
+        if value is None:
+            return None
+        if value == [] or value == {}:
+            return "[]" if isinstance(value, list) else "{}"
+        return json.dumps(value, cls=encoder)
+
+    return text
+
+
+def _row_maker(fields, now):
+    """A function instance → its COPY row, the per-field decisions taken once per batch, not once per value."""
+    plan = [((lambda _value: now) if _stamped(f) else _json_text(f) if isinstance(f, JSONField) else None, f.attname)
+            for f in fields]
+
+    def row(obj):
+        values = obj.__dict__
+        return [convert(values.get(name)) if convert else values[name] for convert, name in plan]
+
+    return row
 
 
 def copy_insert(model: type[Model], objs: list[Model]) -> list[Model]:
@@ -44,10 +66,11 @@ def copy_insert(model: type[Model], objs: list[Model]) -> list[Model]:
             obj._state.adding, obj._state.db = False, connection.alias
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            row = _row_maker(fields, now)
             for obj in objs:
-                copy.write_row([_value_of(f, obj, now) for f in fields])
+                copy.write_row(row(obj))
+    stamped = [f.attname for f in fields if _stamped(f)]
     for obj in objs:  # what the instance now holds is what the row holds
-        for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                setattr(obj, f.attname, now)
+        for name in stamped:
+            obj.__dict__[name] = now
     return objs
