@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db.models import F, Q, QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -245,7 +245,7 @@ class KeysetCursor:
         if values is not None:
             try:
                 rows = rows.filter(self._after(values, fields))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, ValidationError):
                 raise NotFound("Invalid cursor.") from None
         keys = {f"_lean_key_{i}": F(name) for i, (name, _, _) in enumerate(fields)}
         order = [F(name).desc(nulls_first=True) if descending else F(name).asc(nulls_last=True)

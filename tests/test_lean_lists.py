@@ -118,6 +118,8 @@ def test_a_cursor_page_counts_nothing_and_a_bad_cursor_is_404(tech, django_asser
     for bad in ("nonsense", base64.urlsafe_b64encode(b'{"v": [1]}').decode(),
                 base64.urlsafe_b64encode(b'{"v": ["x", "not a number"]}').decode()):
         assert client.get("/api/v1/mice/", {"cursor": bad}).status_code == 404
+    not_a_date = base64.urlsafe_b64encode(b'{"v": ["someday", 1]}').decode()
+    assert client.get("/api/v1/mice/", {"cursor": not_a_date, "ordering": "date_of_birth"}).status_code == 404
 
 
 def _refused(response, detail: str) -> None:
