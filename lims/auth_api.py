@@ -26,4 +26,3 @@ class TokenObtainView(ObtainAuthToken):
 
 
 obtain_auth_token = TokenObtainView.as_view()
-
