@@ -82,8 +82,8 @@ def scheduled_test_list() -> QuerySet[ScheduledTest]:
 
 
 def worklist_tests() -> QuerySet[ScheduledTest]:
-    """The worklist's tests: only the columns its rows show, and the mouse's current cage, rack and room as values
-    of one join (`cage_*` annotations; `worklist_cages_attach` makes them the cages `current_cage_of` reads).
+    """The worklist's tests, with the mouse's current cage, rack and room as values of one join (`cage_*`
+    annotations); read them with `worklist_rows`.
 
     A day of 500 tests built ~2,000 model instances with the placements prefetched (placement, cage, rack and room
     each); `only()`, no centre join and the cage as values keep it to the tests, mice and procedures (the page was
@@ -113,21 +113,39 @@ class WorklistCage:
     rack: object = None
 
 
-def worklist_cages_attach(tests: list[ScheduledTest]) -> None:
-    """Give each test's mouse `current_placements` from `worklist_tests`' cage values (one query for the rooms), so
-    `current_cage_of` and `room_of` read them as they read a prefetch; one object per cage."""
-    rooms = Room.objects.in_bulk({t.cage_room_id for t in tests if t.cage_room_id})
+WORKLIST_VALUES = ("pk", "procedure_id", "due_date", "is_overdue", "has_draft", "recordable", "mouse_id",
+                   "mouse__specimen_id", "mouse__sex", "mouse__date_of_birth", "mouse__colony_id",
+                   "mouse__colony__name", "cage_pk", "cage_key", "cage_position", "cage_rack_id", "cage_rack_name",
+                   "cage_room_id")
+
+
+def worklist_rows(tests: QuerySet[ScheduledTest]) -> list[SimpleNamespace]:
+    """The worklist's tests (`worklist_tests`, annotated by the view with `is_overdue`, `has_draft`, `recordable`)
+    read as values, as light objects with what the page reads of a test: `pk`, `procedure` (the real instance, one
+    per procedure), `mouse` (with `colony` and `current_placements`, so `current_cage_of` and `room_of` work) and the
+    annotations. Model instances for 500 tests and their mice were most of the page's time (`make bench`, worklist).
+    """
+    rows = list(tests.values(*WORKLIST_VALUES))
+    procedures = Procedure.objects.in_bulk({row["procedure_id"] for row in rows})
+    rooms = Room.objects.in_bulk({row["cage_room_id"] for row in rows if row["cage_room_id"]})
     cages: dict[int, WorklistCage] = {}
-    for test in tests:
-        if test.cage_pk is None:
-            test.mouse.current_placements = []
-            continue
-        cage = cages.get(test.cage_pk)
-        if cage is None:
-            rack = SimpleNamespace(name=test.cage_rack_name, room=rooms.get(test.cage_room_id))
-            cage = cages[test.cage_pk] = WorklistCage(test.cage_pk, test.cage_key, test.cage_position,
-                                                      test.cage_rack_id, rack if test.cage_rack_id else None)
-        test.mouse.current_placements = [SimpleNamespace(cage=cage)]
+    out = []
+    for row in rows:
+        cage = cages.get(row["cage_pk"])
+        if cage is None and row["cage_pk"] is not None:
+            rack = SimpleNamespace(name=row["cage_rack_name"], room=rooms.get(row["cage_room_id"]))
+            cage = cages[row["cage_pk"]] = WorklistCage(row["cage_pk"], row["cage_key"], row["cage_position"],
+                                                        row["cage_rack_id"], rack if row["cage_rack_id"] else None)
+        mouse = SimpleNamespace(
+            pk=row["mouse_id"], specimen_id=row["mouse__specimen_id"], sex=row["mouse__sex"],
+            date_of_birth=row["mouse__date_of_birth"], colony_id=row["mouse__colony_id"],
+            colony=SimpleNamespace(name=row["mouse__colony__name"]),
+            current_placements=[SimpleNamespace(cage=cage)] if cage is not None else [])
+        out.append(SimpleNamespace(
+            pk=row["pk"], procedure_id=row["procedure_id"], procedure=procedures[row["procedure_id"]], mouse=mouse,
+            due_date=row["due_date"], is_overdue=row["is_overdue"], has_draft=row["has_draft"],
+            recordable=row["recordable"]))
+    return out
 
 
 def current_cage_of(mouse) -> Cage | None:

@@ -73,8 +73,7 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         room = chosen.get("room")
         if room is not None:
             tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=room)
-        tests = list(tests)
-        selectors.worklist_cages_attach(tests)
+        tests = selectors.worklist_rows(tests)
         # A test scheduled before its procedure lost its definition (or before one was loaded) cannot be recorded:
         # the row says why instead of opening an empty form.
         reasons: dict[int, str] = {}
