@@ -26,7 +26,7 @@ from colonies.models import (
     Room,
     StatusStamp,
 )
-from lims.models import Centre
+from lims.models import Centre, Strain
 from lims.scoping import scope_for_user
 
 
@@ -92,6 +92,27 @@ def mouse_api_list() -> QuerySet[Mouse]:
                       dam_specimen_id=F("litter__dam__specimen_id"),
                       current_cage_id=Subquery(current_cage))
             .prefetch_related("alleles"))
+
+
+def mouse_api_row_annotations() -> dict:
+    """What the API list shows of a mouse's related rows, as scalar subqueries for `values()` (`lims.lean`).
+
+    The same answers as `mouse_api_list`; but its seven joins (centre, colony, strain, litter, mating, sire, dam)
+    made PostgreSQL plan the page for ~4 ms, against ~1 ms to read it, while each scalar subquery plans on its own in
+    microseconds. They are added after the filters: every `filter()` copies the annotations it finds, and seven
+    subqueries copied per filter were a third of the request's Python time (`make bench`, api_mice).
+    """
+    def name_of(model, field: str, ref: str) -> Subquery:
+        return Subquery(model.objects.filter(pk=OuterRef(ref)).values(field)[:1])
+
+    litter = Litter.objects.filter(pk=OuterRef("litter_id"))
+    current_cage = (CagePlacement.objects.filter(mouse=OuterRef("pk"), ended_on__isnull=True)
+                    .values("cage__cage_id")[:1])
+    return dict(
+        centre_code=name_of(Centre, "code", "centre_id"), colony_name=name_of(Colony, "name", "colony_id"),
+        strain_name=name_of(Strain, "name", "strain_id"), litter_key=Subquery(litter.values("code")[:1]),
+        sire_specimen_id=Subquery(litter.values("mating__male__specimen_id")[:1]),
+        dam_specimen_id=Subquery(litter.values("dam__specimen_id")[:1]), current_cage_id=Subquery(current_cage))
 
 
 def room_list() -> QuerySet[Room]:

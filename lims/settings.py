@@ -213,7 +213,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if A
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "lims.tokens.CachedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["lims.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -226,6 +226,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "lims.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# How long a token lookup stays cached at most (`lims.tokens.CachedTokenAuthentication`): revoking a token or
+# changing its user drops the entry at once; this bounds the lag of another process's own cache when there is no Redis.
+LIMS_API_TOKEN_CACHE_SECONDS = env_int("LIMS_API_TOKEN_CACHE_SECONDS", 300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "LIMS API",
     "DESCRIPTION": "Mouse production, colony management, phenotyping and DCC submission.",

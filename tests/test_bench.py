@@ -30,6 +30,7 @@ def test_bench_prints_every_benchmark_with_all_keys():
         line = by_name[name]
         assert set(KEYS) <= set(line), line
         assert "error" not in line, line
+        assert line["target"], line  # every line says what it must reach (issue 15)
         assert line["seconds"] > 0 and line["limit_seconds"] > 0 and line["ratio"] > 0
     assert by_name["worklist"]["queries"] <= by_name["worklist"]["query_limit"]
 

@@ -7,8 +7,10 @@ from colonies import selectors, services
 from colonies.api import serializers
 from colonies.api.husbandry import MouseBulkActionsMixin
 from colonies.husbandry.filters import MouseFilterSet
+from colonies.models import Mouse, MouseAllele
 from colonies.production import filters
 from colonies.production.prefill import colony_initial
+from lims.lean import LeanListMixin, LeanNested
 from lims.viewsets import LimsViewSet, VoidMixin
 
 
@@ -75,8 +77,15 @@ class ColonyViewSet(VoidMixin, LimsViewSet):
     update_service = services.colony_update
 
 
-class MouseViewSet(MouseBulkActionsMixin, VoidMixin, LimsViewSet):
+class MouseViewSet(LeanListMixin, MouseBulkActionsMixin, VoidMixin, LimsViewSet):
+    """Mice; the list is read lean (`lims.lean`): parents and cage from `mouse_api_list`'s annotations."""
+
     queryset = selectors.mouse_api_list()
+    lean_queryset = Mouse.objects.all()
+    lean_annotations = selectors.mouse_api_row_annotations()
+    lean_sources = {"centre": "centre_code", "colony": "colony_name", "strain": "strain_name", "litter": "litter_key",
+                    "current_cage": "current_cage_id", "sire": "sire_specimen_id", "dam": "dam_specimen_id"}
+    lean_nested = {"alleles": LeanNested(queryset=MouseAllele.objects.all(), parent="mouse")}
     serializer_class = serializers.MouseSerializer
     filterset_class = MouseFilterSet
     ordering_fields = ["specimen_id", "date_of_birth", "updated_at"]

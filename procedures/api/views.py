@@ -5,8 +5,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.response import Response
 
+from lims.lean import LeanListMixin, LeanNested
 from lims.viewsets import HistoryMixin, LimsViewSet, VoidMixin
 from procedures import filters, selectors, services
+from procedures.models import ParameterValue
 from procedures.api import serializers
 from procedures.services import EnteredValue
 
@@ -23,10 +25,14 @@ class ProcedureViewSet(HistoryMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["key", "week", "level"]
 
 
-class ScheduledTestViewSet(LimsViewSet):
-    """Scheduled tests are created by enrolment; the API reads them and changes their status through verbs."""
+class ScheduledTestViewSet(LeanListMixin, LimsViewSet):
+    """Scheduled tests are created by enrolment; the API reads them and changes their status through verbs.
+
+    The list is read lean (`lims.lean`), the mouse's current cage and room as annotations."""
 
     queryset = selectors.scheduled_test_list()
+    lean_annotations = selectors.current_cage_annotations("mouse")
+    lean_sources = {"cage": "current_cage_key", "room": "current_room_id"}
     serializer_class = serializers.ScheduledTestSerializer
     filterset_class = filters.ScheduledTestFilterSet
     ordering_fields = ["due_date", "status"]
@@ -80,10 +86,17 @@ def _experiment_record(*, actor, values_in, **fields):
     return services.experiment_record(actor=actor, values=_entries(values_in), **fields)
 
 
-class ExperimentViewSet(VoidMixin, LimsViewSet):
-    """Experiments with their values. A POST records the experiment and every value, or nothing (400 per key)."""
+class ExperimentViewSet(LeanListMixin, VoidMixin, LimsViewSet):
+    """Experiments with their values. A POST records the experiment and every value, or nothing (400 per key).
+
+    The list is read lean (`lims.lean`): the DCC experimentID and each value's unit as annotations."""
 
     queryset = selectors.experiment_list()
+    lean_annotations = {"lean_experiment_id": selectors.experiment_id_expression()}
+    lean_sources = {"experiment_id": "lean_experiment_id"}
+    lean_nested = {"values": LeanNested(queryset=ParameterValue.objects.all(), parent="experiment",
+                                        annotations={"lean_unit": selectors.recorded_unit_expression()},
+                                        sources={"unit": "lean_unit"})}
     serializer_class = serializers.ExperimentSerializer
     filterset_class = filters.ExperimentFilterSet
     ordering_fields = ["date_of_experiment", "created_at"]

@@ -71,16 +71,16 @@ def entered_values_check(procedure: Procedure, entries: dict[str, list[EnteredVa
         for entry in given:
             try:
                 if entry.status_code.strip():
-                    values.append(ParameterValue(parameter=parameter, increment=entry.increment,
-                                                 status_code=check_status_code(parameter, entry.status_code)))
+                    values.append(_value_row(parameter, increment=entry.increment,
+                                             status_code=check_status_code(parameter, entry.status_code)))
                 elif parameter.type in MEDIA_TYPES:
                     raise ValueError(f"{parameter.name} ({key}) are image files, which the LIMS does not keep: "
                                      "give a parameter status code saying why they are not sent.")
                 else:
                     value = entered_value_check(parameter, entry.value)
                     # Out of range is a question for a data wrangler, not a refusal: the value is kept as typed.
-                    values.append(ParameterValue(parameter=parameter, increment=entry.increment, value=value,
-                                                 out_of_range=parameter.is_out_of_range(value)))
+                    values.append(_value_row(parameter, increment=entry.increment, value=value,
+                                             out_of_range=parameter.is_out_of_range(value)))
             except ValueError as exc:
                 errors.setdefault(key, []).append(str(exc))
         problem = _increments_problem(parameter, given)
@@ -89,6 +89,27 @@ def entered_values_check(procedure: Procedure, entries: dict[str, list[EnteredVa
     if errors:
         raise ValidationError(errors)
     return values
+
+
+_VALUE_FIELDS = ParameterValue._meta.concrete_fields
+_VALUE_INDEX = {f.attname: i for i, f in enumerate(_VALUE_FIELDS)}
+_FRESH_DEFAULTS = [(i, f) for i, f in enumerate(_VALUE_FIELDS) if callable(f.default)]  # a new list/dict per row
+_DEFAULTS = [None if callable(f.default) else f.get_default() for f in _VALUE_FIELDS]
+
+
+def _value_row(parameter: Parameter, **given) -> ParameterValue:
+    """A new ParameterValue of `parameter` built with positional arguments: Django's fast constructor path (no
+    keyword matching, no default looked up per field) is ~3 × faster, and an upload of 10,000 rows builds ~90,000
+    of them; the parameter is the cached relation, as `parameter=` would leave it."""
+    args = _DEFAULTS.copy()
+    for i, model_field in _FRESH_DEFAULTS:
+        args[i] = model_field.get_default()
+    args[_VALUE_INDEX["parameter_id"]] = parameter.pk
+    for name, value in given.items():
+        args[_VALUE_INDEX[name]] = value
+    row = ParameterValue(*args)
+    row._state.fields_cache["parameter"] = parameter
+    return row
 
 
 def _increments_problem(parameter: Parameter, given: list[EnteredValue]) -> str:

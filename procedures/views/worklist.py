@@ -20,6 +20,7 @@ from lims.views import overdue_on
 from procedures import selectors
 from procedures.forms import WorklistDayForm
 from procedures.models import ExperimentDraft, ScheduledTest
+from procedures.views.worklist_rows import WorklistRows
 
 WORKLIST_FILTERS = ("day", "period", "procedure", "room", "cage")
 
@@ -65,7 +66,7 @@ class WorklistView(LoginRequiredMixin, TemplateView):
         else:
             start, last, overdue_day = None, day, day
         tests = (
-            scope_for_user(selectors.scheduled_test_list(), user)
+            scope_for_user(selectors.worklist_tests(), user)
             .filter(status=ScheduledTest.Status.SCHEDULED, due_date__lte=last, mouse__voided_at__isnull=True)
             .annotate(is_overdue=ExpressionWrapper(overdue_on(overdue_day), output_field=BooleanField()),
                       has_draft=Exists(ExperimentDraft.objects.filter(scheduled_test=OuterRef("pk"))),
@@ -79,7 +80,7 @@ class WorklistView(LoginRequiredMixin, TemplateView):
             tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage__rack__room=room)
         if cage is not None:
             tests = tests.filter(mouse__placements__ended_on__isnull=True, mouse__placements__cage=cage)
-        tests = list(tests)
+        tests = selectors.worklist_rows(tests)
         # A test scheduled before its procedure lost its definition (or before one was loaded) cannot be recorded:
         # the row says why instead of opening an empty form.
         reasons: dict[int, str] = {}
@@ -88,17 +89,23 @@ class WorklistView(LoginRequiredMixin, TemplateView):
                 reasons[test.procedure_id] = selectors.unrecordable_reason(test.procedure, [])
             test.unrecordable_reason = reasons.get(test.procedure_id, "")
         # The procedures on the list, for their Excel sheet and Upload buttons (one station works one procedure).
-        procedures = [(procedure, list(rows), reasons.get(procedure.pk, ""))
-                      for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure)]
+        # (procedure, its tests, why it cannot be recorded, the "tests=…&" query of its "Record for all due" link)
+        procedures = []
+        for procedure, rows in itertools.groupby(tests, key=lambda t: t.procedure):
+            rows = list(rows)
+            procedures.append((procedure, rows, reasons.get(procedure.pk, ""), "".join(f"tests={t.pk}&" for t in rows)))
         rooms = selectors.worklist_by_room(tests)
         day_query = worklist_query({"day": day.isoformat() if day != today else "", "period": "week" if week else "",
                                      "procedure": chosen.get("procedure", ""), "room": room.pk if room else "",
                                      "cage": cage.pk if cage else ""})
+        rows = WorklistRows(can_record=can_write(user, "phenotyping"), day_query=day_query)
+        for group in rooms:
+            group.rows_html = rows.cages(group.cages)  # the table's rows, written without the template engine
         context.update(
             week=week, week_start=start, week_end=last if week else None, procedure_key=chosen.get("procedure", ""),
             form=form, day=day, is_today=day == today, rooms=rooms, procedures=procedures, room=room, cage=cage,
             day_query=day_query, total=len(tests), overdue_count=sum(t.is_overdue for t in tests),
-            can_record=can_write(user, "phenotyping"),
+            can_record=rows.can_record,
         )
         return context
 

@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from procedures.imports import procedure_import, procedure_template
-from procedures.models import Experiment, Parameter, ScheduledTest
-from tests.factories import body_weight_procedure
+from procedures.models import Experiment, Parameter, ParameterValue, ScheduledTest
+from tests.factories import MouseFactory, body_weight_procedure
 from tests.procedures.helpers import scheduled_test, upload_mice, upload_workbook
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,30 @@ def test_upload_page_and_template_download(client, tech, eager_tasks, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         good = client.post(url, {"file": upload_workbook(procedure, tech, [m.specimen_id for m in mice])})
     assert good.status_code == 302 and Experiment.objects.count() == 2
+
+
+def test_uploaded_rows_are_copied_in_with_their_audit_context(tech):
+    """The upload writes with COPY (`lims.copy`): each experiment and value still has its insert event, carrying
+    the upload's audit context (who, which action), and the rows read back as the form would have saved them."""
+    procedure = body_weight_procedure()
+    mice = upload_mice(tech.centre, 3)
+    for mouse in mice:
+        scheduled_test(mouse, procedure, due=dt.date(2026, 2, 2))
+    result = procedure_import(file=upload_workbook(procedure, tech, [m.specimen_id for m in mice]),
+                              procedure=procedure, actor=tech)
+    assert result.ok and result.created == 3
+    experiments = list(Experiment.objects.order_by("pk"))
+    assert [e.sequence_id for e in experiments] == ["1", "1", "1"] and all(e.created_at for e in experiments)
+    values = ParameterValue.objects.filter(experiment__in=experiments)
+    assert values.count() == 3 * len({v.parameter_id for v in values}) > 3
+    for model, count in ((Experiment, 3), (ParameterValue, values.count())):
+        events = list(model.pgh_event_model.objects.select_related("pgh_context"))
+        assert len(events) == count
+        assert {(e.pgh_context.metadata["action"], e.pgh_context.metadata["user"]) for e in events} == {
+            ("procedures.experiment.recorded", tech.pk)}
+    # A new experiment after the COPY takes the next id (the sequence moved on).
+    later = MouseFactory(centre=tech.centre, colony=mice[0].colony, date_of_birth=mice[0].date_of_birth)
+    scheduled_test(later, procedure, due=dt.date(2026, 2, 2))
+    again = procedure_import(file=upload_workbook(procedure, tech, [later.specimen_id]), procedure=procedure,
+                             actor=tech)
+    assert again.ok and Experiment.objects.order_by("pk").last().pk > experiments[-1].pk

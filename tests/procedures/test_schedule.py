@@ -62,6 +62,31 @@ def test_enrolment_uses_the_centres_window(tech, other_centre):
     assert ScheduledTest.objects.get(mouse=theirs).window_end == BORN + dt.timedelta(weeks=9, days=6)
 
 
+def test_enrolment_writes_in_batches_all_of_a_queryset_once_and_audited(tech, monkeypatch):
+    """Batches smaller than one mouse's tests: every test is written once, a second enrolment adds none, and each
+    insert event carries the enrolment's audit context."""
+    from procedures.services import schedule
+
+    monkeypatch.setattr(schedule, "ENROL_BATCH", 2)
+    first = body_weight_procedure()
+    second = Procedure.objects.create(pipeline=first.pipeline, key="IMPC_XRY_001", name="X-ray", week=14,
+                                      level=Procedure.Level.MOUSE)
+    second.parameters.create(key="IMPC_XRY_001_001", name="Skull shape", type="simple", value_type="TEXT",
+                             required=True)
+    mice = MouseFactory.create_batch(5, centre=tech.centre)
+    offered = services.mice_enrol(mice=Mouse.objects.filter(pk__in=[m.pk for m in mice]), pipeline=first.pipeline,
+                                  actor=tech)
+    assert offered == 10
+    pairs = list(ScheduledTest.objects.values_list("mouse_id", "procedure_id"))
+    assert sorted(pairs) == sorted((m.pk, p.pk) for m in mice for p in (first, second))
+    services.mice_enrol(mice=mice, pipeline=first.pipeline, actor=tech)
+    assert ScheduledTest.objects.count() == 10
+    events = list(ScheduledTest.pgh_event_model.objects.select_related("pgh_context"))
+    assert len(events) == 10  # one insert event per test, none from the second enrolment
+    assert {(e.pgh_context.metadata["action"], e.pgh_context.metadata["user"]) for e in events} == {
+        ("procedures.scheduledtest.enrolled", tech.pk)}
+
+
 def test_pipeline_settings_refuse_a_zero_day_window(tech):
     with pytest.raises(ValidationError):
         services.pipeline_settings_set(centre=tech.centre, pipeline=PipelineFactory(), window_days=0, actor=tech)

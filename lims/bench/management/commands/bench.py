@@ -18,7 +18,8 @@ class Command(AuditedCommand):
         parser.add_argument("--only", nargs="*", choices=BENCHMARKS, help="Run only these benchmarks.")
         # Internal: one benchmark in this process (run_all starts one process per benchmark).
         parser.add_argument("--one", choices=BENCHMARKS, help="Run one benchmark in this process.")
-        parser.add_argument("--mice-count", type=int, help="dcc_export: export the first K mice only.")
+        parser.add_argument("--mice-count", type=int,
+                            help="dcc_export: export the first K mice only; enrol: enrol K mice.")
         parser.add_argument("--no-limit", action="store_true", help="dcc_export: skip the lxml limit.")
 
     def handle(self, *args, n, only, one, mice_count, no_limit, **options):
@@ -28,6 +29,8 @@ class Command(AuditedCommand):
             extra = {}
             if one == "dcc_export":
                 extra = {"mice_count": mice_count, "with_limit": not no_limit}
+            elif one == "enrol":
+                extra = {"mice_count": mice_count}
             self.stdout.write(json.dumps(run_one(one, n, **extra), default=str))
             return
         run_all(n, tuple(only) if only else BENCHMARKS,
