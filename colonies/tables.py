@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from colonies.models import MicroInjection
+from colonies.models import MicroInjection, Mouse
 from lims.views import Column
 
 # --- Production -----------------------------------------------------------------------------------------------------
@@ -168,11 +168,18 @@ def age_in_words(days: int) -> str:
 def age(mouse, today: dt.date | None = None) -> str:
     """The mouse's age today in weeks and days; a mouse no longer alive shows its age when it left (status date).
     An embryo or a mouse without a date of birth has none ("")."""
-    if mouse.is_embryo or not mouse.date_of_birth:
+    return age_from(kind=mouse.kind, date_of_birth=mouse.date_of_birth, status=mouse.status,
+                    status_date=mouse.status_date, today=today)
+
+
+def age_from(*, kind: str, date_of_birth: dt.date | None, status: str, status_date: dt.date | None,
+             today: dt.date | None = None) -> str:
+    """`age` from the columns alone, for lists read as `values()` rows (the lean API list)."""
+    if kind == Mouse.Kind.EMBRYO or not date_of_birth:
         return ""
-    alive = mouse.status == mouse.Status.ALIVE
-    until = (today or timezone.localdate()) if alive or not mouse.status_date else mouse.status_date
-    days = (until - mouse.date_of_birth).days
+    alive = status == Mouse.Status.ALIVE
+    until = (today or timezone.localdate()) if alive or not status_date else status_date
+    days = (until - date_of_birth).days
     if days < 0:
         return ""
     return age_in_words(days) if alive else f"{age_in_words(days)} (on {until.isoformat()})"

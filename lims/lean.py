@@ -14,6 +14,7 @@ properties) it names the annotation that holds them (`lean_sources`, `lean_annot
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,8 +45,19 @@ class LeanNested:
     annotations: dict = field(default_factory=dict)
 
 
-def _column(name: str, serializer_field, sources: dict[str, str]) -> tuple[str, object]:
-    """(values() path, converter or None) of one output field."""
+@dataclass(frozen=True)
+class LeanComputed:
+    """A field the serializer computes in Python from several columns (a mouse's age from its date of birth, status
+    and status date): `function(row)` of the `values()` row that holds `paths`."""
+
+    paths: tuple[str, ...]
+    function: Callable[[dict], object]
+
+
+def _column(name: str, serializer_field, sources: dict) -> tuple[str | None, object]:
+    """(values() path, converter or None) of one output field; (None, LeanComputed) for a computed one."""
+    if isinstance(sources.get(name), LeanComputed):
+        return None, sources[name]
     if name in sources:
         return sources[name], None
     if isinstance(serializer_field, (serializers.SerializerMethodField, ManyRelatedField,
@@ -84,7 +96,10 @@ class LeanPlan:
 
     @property
     def paths(self) -> list[str]:
-        return list(dict.fromkeys(path for _, path, _, _ in self.fields if path is not None))
+        paths = []
+        for _, path, convert, _ in self.fields:
+            paths.extend(convert.paths if isinstance(convert, LeanComputed) else [path] if path is not None else [])
+        return list(dict.fromkeys(paths))
 
     def render(self, rows: list[dict]) -> list[dict]:
         """The serializer's output for `rows` (dicts from `values("pk", *self.paths)`); one query per nested list."""
@@ -96,6 +111,9 @@ class LeanPlan:
             for name, path, convert, nested in self.fields:
                 if nested is not None:
                     item[name] = children[name].get(row["pk"], [])
+                    continue
+                if path is None:
+                    item[name] = convert.function(row)
                     continue
                 value = row[path]
                 item[name] = value if value is None or convert is None else convert(value)

@@ -3,16 +3,19 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from colonies import selectors, services
+from colonies import selectors, services, tables
 from colonies.api import serializers
 from colonies.api.husbandry import MouseBulkActionsMixin
 from colonies.husbandry.filters import MouseFilterSet
 from colonies.models import Mouse, MouseAllele
 from colonies.production import filters
 from colonies.production.prefill import colony_initial
-from lims.lean import LeanListMixin, LeanNested
+from lims.lean import LeanComputed, LeanListMixin, LeanNested
 from lims.viewsets import LimsViewSet, VoidMixin
 
+
+#: The columns a mouse's age is computed from (colonies.tables.age_from), read by the lean list.
+AGE_COLUMNS = ("kind", "date_of_birth", "status", "status_date")
 
 class AbortMixin:
     """`POST …/{id}/abort/` with a reason: the record becomes aborted (is_active = false)."""
@@ -84,7 +87,8 @@ class MouseViewSet(LeanListMixin, MouseBulkActionsMixin, VoidMixin, LimsViewSet)
     lean_queryset = Mouse.objects.all()
     lean_annotations = selectors.mouse_api_row_annotations()
     lean_sources = {"centre": "centre_code", "colony": "colony_name", "strain": "strain_name", "litter": "litter_key",
-                    "current_cage": "current_cage_id", "sire": "sire_specimen_id", "dam": "dam_specimen_id"}
+                    "current_cage": "current_cage_id", "sire": "sire_specimen_id", "dam": "dam_specimen_id",
+                    "age": LeanComputed(AGE_COLUMNS, lambda row: tables.age_from(**{k: row[k] for k in AGE_COLUMNS}))}
     lean_nested = {"alleles": LeanNested(queryset=MouseAllele.objects.all(), parent="mouse")}
     serializer_class = serializers.MouseSerializer
     filterset_class = MouseFilterSet
