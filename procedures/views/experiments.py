@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
+from colonies.tables import DCC_MESSAGE_COLUMNS
 from lims.exceptions import DomainError
 from lims.forms import add_version_field
 from lims.roles import can_write
@@ -48,7 +49,9 @@ class ExperimentDetailView(ScopedDetailView):
         return actions
 
     def get_sections(self):
-        return [Section("Values", tables.EXPERIMENT_VALUE_COLUMNS, self.object.values.all(), empty="No values.")]
+        return [Section("Values", tables.EXPERIMENT_VALUE_COLUMNS, self.object.values.all(), empty="No values."),
+                Section("DCC validation", DCC_MESSAGE_COLUMNS, self.object.dcc_messages.all(),
+                        empty="No message from the DCC.")]
 
 
 class _ExperimentActionMixin(LoginRequiredMixin, WriteAccessMixin):
