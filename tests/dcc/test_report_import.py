@@ -257,3 +257,15 @@ def _upload(name: str, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="application/xml")
+
+
+def test_the_dcc_report_counts_accepted_and_rejected_per_procedure_and_month(sent, wrangler, outsider, tmp_path):
+    from lims.reports import dcc
+
+    report_import([_write(tmp_path, _report_name(sent), _report_set(sent))], actor=None)
+
+    table = dcc.verdicts(wrangler)
+    # The report's month (its end, 2026-11-02): the mutant's experiment failed, the baseline's was only crawled.
+    assert table.rows == [["Body Weight (IMPC_BWT_001)", "2026-11", 1, 1]]
+    assert "dcc_verdicts" in [t.key for t in dcc.build(wrangler).tables]
+    assert dcc.verdicts(outsider).rows == []
