@@ -269,3 +269,30 @@ def test_the_dcc_report_counts_accepted_and_rejected_per_procedure_and_month(sen
     assert table.rows == [["Body Weight (IMPC_BWT_001)", "2026-11", 1, 1]]
     assert "dcc_verdicts" in [t.key for t in dcc.build(wrangler).tables]
     assert dcc.verdicts(outsider).rows == []
+
+
+def test_the_pages_with_messages_pin_their_queries(sent, client, wrangler, tmp_path):
+    """No N+1: the DCC page, the submission page and the experiment page ask as many queries for one report as
+    for two (twice the messages)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rejected = sent["experiments"]["mutant"]
+    pages = [reverse("dcc:overview"), sent["submission"].get_absolute_url(), rejected.get_absolute_url(),
+             rejected.mouse.get_absolute_url()]
+    client.force_login(wrangler)
+
+    def counts():
+        result = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    report_import([_write(tmp_path, _report_name(sent), _report_set(sent))], actor=None)
+    once = counts()
+    report_import([_write(tmp_path, "second.xml", _report_set(sent).replace(b"Pending", b"Pending again"))],
+                  actor=None, centre=sent["submission"].centre)
+    assert ValidationMessage.objects.count() > 12
+    assert counts() == once
