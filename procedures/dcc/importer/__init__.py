@@ -18,12 +18,14 @@ experiment finds the mouse its specimen file brings.
 import re
 from datetime import date
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from lxml import etree
 
+from lims.exceptions import DomainError
 from lims.models import Centre, Strain
 from procedures.dcc import local_rules
-from procedures.dcc.importer.documents import Document, documents, local, root_namespace
+from procedures.dcc.importer.documents import Document, documents, local, messages, root_namespace
 from procedures.dcc.importer.experiments import ExperimentHandlers
 from procedures.dcc.importer.housing import HousingHandlers
 from procedures.dcc.importer.lines import LineHandlers
@@ -71,6 +73,27 @@ class Importer(SpecimenHandlers, ExperimentHandlers, LineHandlers, HousingHandle
         """Something imported as the file says it although today's bench rules would refuse it (kind "warning"):
         said, not counted as unmapped."""
         self._problem(doc, line, "warning", item, reason, outcome="")
+
+    def _matched(self, kind: str, existing, into: list) -> bool:
+        """Whether the LIMS holds the record already (re-import): counted as matched, nothing written."""
+        if existing is None:
+            return False
+        self.report.count(kind, "matched")
+        into.append(existing.pk)
+        return True
+
+    def _create(self, doc: Document, line: int | None, kind: str, item: str, make, into: list):
+        """Run one import service (`make`) in a savepoint: count the record created, or say why the LIMS refused
+        it (the rest of the file still imports). Returns the record or None."""
+        try:
+            with transaction.atomic():
+                record = make()
+        except (ValidationError, DomainError, DatabaseError) as exc:
+            self._problem(doc, line, kind, item, f"refused by the LIMS: {messages(exc)}")
+            return None
+        self.report.count(kind, "created")
+        into.append(record.pk)
+        return record
 
     # --- reference look-ups (cached: a file names the same few centres, strains and procedures many times) -----
 

@@ -14,6 +14,9 @@ from lxml import etree
 
 from lims.exceptions import DomainError
 from lims.uploads import UploadRefused, ZipLimits, extract_member, open_zip
+from procedures.dcc.local_rules import _children as children  # the element readers the local rules use too
+from procedures.dcc.local_rules import _local as local
+from procedures.dcc.local_rules import _text as text
 
 
 @dataclass(frozen=True)
@@ -92,18 +95,6 @@ def messages(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         return exc.message
     return str(exc)
-
-
-def local(element) -> str:
-    return etree.QName(element).localname
-
-
-def children(element, name: str) -> list:
-    return [c for c in element if isinstance(c.tag, str) and local(c) == name]
-
-
-def text(element) -> str:
-    return (element.text or "").strip() if element is not None else ""
 
 
 def attributes(element, names: tuple[str, ...]) -> dict[str, str]:

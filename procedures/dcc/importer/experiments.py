@@ -2,13 +2,9 @@
 recorded through `procedures.services.experiment_import` with its values as the file sends them."""
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
-
 from colonies.models import Mouse
-from lims.exceptions import DomainError
 from procedures.dcc import local_rules
-from procedures.dcc.importer.documents import children, local, messages, status_codes, text
+from procedures.dcc.importer.documents import children, local, status_codes, text
 from procedures.dcc.importer.values import ELEMENT_TYPES
 from procedures.models import Experiment, Procedure
 from procedures.services import experiment_import
@@ -71,9 +67,7 @@ class ExperimentHandlers:
             mouse=mouse, procedure=procedure, date_of_experiment=performed, sequence_id=sequence,
             voided_at__isnull=True,
         ).first()
-        if existing is not None:
-            self.report.count("experiment", "matched")
-            self.report.experiments.append(existing.pk)
+        if self._matched("experiment", existing, self.report.experiments):
             return
         label = f"experiment {element.get('experimentID')}"
         procedure_el = children(element, "procedure")[0]
@@ -85,20 +79,13 @@ class ExperimentHandlers:
             return
         self._missing_required(doc, line, item, procedure, rows, label)
         self._check_numbers(doc, line, rows, label)
-        try:
-            with transaction.atomic():
-                experiment = experiment_import(
-                    mouse=mouse, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
-                    sequence_id=sequence, dcc_experiment_id=element.get("experimentID") or "",
-                    source_project=block.get("project") or "",
-                    source_pipeline=block.get("pipeline") or "", dcc_status_codes=status_codes(element),
-                    dcc_date_timezone=raw_date[10:16],  # xs:date may carry one (Z, +01:00): kept for the export
-                )
-        except (ValidationError, DomainError, DatabaseError) as exc:
-            self._problem(doc, line, "experiment", item, f"refused by the LIMS: {messages(exc)}")
-            return
-        self.report.count("experiment", "created")
-        self.report.experiments.append(experiment.pk)
+        self._create(doc, line, "experiment", item, lambda: experiment_import(
+            mouse=mouse, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
+            sequence_id=sequence, dcc_experiment_id=element.get("experimentID") or "",
+            source_project=block.get("project") or "",
+            source_pipeline=block.get("pipeline") or "", dcc_status_codes=status_codes(element),
+            dcc_date_timezone=raw_date[10:16],  # xs:date may carry one (Z, +01:00): kept for the export
+        ), self.report.experiments)
 
 
 __all__ = ["ExperimentHandlers"]

@@ -2,12 +2,8 @@
 on re-import (centre, procedure, lastUpdated, fromLIMS)."""
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
-
-from lims.exceptions import DomainError
 from procedures.dcc import local_rules
-from procedures.dcc.importer.documents import children, messages
+from procedures.dcc.importer.documents import children
 from procedures.models import Housing, HousingValue, Procedure
 from procedures.services import housing_import
 
@@ -38,22 +34,13 @@ class HousingHandlers:
         from_lims = (element.get("fromLIMS") or "").strip().lower() in ("true", "1")
         existing = Housing.objects.filter(centre=centre, procedure=procedure, last_updated=updated,
                                           from_lims=from_lims, voided_at__isnull=True).first()
-        if existing is not None:
-            self.report.count("housing", "matched")
-            self.report.housings.append(existing.pk)
+        if self._matched("housing", existing, self.report.housings):
             return
         rows = self._values(doc, procedure_el, procedure, f"housing {key}", HousingValue)
-        try:
-            with transaction.atomic():
-                housing = housing_import(centre=centre, procedure=procedure, from_lims=from_lims,
-                                         last_updated=updated, rows=rows, actor=self.actor,
-                                         source_project=block.get("project") or "",
-                                         source_pipeline=block.get("pipeline") or "")
-        except (ValidationError, DomainError, DatabaseError) as exc:
-            self._problem(doc, line, "housing", item, f"refused by the LIMS: {messages(exc)}")
-            return
-        self.report.count("housing", "created")
-        self.report.housings.append(housing.pk)
+        self._create(doc, line, "housing", item, lambda: housing_import(
+            centre=centre, procedure=procedure, from_lims=from_lims, last_updated=updated, rows=rows,
+            actor=self.actor, source_project=block.get("project") or "", source_pipeline=block.get("pipeline") or "",
+        ), self.report.housings)
 
 
 __all__ = ["HousingHandlers"]

@@ -2,13 +2,9 @@
 procedure, date, sequenceID) or recorded through `procedures.services.line_experiment_import`."""
 from datetime import date
 
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
-
 from colonies.models import Colony
-from lims.exceptions import DomainError
 from procedures.dcc import local_rules
-from procedures.dcc.importer.documents import children, messages, status_codes
+from procedures.dcc.importer.documents import children, status_codes
 from procedures.models import LineExperiment, LineParameterValue, Procedure
 from procedures.services import line_experiment_import
 
@@ -41,27 +37,18 @@ class LineHandlers:
         sequence = (element.get("sequenceID") or "").strip()[:40]
         existing = LineExperiment.objects.filter(colony=colony, procedure=procedure, date_of_experiment=performed,
                                                  sequence_id=sequence, voided_at__isnull=True).first()
-        if existing is not None:
-            self.report.count("line", "matched")
-            self.report.line_experiments.append(existing.pk)
+        if self._matched("line", existing, self.report.line_experiments):
             return
         label = f"line {name}"
         rows = self._values(doc, procedures[0], procedure, label, LineParameterValue) if procedures else []
         if not statuses:
             self._missing_required(doc, line, item, procedure, rows, label)
         self._check_numbers(doc, line, rows, label)
-        try:
-            with transaction.atomic():
-                record = line_experiment_import(
-                    colony=colony, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
-                    sequence_id=sequence, source_project=block.get("project") or "",
-                    source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
-                )
-        except (ValidationError, DomainError, DatabaseError) as exc:
-            self._problem(doc, line, "line", item, f"refused by the LIMS: {messages(exc)}")
-            return
-        self.report.count("line", "created")
-        self.report.line_experiments.append(record.pk)
+        self._create(doc, line, "line", item, lambda: line_experiment_import(
+            colony=colony, procedure=procedure, date_of_experiment=performed, rows=rows, actor=self.actor,
+            sequence_id=sequence, source_project=block.get("project") or "",
+            source_pipeline=block.get("pipeline") or "", dcc_status_codes=statuses,
+        ), self.report.line_experiments)
 
 
 __all__ = ["LineHandlers"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from procedures.dcc.local_rules import _local
 from procedures.dcc.validation_reports.schemas import REPORT_NS
 
 SPECIMEN = "specimen"
@@ -49,10 +50,6 @@ class Message:
     def rejected(self) -> bool:
         """An active error or fatal message, or a report whose phase failed: the DCC did not take the record."""
         return self.is_active and (self.level in ("error", "fatal") or self.status == "failed")
-
-
-def _local(element) -> str:
-    return etree.QName(element).localname
 
 
 def _elements(element) -> list:
