@@ -3,7 +3,7 @@ import pghistory
 from django.db import models
 from django.urls import reverse
 
-from lims.models import Centre, CentreOwnedModel, audit_trackers
+from lims.models import Centre, CentreOwnedModel, audit_trackers, protect_delete
 
 
 @pghistory.track(*audit_trackers())
@@ -195,6 +195,7 @@ class ValidationMessage(CentreOwnedModel):
     class Meta:
         ordering = ["-reported_at", "pk"]
         indexes = [models.Index(fields=["centre", "rejected", "fixed_by"])]
+        triggers = [protect_delete()]  # what the DCC said stays: a fixed record keeps its history of rejections
 
     def __str__(self) -> str:
         return f"{self.record or self.specimen_id or self.dcc_experiment_id or self.element}: {self.message[:80]}"

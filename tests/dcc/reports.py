@@ -8,7 +8,9 @@ they are valid against the core schemas as the tracker schemas require.
 validationReport with start/end/message/phase/status, submission with trackerID/submissionDate, centreProcedure,
 centreSpecimen, experiment, procedure, validation); `validation_set` every attribute of `validation.xsd`'s
 Validation (message, testID, level, datetime, isActive) and the choice elements a centre's records carry
-(centreProcedure, experiment, procedure, simpleParameter, centreSpecimen, mouse, genotype).
+(centreProcedure, experiment, procedure, simpleParameter, procedureMetadata, centreSpecimen, mouse); the
+other choices (line, housing, media and series elements, genotype and the other specimen parts) are read the same
+way, as elements naming no record.
 """
 import copy
 

@@ -120,9 +120,12 @@ def test_a_validation_set_is_imported_and_what_matches_no_record_is_listed(sent,
         r.validation(r.renamed(next(element.iter(f"{{{r.PROCEDURE_NS}}}simpleParameter")), r.VALIDATION_NS,
                                "simpleParameter"), namespace=r.VALIDATION_NS, message="value out of range",
                      level="warn"),
-        r.validation(r.renamed(next(mouse.iter(f"{{{r.SPECIMEN_NS}}}genotype")), r.VALIDATION_NS, "genotype"),
-                     namespace=r.VALIDATION_NS, message="allele unknown", level="error") if next(
-            mouse.iter(f"{{{r.SPECIMEN_NS}}}genotype"), None) is not None else
+        r.validation(r.renamed(next(element.iter(f"{{{r.PROCEDURE_NS}}}procedureMetadata")), r.VALIDATION_NS,
+                               "procedureMetadata"), namespace=r.VALIDATION_NS, message="equipment unknown",
+                     level="warn"),
+        r.validation(r.renamed(next(element.iter(f"{{{r.PROCEDURE_NS}}}procedure")), r.VALIDATION_NS,
+                               "procedure"), namespace=r.VALIDATION_NS, message="procedure version old",
+                     level="warn", active=False),
         r.validation(r.renamed(r.centre_block(xml["experiment"]), r.VALIDATION_NS, "centreProcedure"),
                      namespace=r.VALIDATION_NS, message="block read", level="warn"),
     )
@@ -136,7 +139,10 @@ def test_a_validation_set_is_imported_and_what_matches_no_record_is_listed(sent,
     # Matched through the ledger (the file name says nothing): the submission that last carried the record.
     assert fatal.submission == sent["submission"]
     assert ValidationMessage.objects.filter(mouse__specimen_id="H-MUT-001", level="error", rejected=True).exists()
-    assert "simpleParameter" in [m.element for m in result.unmatched]
+    assert {"simpleParameter", "procedureMetadata", "procedure"} <= {m.element for m in result.unmatched}
+    # A centreProcedure names each of its experiments: one message per record, warnings not rejecting.
+    assert ValidationMessage.objects.filter(message="block read", rejected=False).count() == 2
+    assert not ValidationMessage.objects.get(message="procedure version old").is_active
 
 
 def test_records_of_another_centre_refuse_the_whole_report(sent, centre, other_centre, tmp_path):
@@ -296,3 +302,12 @@ def test_the_pages_with_messages_pin_their_queries(sent, client, wrangler, tmp_p
                   actor=None, centre=sent["submission"].centre)
     assert ValidationMessage.objects.count() > 12
     assert counts() == once
+
+
+def test_a_stored_message_cannot_be_deleted(sent, tmp_path):
+    from django.db import DatabaseError, transaction
+
+    report_import([_write(tmp_path, _report_name(sent), _report_set(sent))], actor=None)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ValidationMessage.objects.all().delete()
+    assert ValidationMessage.objects.exists()
