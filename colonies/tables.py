@@ -218,6 +218,11 @@ MOUSE_SCHEDULED_TESTS = [("Procedure", "procedure.name"), ("Key", "procedure.key
                          ("Window ends", "window_end"), ("Status", "status", True)]
 MOUSE_EXPERIMENTS = [("Procedure", "procedure.name"), ("Date", "date_of_experiment"), ("Sequence", "sequence_id"),
                      ("Experimenter", "experimenter"), ("Status", "status", True)]
+#: A record's DCC validation messages (the mouse page, the experiment page, the submission page).
+DCC_MESSAGE_COLUMNS = [("Message", "message"), ("Phase", "phase"), ("Status", "status"), ("Level", "level"),
+                       ("Rejected", lambda m: "rejected, to fix" if m.rejected and m.fixed_by_id is None else
+                        ("rejected, sent again" if m.rejected else "no")),
+                       ("Report", "report_name"), ("Line", "report_line"), ("Reported", "reported_at")]
 PUP_SECTION = [("Mouse", "specimen_id"), ("Sex", "sex"), ("Ear mark", "ear_mark"), ("Cage", current_cage),
                ("Status", "status", True)]
 

@@ -8,16 +8,18 @@ Experiments of line- or centre-level procedures, drafts and voided ones are not 
 """
 from __future__ import annotations
 
-from django.contrib.postgres.aggregates import StringAgg
+from collections import defaultdict
+
+from django.contrib.postgres.aggregates import BoolOr, StringAgg
 from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 
 from lims.reports import charts
 from lims.reports.base import Report, Table
 from lims.scoping import scope_for_user
-from procedures.dcc.models import Submission, SubmissionRecord
+from procedures.dcc.models import Submission, SubmissionRecord, ValidationMessage
 from procedures.models import Experiment, Procedure
 
 Status = Submission.Status
@@ -35,7 +37,7 @@ def submitted_q() -> Q:
 
 
 def build(user, params: dict | None = None) -> Report:
-    """The DCC report of the user's centre. Four queries."""
+    """The DCC report of the user's centre. Five queries."""
     delivered = SubmissionRecord.objects.filter(kind=SubmissionRecord.Kind.EXPERIMENT, object_id=OuterRef("pk"),
                                                 submission__status=Status.DELIVERED)
     per_procedure = (exportable(user).annotate(in_delivered_ledger=Exists(delivered))
@@ -80,10 +82,33 @@ def build(user, params: dict | None = None) -> Report:
     chart = charts.bars("Experiments submitted and pending per procedure", "dcc",
                         [row[0].rsplit(" (", 1)[-1].rstrip(")") for row in table.rows],
                         [("Submitted", [row[2] for row in table.rows]), ("Pending", [row[3] for row in table.rows])])
-    return Report(name="dcc", title="DCC", tables=[table, delivered, failed], charts=[chart],
+    return Report(name="dcc", title="DCC", tables=[table, delivered, failed, verdicts(user)], charts=[chart],
                   params={"today": timezone.localdate()}, summary=totals, labels={
                       "exportable": "Exportable experiments", "submitted": "Submitted", "pending": "Pending",
                       "failures": "Failed submissions"})
 
 
-__all__ = ["build", "exportable"]
+def verdicts(user) -> Table:
+    """Experiments accepted / rejected by the DCC per procedure and month, from the imported validation reports.
+
+    An experiment counts once per month in which a report spoke of it: rejected when an active message rejected it
+    that month (an error or fatal validation, or a failed phase), accepted otherwise. The month is the report's
+    (its end or datetime), else the day it was imported. One query; the per-month counting is done here.
+    """
+    rows = (scope_for_user(ValidationMessage.objects.filter(experiment__isnull=False), user)
+            .annotate(month=TruncMonth(Coalesce("reported_at", "created_at")))
+            .values("experiment__procedure__key", "experiment__procedure__name", "month", "experiment_id")
+            .annotate(rejected=BoolOr("rejected"))
+            .order_by())
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        key = (r["experiment__procedure__key"], r["experiment__procedure__name"], r["month"])
+        counts[key][1 if r["rejected"] else 0] += 1
+    table = Table("dcc_verdicts", "Accepted and rejected by the DCC", ["Procedure", "Month", "Accepted", "Rejected"],
+                  note="From the DCC validation reports imported (DCC page, or manage.py dcc_report_import).")
+    for (key, name, month), (accepted, rejected) in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][2])):
+        table.add([f"{name} ({key})", month.strftime("%Y-%m") if month else "", accepted, rejected])
+    return table
+
+
+__all__ = ["build", "exportable", "verdicts"]

@@ -24,15 +24,17 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Submission
-        fields = ["id", "centre", "created_by", "status", "full", "progress", "specimen_count", "experiment_count",
-                  "errors", "files", "task_id", "attempts", "created_at", "started_at", "finished_at"]
+        fields = ["id", "centre", "created_by", "status", "full", "as_imported", "progress", "specimen_count",
+                  "experiment_count", "errors", "findings", "files", "task_id", "attempts", "created_at",
+                  "started_at", "finished_at"]
         read_only_fields = fields
 
 
 class SubmissionViewSet(HistoryMixin, CentreScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         mixins.CreateModelMixin, viewsets.GenericViewSet):
     """`POST /api/v1/dcc-submissions/` exports what is new or changed in the user's centre (`{"full": true}` sends
-    everything); poll the returned submission."""
+    everything, `{"full": true, "as_imported": true}` only the imported records as they were imported); poll the
+    returned submission."""
 
     queryset = Submission.objects.select_related("centre", "created_by").prefetch_related("files")
     serializer_class = SubmissionSerializer
@@ -43,7 +45,9 @@ class SubmissionViewSet(HistoryMixin, CentreScopedMixin, mixins.ListModelMixin, 
     def create(self, request, *args, **kwargs):
         with transaction.atomic():
             submission = services.submission_create(centre=request.user.centre, actor=request.user,
-                                                    full=str(request.data.get("full", "")).lower() in {"true", "1"})
+                                                    full=str(request.data.get("full", "")).lower() in {"true", "1"},
+                                                    as_imported=str(request.data.get("as_imported", "")).lower()
+                                                    in {"true", "1"})
             transaction.on_commit(
                 lambda: submission_build_task.delay(submission_id=submission.pk, actor_id=request.user.pk)
             )

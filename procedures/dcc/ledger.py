@@ -86,14 +86,17 @@ def _sources(centre: Centre) -> list[tuple[str, QuerySet, Callable[[object], dic
     ]
 
 
-def plan_export(*, centre: Centre, full: bool = False) -> Plan:
+def plan_export(*, centre: Centre, full: bool = False, as_imported: bool = False) -> Plan:
     """Compare every exportable record of `centre` with the ledger and return what to send where.
 
+    `as_imported` (migration mode) plans the imported records only (`selectors.imported_only`).
     Streams each source in chunks (a few queries per chunk); memory holds one (kind, id, hash) per record.
     """
     last = last_delivered_hashes(centre=centre)
     plan = Plan()
     for kind, rows, content in _sources(centre):
+        if as_imported:
+            rows = selectors.imported_only(kind, rows)
         for obj in rows.iterator(chunk_size=dcc_xml.CHUNK_SIZE):
             sha = content_hash(content(obj))
             previous = last.get((kind, obj.pk))

@@ -3,7 +3,7 @@ import pghistory
 from django.db import models
 from django.urls import reverse
 
-from lims.models import Centre, CentreOwnedModel, audit_trackers
+from lims.models import Centre, CentreOwnedModel, audit_trackers, protect_delete
 
 
 @pghistory.track(*audit_trackers())
@@ -35,6 +35,11 @@ class Submission(CentreOwnedModel):
     errors = models.JSONField(default=list, blank=True)
     task_id = models.CharField(max_length=50, blank=True)
     full = models.BooleanField(default=False, help_text="Send every record again, not only the new and changed ones.")
+    as_imported = models.BooleanField(
+        default=False, help_text="Migration mode: only imported records, sent as they were imported; their pre-flight "
+                                 "findings are listed in `findings`, not blocking.")
+    findings = models.JSONField(default=list, blank=True,
+                                help_text="Pre-flight findings sent anyway (migration mode): {message, where, url}.")
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times the build was (re)started by a worker.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -44,6 +49,13 @@ class Submission(CentreOwnedModel):
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.centre.code}, {self.get_status_display()})"
+
+    @property
+    def mode(self) -> str:
+        """How the submission chose its records, as the submission page says it."""
+        if self.as_imported:
+            return "As imported (migration): imported records only, sent as they were imported"
+        return "Full: every record again" if self.full else "New and changed records"
 
     def get_absolute_url(self) -> str:
         return reverse("dcc:submission_detail", args=[self.pk])
@@ -127,3 +139,79 @@ class SubmissionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} → {self.folder}/"
+
+
+@pghistory.track(*audit_trackers())
+class ValidationMessage(CentreOwnedModel):
+    """One message of a DCC validation report, about one record (or about none the LIMS could match: kept and
+    listed, never dropped). Read by `dcc_report_import` from the DCC's tracker formats; `rejected` messages mark
+    their record for fixing until a later delivered submission sends it again (`fixed_by`)."""
+
+    class Format(models.TextChoices):
+        REPORT_SET = "validationReportSet", "Validation report (tracker validation_report.xsd)"
+        VALIDATION_SET = "validationSet", "Validation set (tracker validation.xsd)"
+
+    class Level(models.TextChoices):
+        NONE = "", "—"
+        WARN = "warn", "Warning"
+        ERROR = "error", "Error"
+        FATAL = "fatal", "Fatal"
+
+    class RecordKind(models.TextChoices):
+        SPECIMEN = "specimen", "Specimen"
+        EXPERIMENT = "experiment", "Experiment"
+        OTHER = "other", "Other"
+
+    report_name = models.CharField(max_length=255, help_text="The report file as it was imported.")
+    report_sha256 = models.CharField(max_length=64, db_index=True)
+    report_line = models.PositiveIntegerField(default=0, help_text="Line of the message in the report.")
+    format = models.CharField(max_length=20, choices=Format)
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="dcc_messages")
+    file = models.ForeignKey(SubmissionFile, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="dcc_messages")
+    record_kind = models.CharField(max_length=10, choices=RecordKind)
+    element = models.CharField(max_length=40, blank=True, help_text="The report element the message is about.")
+    specimen_id = models.CharField(max_length=255, blank=True)
+    dcc_experiment_id = models.CharField(max_length=255, blank=True, help_text="The experimentID the report gave.")
+    procedure_key = models.CharField(max_length=60, blank=True)
+    mouse = models.ForeignKey("colonies.Mouse", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="dcc_messages")
+    experiment = models.ForeignKey("procedures.Experiment", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="dcc_messages")
+    message = models.TextField()
+    phase = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=10, blank=True)
+    level = models.CharField(max_length=5, choices=Level, blank=True)
+    test_id = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    rejected = models.BooleanField(default=False, db_index=True)
+    fixed_by = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 help_text="The delivered submission that sent the record again after the message.")
+
+    centre_path = "centre"
+
+    class Meta:
+        ordering = ["-reported_at", "pk"]
+        indexes = [models.Index(fields=["centre", "rejected", "fixed_by"])]
+        triggers = [protect_delete()]  # what the DCC said stays: a fixed record keeps its history of rejections
+
+    def __str__(self) -> str:
+        return f"{self.record or self.specimen_id or self.dcc_experiment_id or self.element}: {self.message[:80]}"
+
+    @property
+    def record(self):
+        return self.experiment or self.mouse
+
+    @property
+    def where(self) -> str:
+        """The record as a person reads it, or the identifiers the report gave when it matched none."""
+        if self.record is not None:
+            return str(self.record)
+        given = " ".join(x for x in (self.dcc_experiment_id, self.procedure_key, self.specimen_id) if x)
+        return f"{self.element} {given} (no record in the LIMS)".strip()
+
+    def get_absolute_url(self) -> str:
+        record = self.record
+        return record.get_absolute_url() if record is not None else ""

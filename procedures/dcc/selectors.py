@@ -2,12 +2,16 @@
 
 An experiment is exported when neither it nor its mouse is voided, it is not a draft and its procedure is performed
 on a mouse (line-level experiments are `LineExperiment` rows, sent as `<line>`; not-performed scheduled tests are sent as
-experiments carrying only a statusCode). A mouse is exported
-when it has at least one such experiment, so the specimen file never announces mice the DCC will get no data for.
+experiments carrying only a statusCode). Every mouse the DCC should know is exported, with or without experiments:
+a centre registers its mice (colonies, genotypes, status codes) with the DCC before their experiments.
+
+Migration mode (`dcc_export --full --as-imported`) takes the imported records only (`imported_only`): those a DCC
+import created, told by what only an import writes (a mouse's DCC project, an experiment's DCC experimentID, a
+line's or housing's source project); records entered in the LIMS are always held to today's rules.
 """
 import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from colonies.models import Mouse
 from lims.models import Centre
@@ -55,11 +59,24 @@ def exportable_housing_list(*, centre: Centre) -> QuerySet[Housing]:
 
 
 def exportable_specimen_list(*, centre: Centre) -> QuerySet[Mouse]:
-    """The mice the specimen file announces: genotyped, with an exportable experiment or a not-performed test."""
-    experiments = exportable_experiment_list(centre=centre).filter(mouse=OuterRef("pk"))
-    tests = exportable_not_performed_list(centre=centre).filter(mouse=OuterRef("pk"))
+    """The mice the specimen file announces: every non-voided mouse of `centre` the DCC should know (in a colony,
+    or a baseline), whether or not it has an experiment yet. Genotyped only: the DCC requires a zygosity."""
     return Mouse.objects.filter(centre=centre, voided_at__isnull=True).exclude(zygosity="").filter(
-        Exists(experiments) | Exists(tests))
+        Q(colony__isnull=False) | Q(is_baseline=True))
+
+
+#: What only a DCC import writes, per record kind: how migration mode tells imported records from entered ones.
+IMPORTED = {
+    "specimen": ~Q(dcc_project=""),
+    "experiment": ~Q(dcc_experiment_id=""),
+    "line": ~Q(source_project=""),
+    "housing": ~Q(source_project=""),
+}
+
+
+def imported_only(kind: str, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to the records a DCC import created (none for kinds an import never creates)."""
+    return queryset.filter(IMPORTED[kind]) if kind in IMPORTED else queryset.none()
 
 
 def submissions_in_flight(*, centre: Centre, exclude: int | None = None) -> QuerySet:

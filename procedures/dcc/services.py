@@ -30,6 +30,7 @@ from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
 from procedures.dcc.packaging import allocate_increments, dcc_names, sha256_of, write_zip
 from procedures.dcc.preflight import preflight
 from procedures.dcc.validation import validate_xml
+from procedures.dcc.validation_reports.services import mark_fixed
 from procedures.dcc.xml import write_experiment_file, write_specimen_file
 from procedures.models import Experiment, Housing, LineExperiment, ScheduledTest
 
@@ -92,12 +93,14 @@ def _fail(submission: Submission, errors: list) -> Submission:
 
 @transaction.atomic
 def submission_create(*, centre: Centre, actor: User | None, out_dir: str | PathLike = "",
-                      full: bool = False) -> Submission:
+                      full: bool = False, as_imported: bool = False) -> Submission:
     """Create a pending submission of what `centre` has new or changed; the caller enqueues the build task.
 
     `out_dir` is the root of a local file source (files go to its `add/` and `edit/`); empty means the configured
     destination (LIMS_DCC_SFTP_URL, else LIMS_DCC_OUTBOX/<centre>/), decided at delivery. It is stored as an
-    absolute path because the worker that delivers runs elsewhere. `full` sends every record again.
+    absolute path because the worker that delivers runs elsewhere. `full` sends every record again. `as_imported`
+    (migration mode) sends only the records a DCC import created, as they were imported: their pre-flight findings
+    are kept in `findings` and shown on the submission page instead of failing it.
 
     Raises:
         DomainError: `actor` belongs to another centre.
@@ -106,7 +109,7 @@ def submission_create(*, centre: Centre, actor: User | None, out_dir: str | Path
         raise DomainError("You can only export the data of your own centre.")
     target = str(Path(out_dir).resolve()) if out_dir else ""
     with audit_context(**user_context(actor), action="dcc.submission.created"):
-        submission = Submission(centre=centre, created_by=actor, out_dir=target, full=full)
+        submission = Submission(centre=centre, created_by=actor, out_dir=target, full=full, as_imported=as_imported)
         submission.full_clean()
         submission.save()
     return submission
@@ -212,8 +215,10 @@ def _build_and_validate_locked(submission: Submission, work_dir: Path) -> Submis
     errors: list = []
     findings: list = []
     with _consistent_snapshot():
-        plan = plan_export(centre=centre, full=submission.full)
+        plan = plan_export(centre=centre, full=submission.full, as_imported=submission.as_imported)
         findings = preflight(centre=centre, plan=plan) if plan else []
+        # Migration mode: the imported records go as they were imported; what today's rules say is listed, not held.
+        sent_anyway, findings = (findings, []) if submission.as_imported else ([], findings)
         for folder, kind in _FILE_ORDER if plan and not findings else ():
             if not plan.count(FILE_KINDS[kind], folder):
                 continue
@@ -252,7 +257,7 @@ def _build_and_validate_locked(submission: Submission, work_dir: Path) -> Submis
             to=Status.VALIDATED,
             specimen_count=sum(n for (_f, kind), n in results.items() if kind == Kind.SPECIMEN),
             experiment_count=sum(n for (_f, kind), n in results.items() if kind == Kind.EXPERIMENT),
-            progress=70,
+            progress=70, findings=sent_anyway,
         )
 
 
@@ -378,6 +383,7 @@ def _package_and_deliver(submission: Submission, work_dir: Path) -> Submission:
     finally:
         backend.close()
     _clear_resubmission_flags(submission)
+    mark_fixed(submission)
     submission = _transition(submission, to=Status.DELIVERED, progress=100, finished_at=timezone.now())
     shutil.rmtree(work_dir, ignore_errors=True)
     return submission

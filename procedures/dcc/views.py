@@ -3,6 +3,11 @@
 Reads go through selectors and the ledger, the one write (starting an export) through `services.submission_create`
 and the build task; everything is scoped to the user's centre, so another centre's submission or file is a 404.
 """
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
@@ -11,6 +16,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from colonies.tables import DCC_MESSAGE_COLUMNS
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
@@ -19,6 +25,8 @@ from procedures.dcc.ledger import plan_export
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
 from procedures.dcc.preflight import preflight, preflight_notes
 from procedures.dcc.tasks import submission_build_task
+from procedures.dcc.validation_reports import selectors as report_selectors
+from procedures.dcc.validation_reports.services import report_import
 
 #: Submissions shown in the DCC page's history (the full list is the submissions page).
 HISTORY_SIZE = 20
@@ -56,14 +64,67 @@ class DccOverviewView(LoginRequiredMixin, TemplateView):
             scope_for_user(Submission.objects.select_related("created_by").prefetch_related("files"), user)
             .filter(centre=centre)[:HISTORY_SIZE]
         )
+        findings = preflight(centre=centre, plan=plan) if plan else []
+        rejected_urls = report_selectors.rejected_record_urls(centre=centre)
+        rejected_only = self.request.GET.get("rejected") == "1"
+        for finding in findings:
+            finding["rejected"] = finding.get("url") in rejected_urls
+        rejections = report_selectors.open_rejection_list(centre=centre)
         context.update(
             centre=centre, pending=pending, pending_total=len(plan.records),
-            findings=preflight(centre=centre, plan=plan) if plan else [],
+            findings=[f for f in findings if f["rejected"]] if rejected_only else findings,
+            rejected_only=rejected_only, rejections=rejections[:report_selectors.PAGE_LIMIT],
+            rejection_count=rejections.count(),
+            unmatched=report_selectors.unmatched_message_list(centre=centre)[:report_selectors.PAGE_LIMIT],
             notes=preflight_notes(plan=plan) if plan else [],
-            can_export=can_write(user, "dcc"), submissions=submissions,
+            can_export=can_write(user, "dcc"), submissions=submissions, report_form=ReportUploadForm(),
             active=[s for s in submissions if s.status not in Submission.TERMINAL],
         )
         return context
+
+
+class ReportUploadForm(forms.Form):
+    report = forms.FileField(label="DCC validation report (XML)",
+                             help_text="validationReportSet or validationSet, as the DCC publishes it.")
+
+
+#: Largest report accepted from the page (the command has no limit): a month of messages of a large centre.
+MAX_REPORT_BYTES = 50 * 1024 * 1024
+
+
+class ReportImportView(LoginRequiredMixin, WriteAccessMixin, View):
+    """POST a DCC validation report (data wranglers and centre admins): imported for the user's centre, in one
+    transaction; the outcome (or every reason it was refused, with its line) is shown on the DCC page."""
+
+    area = "dcc"
+
+    def post(self, request):
+        if request.user.centre is None:
+            raise Http404("You belong to no centre.")
+        form = ReportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "Choose a report file to import.")
+            return redirect("dcc:overview")
+        upload = form.cleaned_data["report"]
+        if upload.size > MAX_REPORT_BYTES:
+            messages.error(request, f"{upload.name}: larger than {MAX_REPORT_BYTES // 1024 // 1024} MB; import it "
+                                    "with manage.py dcc_report_import.")
+            return redirect("dcc:overview")
+        with tempfile.TemporaryDirectory(prefix="dcc-report-") as tmp:
+            path = Path(tmp) / "report.xml"
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            [result] = report_import([path], actor=request.user, centre=request.user.centre,
+                                     labels=[Path(upload.name).name])
+        if result.refused:
+            messages.error(request, f"{result.label} refused, nothing imported: " + " · ".join(result.refused[:20]))
+        elif result.already_imported:
+            messages.info(request, f"{result.label} was already imported; nothing added.")
+        else:
+            messages.success(request, f"{result.label}: {result.messages} message(s), {result.rejected_records} "
+                                      f"record(s) rejected by the DCC, {len(result.unmatched)} matching no record.")
+        return redirect("dcc:overview")
 
 
 class SubmissionExportView(LoginRequiredMixin, WriteAccessMixin, View):
@@ -76,7 +137,8 @@ class SubmissionExportView(LoginRequiredMixin, WriteAccessMixin, View):
             raise Http404("You belong to no centre.")
         with transaction.atomic():
             submission = services.submission_create(centre=request.user.centre, actor=request.user,
-                                                    full=request.POST.get("full") == "on")
+                                                    full=request.POST.get("full") == "on",
+                                                    as_imported=request.POST.get("as_imported") == "on")
             transaction.on_commit(
                 lambda: submission_build_task.delay(submission_id=submission.pk, actor_id=request.user.pk)
             )
@@ -124,7 +186,7 @@ class SubmissionDetailView(ScopedDetailView):
     select_related = ["centre", "created_by"]
     area = "dcc"
     fields = [("Status", "status", True), ("Centre", "centre"), ("Created", "created_at"), ("By", "created_by"),
-              ("Full export", "full"), ("Progress %", "progress"), ("Specimens", "specimen_count"),
+              ("Mode", "mode"), ("Full export", "full"), ("Progress %", "progress"), ("Specimens", "specimen_count"),
               ("Experiments", "experiment_count"), ("Started", "started_at"), ("Finished", "finished_at"),
               ("Delivered to", "out_dir"), ("Attempts", "attempts"), ("Task id", "task_id")]
 
@@ -133,9 +195,16 @@ class SubmissionDetailView(ScopedDetailView):
                    "where": "" if isinstance(e, str) else e.get("where") or e.get("file") or e.get("path", ""),
                    "url": "" if isinstance(e, str) else e.get("url", "")}
                   for e in self.object.errors or []]
+        findings = [_Row(f) for f in self.object.findings or []]
+        dcc_messages = self.object.dcc_messages.select_related("mouse__centre", "experiment__procedure",
+                                                               "experiment__mouse", "experiment__centre")
         return [
             Section("Errors", [("Message", "message"), ("Where", "where")], [_Row(e) for e in errors],
                     empty="No errors."),
+            *([Section("Pre-flight findings sent as imported", [("Message", "message"), ("Where", "where")],
+                       findings)] if self.object.as_imported else []),
+            Section("DCC validation", [("Record", "where"), *DCC_MESSAGE_COLUMNS], dcc_messages,
+                    empty="No validation report imported for this submission."),
             Section("Files", [("Zip", "zip_name"), ("Folder", "folder"), ("Kind", "kind"), ("XML", "xml_name"),
                               ("Increment", "increment"), ("Size (bytes)", "size"), ("SHA-256", "sha256"),
                               ("Delivered", "delivered_at")],

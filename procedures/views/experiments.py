@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from colonies.tables import DCC_MESSAGE_COLUMNS
 from lims.exceptions import DomainError
 from lims.forms import add_version_field, service_error_messages
 from lims.roles import can_write
@@ -66,7 +67,9 @@ class ExperimentDetailView(ScopedDetailView):
         return actions
 
     def get_sections(self):
-        return [Section("Values", tables.EXPERIMENT_VALUE_COLUMNS, self.object.values.all(), empty="No values.")]
+        return [Section("Values", tables.EXPERIMENT_VALUE_COLUMNS, self.object.values.all(), empty="No values."),
+                Section("DCC validation", DCC_MESSAGE_COLUMNS, self.object.dcc_messages.all(),
+                        empty="No message from the DCC.")]
 
 
 class _ExperimentActionMixin(LoginRequiredMixin, WriteAccessMixin):

@@ -60,17 +60,22 @@ def records(tree) -> Counter:
 
 
 def without_repeats(tree) -> int:
-    """Remove the 2nd and later copies of a parameter inside one procedure; return how many were removed."""
+    """Remove the 2nd and later copies of a parameter inside one procedure; return how many were removed.
+
+    A copy is a repeat when both its parameterID and its sequenceID match an earlier one's, as the importer (and
+    the DCC's checkRepeatedParameters) key them: a repeated `procedureMetadata` with distinct sequenceIDs is data.
+    """
     removed = 0
     for procedure in tree.iter(f"{{{PROCEDURE_NS}}}procedure"):
         seen = set()
         for child in list(procedure):
             if not isinstance(child.tag, str) or child.get("parameterID") is None:
                 continue
-            if child.get("parameterID") in seen:
+            ident = (child.get("parameterID"), (child.get("sequenceID") or "").strip())
+            if ident in seen:
                 procedure.remove(child)
                 removed += 1
-            seen.add(child.get("parameterID"))
+            seen.add(ident)
     return removed
 
 

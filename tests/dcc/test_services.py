@@ -126,19 +126,20 @@ def test_experiments_of_other_projects_go_to_their_own_centre_block(
     assert blocks["DTCC"].findtext(f"{q(PROCEDURE_NS, 'experiment')}/{q(PROCEDURE_NS, 'specimenID')}") == "H-MUT-001"
 
 
-def test_voided_experiments_and_their_only_mice_are_left_out(centre, wrangler, tech, mutant, baseline, record_weight,
-                                                              tmp_path):
+def test_voided_experiments_are_left_out_and_their_mice_still_sent(centre, wrangler, tech, mutant, baseline,
+                                                                    record_weight, tmp_path):
     kept = record_weight(mutant)
     voided = record_weight(baseline)
     record_void(record=voided, reason="Wrong mouse scanned", actor=tech)
 
     submission = export(centre, wrangler, tmp_path)
 
-    assert (submission.specimen_count, submission.experiment_count) == (1, 1)
+    # Issue 18: every mouse the DCC should know is sent, whether or not it has an experiment (left).
+    assert (submission.specimen_count, submission.experiment_count) == (2, 1)
     specimen_xml = read_zip(submission.files.get(kind="specimen").path)[1].decode()
     experiment_xml = read_zip(submission.files.get(kind="experiment").path)[1].decode()
     assert "H-MUT-001" in specimen_xml
-    assert "H-WT-001" not in specimen_xml
+    assert "H-WT-001" in specimen_xml
     assert kept.experiment_id in experiment_xml
     assert voided.experiment_id not in experiment_xml
 
@@ -186,7 +187,18 @@ def test_invalid_xml_fails_the_submission_with_the_reason_and_delivers_nothing(
     assert (work_dir_for(submission) / "add.specimen.xml").exists()  # kept for inspection
 
 
+def test_a_mouse_without_experiments_is_sent_in_the_specimen_file(centre, wrangler, mutant, baseline, tmp_path):
+    submission = export(centre, wrangler, tmp_path)
+
+    assert submission.status == Status.DELIVERED, submission.errors
+    assert [f.kind for f in submission.files.all()] == ["specimen"]
+    specimens = parse(read_zip(submission.files.get().path)[1]).iter(q(SPECIMEN_NS, "mouse"))
+    assert sorted(m.get("specimenID") for m in specimens) == ["H-MUT-001", "H-WT-001"]
+
+
 def test_nothing_to_export_ends_nothing_to_send_with_no_file(centre, wrangler, mutant, tmp_path):
+    # A mouse waiting for its genotype is the one the DCC cannot take yet (it requires a zygosity).
+    Mouse.objects.filter(pk=mutant.pk).update(zygosity="")
     submission = export(centre, wrangler, tmp_path)
 
     assert submission.status == Status.NOTHING

@@ -75,6 +75,8 @@ class MouseDetailView(ScopedDetailView):
             Section("Genotyping results", tables.MOUSE_GENOTYPES, results, empty="Not genotyped yet."),
             Section("Scheduled tests", tables.MOUSE_SCHEDULED_TESTS, tests, empty="Not enrolled in a pipeline."),
             Section("Experiments", tables.MOUSE_EXPERIMENTS, experiments),
+            Section("DCC validation", tables.DCC_MESSAGE_COLUMNS, mouse.dcc_messages.all(),
+                    empty="No message from the DCC."),
         ]
 
 

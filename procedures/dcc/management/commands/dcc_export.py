@@ -1,6 +1,10 @@
-"""`manage.py dcc_export --centre H [--out DIR] [--full] [--wait]`: export what is new or changed, print the zips.
+"""`manage.py dcc_export --centre H [--out DIR] [--full] [--as-imported] [--wait]`: export what is new or changed,
+print the zips.
 
 New records go to `DIR/add/`, changed ones to `DIR/edit/` (the ledger decides); `--full` sends everything again.
+`--full --as-imported` is the migration mode: only the records a DCC import created, sent exactly as they were
+imported; their pre-flight findings are printed and kept on the submission, not blocking. Records entered in the
+LIMS are always held to today's rules (and not sent in this mode).
 
 The export runs as the same Celery task the web UI uses; the command waits for it. Without REDIS_URL the task
 runs in-process, with it a worker does the work, and this command only needs the database and the broker.
@@ -79,6 +83,12 @@ class Command(AuditedCommand):
             action="store_true",
             help="Send everything, not only what is new or changed (known records go to edit/).",
         )
+        parser.add_argument(
+            "--as-imported",
+            action="store_true",
+            help="Migration mode: send only imported records, as they were imported; their pre-flight findings are "
+                 "listed, not blocking.",
+        )
         parser.add_argument("--timeout", type=int, default=1800, help="Seconds to wait for the export (default 1800).")
         parser.add_argument(
             "--wait",
@@ -88,13 +98,14 @@ class Command(AuditedCommand):
                  "after the re-queue time) instead of exiting with 75.",
         )
 
-    def handle(self, *args, centre: str, out: str, full: bool, timeout: int, wait: bool, **options):
+    def handle(self, *args, centre: str, out: str, full: bool, timeout: int, wait: bool, as_imported: bool = False,
+               **options):
         try:
             centre_obj = Centre.objects.get(code=centre)
         except Centre.DoesNotExist:
             known = ", ".join(Centre.objects.order_by("code").values_list("code", flat=True)) or "none"
             raise CommandError(f"Unknown centre {centre!r}. Known ILAR codes: {known}.") from None
-        submission = submission_create(centre=centre_obj, actor=None, out_dir=out, full=full)
+        submission = submission_create(centre=centre_obj, actor=None, out_dir=out, full=full, as_imported=as_imported)
         try:
             submission_build_task.delay(submission_id=submission.pk).get(timeout=timeout)
         except (CeleryTimeoutError, WorkerLostError):
@@ -130,6 +141,8 @@ class Command(AuditedCommand):
             )
             raise CommandError(f"Submission {', '.join(str(s.pk) for s in failed)} failed:\n{reasons}")
         for done in finished:
+            for finding in done.findings or []:
+                self.stderr.write(f"sent as imported: {finding['where']}: {finding['message']}")
             for file in done.files.order_by("increment"):
                 self.stdout.write(file.path)
 
