@@ -73,15 +73,23 @@ def last_delivered_hashes(*, centre: Centre) -> dict[tuple[str, int], str]:
     return {(kind, object_id): sha for kind, object_id, sha in rows.iterator(chunk_size=5000)}
 
 
-def _sources(centre: Centre) -> list[tuple[str, QuerySet, Callable[[object], dict]]]:
+def _streamed(rows: QuerySet) -> Iterable:
+    return rows.iterator(chunk_size=dcc_xml.CHUNK_SIZE)
+
+
+def _sources(centre: Centre) -> list[tuple[str, Iterable, Callable[[object], dict]]]:
+    """Each record kind with its rows as the writer reads them; experiments (most of an export) as the tuples the
+    experiment writer reads (`xml.experiment_records`), so their hashes cost no model instance per value."""
     return [
-        (Kind.SPECIMEN, dcc_xml.mouse_rows(selectors.exportable_specimen_list(centre=centre)), dcc_xml.mouse_content),
-        (Kind.EXPERIMENT, dcc_xml.experiment_rows(selectors.exportable_experiment_list(centre=centre)),
+        (Kind.SPECIMEN, _streamed(dcc_xml.mouse_rows(selectors.exportable_specimen_list(centre=centre))),
+         dcc_xml.mouse_content),
+        (Kind.EXPERIMENT, dcc_xml.experiment_records(selectors.exportable_experiment_list(centre=centre)),
          dcc_xml.experiment_content),
-        (Kind.NOT_PERFORMED, dcc_xml.not_performed_rows(selectors.exportable_not_performed_list(centre=centre)),
-         dcc_xml.not_performed_content),
-        (Kind.LINE, dcc_xml.line_rows(selectors.exportable_line_list(centre=centre)), dcc_xml.line_content),
-        (Kind.HOUSING, dcc_xml.housing_rows(selectors.exportable_housing_list(centre=centre)),
+        (Kind.NOT_PERFORMED, _streamed(dcc_xml.not_performed_rows(
+            selectors.exportable_not_performed_list(centre=centre))), dcc_xml.not_performed_content),
+        (Kind.LINE, _streamed(dcc_xml.line_rows(selectors.exportable_line_list(centre=centre))),
+         dcc_xml.line_content),
+        (Kind.HOUSING, _streamed(dcc_xml.housing_rows(selectors.exportable_housing_list(centre=centre))),
          dcc_xml.housing_content),
     ]
 
@@ -94,7 +102,7 @@ def plan_export(*, centre: Centre, full: bool = False) -> Plan:
     last = last_delivered_hashes(centre=centre)
     plan = Plan()
     for kind, rows, content in _sources(centre):
-        for obj in rows.iterator(chunk_size=dcc_xml.CHUNK_SIZE):
+        for obj in rows:
             sha = content_hash(content(obj))
             previous = last.get((kind, obj.pk))
             if previous is None:
