@@ -3,7 +3,7 @@
 The hot path (values typed at the bench: simple, metadata and series parameters) writes each parameter line as one
 string; media and imported elements go through the small context-manager layer of `markup.Document`.
 """
-from procedures.dcc.xml.markup import INDENT, Document, leaf, start_tag
+from procedures.dcc.xml.markup import INDENT, Document, leaf, start_tag, text
 from procedures.dcc.xml.records import (
     _BENCH_KINDS,
     _KIND_ORDER,
@@ -46,12 +46,25 @@ def _write_associations(doc: Document, items: list[dict]) -> None:
                 doc.leaf("dim", dim.get("value", ""), dim.get("attrib"))
 
 
+#: The opening tag of a bench parameter line by (element, parameter key, unit): the same few hundred strings.
+_OPENING: dict[tuple[str, str, str], str] = {}
+
+
 def _write_simple(doc: Document, rows, depth: int) -> None:
     """A simpleParameter or procedureMetadata (whose XSD order is reversed: parameterStatus before value), each
-    written as one string."""
+    written as one string; a bench value with neither status nor sequenceID (nearly all) takes a cached opening tag.
+    """
     indent = "\n" + INDENT * depth
     for row in rows:
         kind = _kind(row)
+        if not row.kind and row.value and not row.status_code and not row.sequence_id:
+            unit = _unit_of(row) if kind == "simpleParameter" else ""
+            opening = _OPENING.get((kind, row.parameter.key, unit))
+            if opening is None:
+                opening = _OPENING.setdefault((kind, row.parameter.key, unit), start_tag(
+                    kind, {"parameterID": row.parameter.key, **({"unit": unit} if unit else {})}))
+            doc.raw(f"{indent}{opening}<value>{text(row.value)}</value></{kind}>")
+            continue
         # An imported element keeps whether it had a <value> ("value" in media when that is not implied).
         has_value = bool(row.value) or (row.media or {}).get("value", not row.status_code)
         parts = [indent, start_tag(kind, _parameter_attrib(row, unit=kind == "simpleParameter"))]
@@ -178,7 +191,7 @@ def _write_procedure(doc: Document, procedure_key: str, values, label: str, dept
     may only carry the parameter status saying why the files are not sent; one with a value has no file to point
     at and is reported.
     """
-    elements: dict[tuple, list] = {}
+    sections: dict[str, dict[tuple, list]] = {}
     for row in values:
         if not row.kind and row.parameter.retired:
             # Typed before IMPReSS dropped the parameter from the procedure: kept in the LIMS, refused by the DCC.
@@ -190,12 +203,10 @@ def _write_procedure(doc: Document, procedure_key: str, values, label: str, dept
             problems.append(f"{label}: {row.parameter.key} is a {row.parameter.get_type_display().lower()} "
                             "parameter, which the export does not support yet.")
             continue
-        elements.setdefault((kind, row.parameter_id, row.sequence_id), []).append(row)
+        sections.setdefault(kind, {}).setdefault((row.parameter_id, row.sequence_id), []).append(row)
     with doc.block("procedure", {"procedureID": procedure_key}, depth):
-        for section in _KIND_ORDER:
-            for (kind, _parameter, _sequence), rows in elements.items():
-                if kind != section:
-                    continue
+        for kind in _KIND_ORDER:
+            for rows in sections.get(kind, {}).values():
                 if kind in ("simpleParameter", "procedureMetadata"):
                     _write_simple(doc, rows, depth + 1)
                 elif kind == "seriesParameter":

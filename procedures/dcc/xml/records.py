@@ -10,7 +10,7 @@ alter the XML changes the hash and nothing else does.
 from collections import defaultdict
 from itertools import islice
 
-from django.db.models import F, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Case, F, Prefetch, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
 from procedures.dcc.xml.markup import CHUNK_SIZE
@@ -250,8 +250,10 @@ class ExperimentRecord:
 _EXPERIMENT_FIELDS = ("pk", "dcc_experiment_id", "centre__code", "date_of_experiment", "dcc_date_timezone",
                       "sequence_id", "mouse__specimen_id", "procedure__key", "dcc_status_codes",
                       "needs_resubmission", "dcc_pipeline", "dcc_project")
+#: A bench value (no `kind`) never reads its terms and media (empty defaults): NULL for those rows spares a JSON
+#: decode per value; an imported value keeps them as stored (its hash includes them).
 _VALUE_FIELDS = ("experiment_id", "parameter_id", "kind", "increment", "value", "status_code", "sequence_id", "unit",
-                 "terms", "media")
+                 Case(When(kind="", then=None), default=F("terms")), Case(When(kind="", then=None), default=F("media")))
 
 
 def parameter_rows() -> dict[int, ParameterRow]:
