@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from lims.models import Centre
 from procedures.dcc import selectors
 from procedures.dcc import xml as dcc_xml
-from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
+from procedures.dcc.models import SubmissionFile, SubmissionRecord
 
 Kind = SubmissionRecord.Kind
 Folder = SubmissionFile.Folder
@@ -59,7 +59,7 @@ def content_hash(content: dict) -> str:
 #: Submissions whose records count as sent: delivered, or validated (their ledger rows are committed and the
 #: delivery will finish, resumed by `requeue_stale` if a worker dies). A second export planned meanwhile must not
 #: send the same records again.
-SENT_STATUSES = (Submission.Status.VALIDATED, Submission.Status.DELIVERED)
+SENT_STATUSES = selectors.SENT_STATUSES
 
 
 def last_delivered_hashes(*, centre: Centre) -> dict[tuple[str, int], str]:
@@ -115,12 +115,15 @@ def plan_export(*, centre: Centre, full: bool = False) -> Plan:
     return plan
 
 
-def pending_counts(*, centre: Centre) -> dict[str, dict[str, int]]:
-    """{kind: {"new": n, "changed": n}} of what the next export would send (the DCC page's summary)."""
-    plan = plan_export(centre=centre)
-    return {kind: {"new": plan.count([kind], Folder.ADD), "changed": plan.count([kind], Folder.EDIT)}
-            for kind in Kind.values}
+def pending_plan(*, centre: Centre) -> Plan:
+    """What is pending for the DCC (`selectors.pending_records`) as a plan without hashes, for the DCC page's
+    counts and pre-flight: no record's content is read, so the page costs what changed, not what exists."""
+    return Plan([PlannedRecord(kind, pk, "", Folder.EDIT if sent else Folder.ADD)
+                 for kind, pk, sent in selectors.pending_records(centre=centre)])
+
+
+pending_counts = selectors.pending_counts
 
 
 __all__ = ["FILE_KINDS", "Plan", "PlannedRecord", "content_hash", "last_delivered_hashes", "pending_counts",
-           "plan_export"]
+           "pending_plan", "plan_export"]
