@@ -234,9 +234,8 @@ def _all_sent(centre) -> int:
 
 def dcc_page(n: int) -> dict:
     """`GET /dcc/` of the bench centre with nothing pending (every record in a delivered submission, rolled back):
-    the median of 5 requests against the issue's absolute target of 0.5 s, and its queries."""
+    the median of 5 requests against the issue's absolute target of 0.5 s (`ratio` ≤ 1 meets it)."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from lims.models import Role, User
 
@@ -247,16 +246,15 @@ def dcc_page(n: int) -> dict:
         user = User.objects.create(username="bench-dcc-page", centre=centre, role=Role.DATA_WRANGLER)
         client = Client()
         client.force_login(user)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get("/dcc/")
+        response = client.get("/dcc/")  # warm the template cache
         if response.status_code != 200:
             raise RuntimeError(f"/dcc/ answered {response.status_code}")
         from procedures.dcc.selectors import pending_records
 
         pending = len(pending_records(centre=centre))
         seconds = statistics.median(_timed(lambda: client.get("/dcc/")) for _ in range(DCC_PAGE_REQUESTS))
-        result = _line("dcc_page", n, seconds, records, DCC_PAGE_TARGET_SECONDS, queries=len(queries),
-                       pending=pending, requests=DCC_PAGE_REQUESTS, target_seconds=DCC_PAGE_TARGET_SECONDS)
+        # Its query count is pinned by tests/dcc/test_pending.py (flat in the data).
+        result = _line("dcc_page", n, seconds, records, DCC_PAGE_TARGET_SECONDS, pending=pending, requests=DCC_PAGE_REQUESTS, target_seconds=DCC_PAGE_TARGET_SECONDS)
     return result
 
 
