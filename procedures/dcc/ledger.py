@@ -78,10 +78,10 @@ def _streamed(rows: QuerySet) -> Iterable:
 
 
 def _sources(centre: Centre) -> list[tuple[str, Iterable, Callable[[object], dict]]]:
-    """Each record kind with its rows as the writer reads them; experiments (most of an export) as the tuples the
-    experiment writer reads (`xml.experiment_records`), so their hashes cost no model instance per value."""
+    """Each record kind with its rows as the writer reads them; mice and experiments (most of an export) as the
+    tuples the writers read (`xml.mouse_records`, `xml.experiment_records`): no model instance per record."""
     return [
-        (Kind.SPECIMEN, _streamed(dcc_xml.mouse_rows(selectors.exportable_specimen_list(centre=centre))),
+        (Kind.SPECIMEN, dcc_xml.mouse_records(selectors.exportable_specimen_list(centre=centre)),
          dcc_xml.mouse_content),
         (Kind.EXPERIMENT, dcc_xml.experiment_records(selectors.exportable_experiment_list(centre=centre)),
          dcc_xml.experiment_content),

@@ -34,6 +34,7 @@ from procedures.dcc.xml.specimens import (
     GENOTYPE_ATTRIBUTES,
     PARENTAL_STRAIN_ATTRIBUTES,
     mouse_content,
+    mouse_records,
     mouse_rows,
     write_specimen_file,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "line_content",
     "line_rows",
     "mouse_content",
+    "mouse_records",
     "mouse_rows",
     "not_performed_content",
     "not_performed_date",

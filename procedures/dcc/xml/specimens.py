@@ -3,7 +3,8 @@
 Rows stream from `QuerySet.iterator(chunk_size=…)` with their relations joined or prefetched per chunk, so neither
 memory nor the number of queries grows with the number of mice. Element order follows specimen_definition.xsd.
 """
-from itertools import groupby
+from itertools import groupby, islice
+from types import SimpleNamespace
 from os import PathLike
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
@@ -64,16 +65,62 @@ def _cohorts(colony_ref: str, centre_ref: str):
     ).order_by("pk")
 
 
+def _mouse_base(mice: QuerySet[Mouse]) -> QuerySet[Mouse]:
+    return (mice.filter(voided_at__isnull=True)
+            .annotate(cohort_name=Subquery(_cohorts("colony_id", "centre_id").values("colony_name")[:1]))
+            .order_by("centre__code", "specimen_id", "pk"))
+
+
 def mouse_rows(mice: QuerySet[Mouse]) -> QuerySet[Mouse]:
     """The mice as the specimen writer (and the ledger's hashing) reads them: parents and littermates joined."""
     pups = Mouse.objects.filter(voided_at__isnull=True).only("pk", "specimen_id", "litter_id").order_by("specimen_id")
-    return (
-        mice.filter(voided_at__isnull=True)
-        .select_related("centre", "colony", "strain", "litter__dam", "litter__mating__male")
-        .prefetch_related(Prefetch("litter__pups", queryset=pups, to_attr="live_pups"))
-        .annotate(cohort_name=Subquery(_cohorts("colony_id", "centre_id").values("colony_name")[:1]))
-        .order_by("centre__code", "specimen_id", "pk")
-    )
+    return (_mouse_base(mice).select_related("centre", "colony", "strain", "litter__dam", "litter__mating__male")
+            .prefetch_related(Prefetch("litter__pups", queryset=pups, to_attr="live_pups")))
+
+
+#: The columns of a mouse the specimen file says, with the attribute paths `mouse_content` reads them by.
+_MOUSE_FIELDS = (
+    "pk", "centre__code", "centre__default_pipeline", "centre__default_project", "specimen_id", "kind", "stage",
+    "stage_unit", "date_of_birth", "sex", "zygosity", "is_baseline", "dcc_colony_id", "colony_id", "colony__name",
+    "colony__project", "cohort_name", "dcc_strain_id", "strain__mgi_id", "litter_code", "dcc_pipeline",
+    "dcc_production_centre", "dcc_phenotyping_centre", "dcc_project", "dcc_related_specimens", "litter_id",
+    "litter__dam_id", "litter__dam__voided_at", "litter__dam__specimen_id", "litter__mating_id",
+    "litter__mating__male__voided_at", "litter__mating__male__specimen_id", "dcc_genotypes",
+    "dcc_chromosomal_alterations", "dcc_parental_strains", "specimen_status_code", "specimen_status_date",
+)
+
+
+def _namespace(row: dict) -> SimpleNamespace:
+    """Nest "a__b" keys as attributes (`mouse.litter.dam.specimen_id`); a missing relation becomes None."""
+    mouse = SimpleNamespace(**{k: v for k, v in row.items() if "__" not in k})
+    mouse.centre = SimpleNamespace(code=row["centre__code"], default_pipeline=row["centre__default_pipeline"],
+                                   default_project=row["centre__default_project"])
+    mouse.colony = SimpleNamespace(name=row["colony__name"], project=row["colony__project"]) if row[
+        "colony_id"] else None
+    mouse.strain = SimpleNamespace(mgi_id=row["strain__mgi_id"])
+    mouse.litter = None
+    if row["litter_id"]:
+        dam = SimpleNamespace(voided_at=row["litter__dam__voided_at"], specimen_id=row["litter__dam__specimen_id"])
+        male = SimpleNamespace(voided_at=row["litter__mating__male__voided_at"],
+                               specimen_id=row["litter__mating__male__specimen_id"])
+        mouse.litter = SimpleNamespace(dam_id=row["litter__dam_id"], dam=dam, mating_id=row["litter__mating_id"],
+                                       mating=SimpleNamespace(male=male), live_pups=[])
+    return mouse
+
+
+def mouse_records(mice: QuerySet[Mouse]):
+    """Yield the mice as `mouse_content` reads them, from tuples: one query for the mice (a server-side cursor)
+    and one for the littermates of each chunk; no model instance per mouse and relative."""
+    rows = _mouse_base(mice).values(*_MOUSE_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    while chunk := [_namespace(row) for row in islice(rows, CHUNK_SIZE)]:
+        litters = {mouse.litter_id: [] for mouse in chunk if mouse.litter_id}
+        for pk, specimen_id, litter_id in (Mouse.objects.filter(voided_at__isnull=True, litter_id__in=list(litters))
+                                           .order_by("specimen_id").values_list("pk", "specimen_id", "litter_id")):
+            litters[litter_id].append(SimpleNamespace(pk=pk, specimen_id=specimen_id))
+        for mouse in chunk:
+            if mouse.litter is not None:
+                mouse.litter.live_pups = litters[mouse.litter_id]
+            yield mouse
 
 
 def _related_specimens(mouse: Mouse) -> list[tuple[str, str]]:
@@ -147,8 +194,7 @@ def write_specimen_file(destination: str | PathLike, mice: QuerySet[Mouse]) -> W
     """
     result = WriteResult()
     with document(destination, SPECIMEN_NS, "centreSpecimenSet") as doc:
-        rows = mouse_rows(mice).iterator(chunk_size=CHUNK_SIZE)
-        for centre_code, group in groupby(rows, key=lambda m: m.centre.code):
+        for centre_code, group in groupby(mouse_records(mice), key=lambda m: m.centre.code):
             with doc.block("centre", {"centreID": centre_code}, depth=1):
                 for mouse in group:
                     content = mouse_content(mouse)
