@@ -8,8 +8,10 @@ from colonies.models import Colony, MicroInjection, Mouse, Reminder
 from lims.models import Role
 from lims.scoping import scope_for_user
 from lims.views import STATUS_TONES, overdue_on
-from procedures.dcc.models import Submission
-from procedures.models import Experiment, ScheduledTest
+from lims.reports.dcc import centres_of
+from procedures.dcc.models import Submission, SubmissionRecord
+from procedures.dcc.selectors import pending_list
+from procedures.models import ScheduledTest
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -55,14 +57,14 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             status=MicroInjection.Status.GENOTYPE_CONFIRMED).count()}
 
     def dcc_panel(self, user) -> dict:
-        """Experiments recorded since the last delivered submission: the closest measure the models give today."""
+        """Experiments pending for the DCC (`procedures.dcc.selectors.pending_list`, as on the DCC page and in the
+        DCC report): new, or changed since the last sent submission."""
         submissions = scope_for_user(Submission.objects.select_related("centre", "created_by"), user)
         last_delivered = submissions.filter(status=Submission.Status.DELIVERED).first()
-        experiments = scope_for_user(Experiment.objects.filter(voided_at__isnull=True), user)
-        if last_delivered is not None:
-            experiments = experiments.filter(created_at__gt=last_delivered.started_at or last_delivered.created_at)
+        pending = sum(pending_list(SubmissionRecord.Kind.EXPERIMENT, centre=centre).count()
+                      for centre in centres_of(user))
         recent = list(submissions[:5])
         for submission in recent:
             submission.tone = STATUS_TONES.get(submission.status, "muted")
-        return {"unsubmitted_count": experiments.count(), "recent_submissions": recent,
+        return {"unsubmitted_count": pending, "recent_submissions": recent,
                 "last_delivered": last_delivered}

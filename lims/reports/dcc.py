@@ -1,17 +1,16 @@
 """DCC report: experiments submitted and pending per procedure, the last delivery, failures and their reasons.
 
-An exportable experiment counts as *submitted* when the DCC ledger (`procedures.dcc.models.SubmissionRecord`) has
-it in a delivered submission and it is not flagged for resubmission; every other exportable experiment is
-*pending* (new, or edited after QC lock). An edit to an unlocked experiment changes its content hash, which only
-the export's own plan sees (DCC → Export shows those counts); this report counts it as submitted until then.
-Experiments of line- or centre-level procedures, drafts and voided ones are not exportable and not counted.
+An exportable experiment is *pending* as `procedures.dcc.selectors.pending_list` defines it — the one definition
+the DCC page and the dashboard use too: never in a sent submission, or written (it or one of its values) since the
+latest sent submission read its data. Every other exportable experiment counts as *submitted*. Experiments of line-
+or centre-level procedures, drafts and voided ones are not exportable and not counted.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
 from django.contrib.postgres.aggregates import BoolOr, StringAgg
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q
+from django.db.models import CharField, Count, Max
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
@@ -19,39 +18,45 @@ from django.utils import timezone
 from lims.reports import charts
 from lims.reports.base import Report, Table
 from lims.scoping import scope_for_user
+from lims.models import Centre
+from procedures.dcc import selectors
 from procedures.dcc.models import Submission, SubmissionRecord, ValidationMessage
-from procedures.models import Experiment, Procedure
 
 Status = Submission.Status
+Kind = SubmissionRecord.Kind
 
 
-def exportable(user):
-    """The experiments of the user's centre that a submission exports (as `exportable_experiment_list`)."""
-    return scope_for_user(Experiment.objects.filter(
-        voided_at__isnull=True, mouse__voided_at__isnull=True, mouse__centre=F("centre"),
-        status=Experiment.Status.SUBMITTED, procedure__level=Procedure.Level.MOUSE), user)
+def centres_of(user) -> list[Centre]:
+    """The centres whose DCC figures `user` sees: their own, or every centre for a superuser."""
+    if user.is_superuser:
+        return list(Centre.objects.order_by("code"))
+    return [user.centre] if user.is_authenticated and user.centre_id else []
 
 
-def submitted_q() -> Q:
-    return Q(in_delivered_ledger=True, needs_resubmission=False)
+def per_procedure(centres) -> list[dict]:
+    """Exportable and pending experiments per procedure (`selectors.pending_list`), summed over `centres`."""
+    rows: dict[str, dict] = {}
+    for centre in centres:
+        pending = dict(selectors.pending_list(Kind.EXPERIMENT, centre=centre).order_by()
+                       .values("procedure__key").annotate(n=Count("pk")).values_list("procedure__key", "n"))
+        for r in (selectors.exportable_experiment_list(centre=centre).order_by()
+                  .values("procedure__key", "procedure__name").annotate(total=Count("pk"))):
+            row = rows.setdefault(r["procedure__key"], {**r, "total": 0, "pending": 0})
+            row["total"] += r["total"]
+            row["pending"] += pending.get(r["procedure__key"], 0)
+    return [rows[key] for key in sorted(rows)]
 
 
 def build(user, params: dict | None = None) -> Report:
-    """The DCC report of the user's centre. Five queries."""
-    delivered = SubmissionRecord.objects.filter(kind=SubmissionRecord.Kind.EXPERIMENT, object_id=OuterRef("pk"),
-                                                submission__status=Status.DELIVERED)
-    per_procedure = (exportable(user).annotate(in_delivered_ledger=Exists(delivered))
-                     .values("procedure__key", "procedure__name")
-                     .annotate(total=Count("pk"), submitted=Count("pk", filter=submitted_q()),
-                               pending=Count("pk", filter=~submitted_q()))
-                     .order_by("procedure__key"))
+    """The DCC report of the user's centre: three queries per centre for the procedures, three for the rest."""
     table = Table("procedures", "Experiments per procedure", ["Procedure", "Exportable", "Submitted", "Pending"],
-                  note="Submitted: in a delivered submission (the DCC ledger) and not flagged for resubmission.")
+                  note="Pending: not yet sent, or changed since the last sent submission (as on the DCC page).")
     totals = {"exportable": 0, "submitted": 0, "pending": 0}
-    for r in per_procedure:
-        table.add([f"{r['procedure__name']} ({r['procedure__key']})", r["total"], r["submitted"], r["pending"]])
+    for r in per_procedure(centres_of(user)):
+        submitted = r["total"] - r["pending"]
+        table.add([f"{r['procedure__name']} ({r['procedure__key']})", r["total"], submitted, r["pending"]])
         totals["exportable"] += r["total"]
-        totals["submitted"] += r["submitted"]
+        totals["submitted"] += submitted
         totals["pending"] += r["pending"]
 
     submissions = scope_for_user(Submission.objects.all(), user)
@@ -111,4 +116,4 @@ def verdicts(user) -> Table:
     return table
 
 
-__all__ = ["build", "exportable", "verdicts"]
+__all__ = ["build", "centres_of", "per_procedure", "verdicts"]

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from lims.models import Centre
 from procedures.dcc import selectors
 from procedures.dcc import xml as dcc_xml
-from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
+from procedures.dcc.models import SubmissionFile, SubmissionRecord
 
 Kind = SubmissionRecord.Kind
 Folder = SubmissionFile.Folder
@@ -59,7 +59,7 @@ def content_hash(content: dict) -> str:
 #: Submissions whose records count as sent: delivered, or validated (their ledger rows are committed and the
 #: delivery will finish, resumed by `requeue_stale` if a worker dies). A second export planned meanwhile must not
 #: send the same records again.
-SENT_STATUSES = (Submission.Status.VALIDATED, Submission.Status.DELIVERED)
+SENT_STATUSES = selectors.SENT_STATUSES
 
 
 def last_delivered_hashes(*, centre: Centre) -> dict[tuple[str, int], str]:
@@ -73,16 +73,30 @@ def last_delivered_hashes(*, centre: Centre) -> dict[tuple[str, int], str]:
     return {(kind, object_id): sha for kind, object_id, sha in rows.iterator(chunk_size=5000)}
 
 
-def _sources(centre: Centre) -> list[tuple[str, QuerySet, Callable[[object], dict]]]:
+def _streamed(rows: QuerySet) -> Iterable:
+    return rows.iterator(chunk_size=dcc_xml.CHUNK_SIZE)
+
+
+def _sources(centre: Centre, *, as_imported: bool = False) -> list[tuple[str, Iterable, Callable[[object], dict]]]:
+    """Each record kind with its rows as the writer reads them; mice and experiments (most of an export) as the
+    tuples the writers read (`xml.mouse_records`, `xml.experiment_records`): no model instance per record.
+    `as_imported` narrows each kind to the records a DCC import created (`selectors.imported_only`)."""
+
+    def rows(kind, queryset):
+        return selectors.imported_only(kind, queryset) if as_imported else queryset
+
     return [
-        (Kind.SPECIMEN, dcc_xml.mouse_rows(selectors.exportable_specimen_list(centre=centre)), dcc_xml.mouse_content),
-        (Kind.EXPERIMENT, dcc_xml.experiment_rows(selectors.exportable_experiment_list(centre=centre)),
-         dcc_xml.experiment_content),
-        (Kind.NOT_PERFORMED, dcc_xml.not_performed_rows(selectors.exportable_not_performed_list(centre=centre)),
+        (Kind.SPECIMEN, dcc_xml.mouse_records(rows(Kind.SPECIMEN, selectors.exportable_specimen_list(centre=centre))),
+         dcc_xml.mouse_content),
+        (Kind.EXPERIMENT, dcc_xml.experiment_records(
+            rows(Kind.EXPERIMENT, selectors.exportable_experiment_list(centre=centre))), dcc_xml.experiment_content),
+        (Kind.NOT_PERFORMED, _streamed(dcc_xml.not_performed_rows(
+            rows(Kind.NOT_PERFORMED, selectors.exportable_not_performed_list(centre=centre)))),
          dcc_xml.not_performed_content),
-        (Kind.LINE, dcc_xml.line_rows(selectors.exportable_line_list(centre=centre)), dcc_xml.line_content),
-        (Kind.HOUSING, dcc_xml.housing_rows(selectors.exportable_housing_list(centre=centre)),
-         dcc_xml.housing_content),
+        (Kind.LINE, _streamed(dcc_xml.line_rows(rows(Kind.LINE, selectors.exportable_line_list(centre=centre)))),
+         dcc_xml.line_content),
+        (Kind.HOUSING, _streamed(dcc_xml.housing_rows(
+            rows(Kind.HOUSING, selectors.exportable_housing_list(centre=centre)))), dcc_xml.housing_content),
     ]
 
 
@@ -94,10 +108,8 @@ def plan_export(*, centre: Centre, full: bool = False, as_imported: bool = False
     """
     last = last_delivered_hashes(centre=centre)
     plan = Plan()
-    for kind, rows, content in _sources(centre):
-        if as_imported:
-            rows = selectors.imported_only(kind, rows)
-        for obj in rows.iterator(chunk_size=dcc_xml.CHUNK_SIZE):
+    for kind, rows, content in _sources(centre, as_imported=as_imported):
+        for obj in rows:
             sha = content_hash(content(obj))
             previous = last.get((kind, obj.pk))
             if previous is None:
@@ -110,12 +122,15 @@ def plan_export(*, centre: Centre, full: bool = False, as_imported: bool = False
     return plan
 
 
-def pending_counts(*, centre: Centre) -> dict[str, dict[str, int]]:
-    """{kind: {"new": n, "changed": n}} of what the next export would send (the DCC page's summary)."""
-    plan = plan_export(centre=centre)
-    return {kind: {"new": plan.count([kind], Folder.ADD), "changed": plan.count([kind], Folder.EDIT)}
-            for kind in Kind.values}
+def pending_plan(*, centre: Centre) -> Plan:
+    """What is pending for the DCC (`selectors.pending_records`) as a plan without hashes, for the DCC page's
+    counts and pre-flight: no record's content is read, so the page costs what changed, not what exists."""
+    return Plan([PlannedRecord(kind, pk, "", Folder.EDIT if sent else Folder.ADD)
+                 for kind, pk, sent in selectors.pending_records(centre=centre)])
+
+
+pending_counts = selectors.pending_counts
 
 
 __all__ = ["FILE_KINDS", "Plan", "PlannedRecord", "content_hash", "last_delivered_hashes", "pending_counts",
-           "plan_export"]
+           "pending_plan", "plan_export"]

@@ -11,11 +11,24 @@ line's or housing's source project); records entered in the LIMS are always held
 """
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from colonies.models import Mouse
 from lims.models import Centre
-from procedures.models import Experiment, Housing, LineExperiment, Procedure, ScheduledTest
+from procedures.dcc.models import Submission, SubmissionRecord
+from procedures.models import (
+    Experiment,
+    Housing,
+    HousingValue,
+    LineExperiment,
+    LineParameterValue,
+    ParameterValue,
+    Procedure,
+    ScheduledTest,
+)
+
+Kind = SubmissionRecord.Kind
 
 
 def exportable_experiment_list(*, centre: Centre) -> QuerySet[Experiment]:
@@ -79,14 +92,96 @@ def imported_only(kind: str, queryset: QuerySet) -> QuerySet:
     return queryset.filter(IMPORTED[kind]) if kind in IMPORTED else queryset.none()
 
 
+# --- Pending for the DCC ------------------------------------------------------------------------------------------
+
+#: Submissions whose records count as sent: delivered, or validated (their ledger rows are committed and the
+#: delivery will finish, resumed by `requeue_stale` if a worker dies).
+SENT_STATUSES = (Submission.Status.VALIDATED, Submission.Status.DELIVERED)
+
+
+def last_sent_at(*, centre: Centre) -> datetime.datetime | None:
+    """When the centre's latest sent submission read its snapshot (its build's start): what was exportable then
+    and unchanged since is with the DCC. None when nothing was ever sent."""
+    return Submission.objects.filter(centre=centre, status__in=SENT_STATUSES).aggregate(
+        at=Max(Coalesce("started_at", "created_at")))["at"]
+
+
+def _touched(model, since, *children, also=()) -> Q:
+    """Rows of `model` written after `since`, or one of whose `(value model, foreign key)` children was, or whose
+    id `also` (querysets of ids) gives: one UNION read from indexes (`updated_at`), so the work is proportional to
+    what changed, not to the table."""
+    ids = model.objects.filter(updated_at__gt=since).order_by().values("pk")
+    for child, key in children:
+        ids = ids.union(child.objects.filter(updated_at__gt=since).order_by().values(key))
+    for extra in also:
+        ids = ids.union(extra)
+    return Q(pk__in=ids)
+
+
+def _sent(kind: str) -> Exists:
+    return Exists(SubmissionRecord.objects.filter(centre=OuterRef("centre"), kind=kind, object_id=OuterRef("pk"),
+                                                  submission__status__in=SENT_STATUSES))
+
+
+def pending_list(kind: str, *, centre: Centre, since: datetime.datetime | None = None) -> QuerySet:
+    """The records of one kind that the centre's next export sends, annotated `sent` (False: new, to add/;
+    True: changed since it was sent, to edit/). `since` is `last_sent_at` (read when not given).
+
+    The one definition of "pending for the DCC", used by the DCC page, the DCC report and the dashboard: an
+    exportable record is pending when no sent submission carries it, or when it (or one of its values) was
+    written after the latest sent submission read its snapshot, or (an experiment) flagged for resubmission after
+    an edit under QC lock, as `ledger.plan_export` sends it. A specimen is pending as new once its first
+    exportable experiment or not-performed test exists, as changed when the mouse row itself was written. The
+    export itself compares content hashes (`ledger.plan_export`), so it may send less than this says (a save
+    that changed nothing) — and a change that reaches a record's XML only through another row (a colony's
+    project, a littermate born later) waits for a write of the record itself.
+    """
+    since = last_sent_at(centre=centre) if since is None else since
+    if kind == Kind.SPECIMEN:
+        rows = exportable_specimen_list(centre=centre)
+        if since is not None:
+            experiments = Experiment.objects.filter(_touched(Experiment, since, (ParameterValue, "experiment_id")))
+            tests = ScheduledTest.objects.filter(updated_at__gt=since)
+            rows = rows.filter(_touched(Mouse, since, also=(experiments.order_by().values("mouse_id"),
+                                                            tests.order_by().values("mouse_id"))))
+        rows = rows.annotate(sent=_sent(kind))
+        return rows.filter(Q(sent=False) | Q(updated_at__gt=since)) if since is not None else rows
+    rows, children = {
+        Kind.EXPERIMENT: (exportable_experiment_list, [(ParameterValue, "experiment_id")]),
+        Kind.NOT_PERFORMED: (exportable_not_performed_list, []),
+        Kind.LINE: (exportable_line_list, [(LineParameterValue, "line_experiment_id")]),
+        Kind.HOUSING: (exportable_housing_list, [(HousingValue, "housing_id")]),
+    }[kind]
+    rows = rows(centre=centre)
+    if since is not None:
+        flagged = ()
+        if kind == Kind.EXPERIMENT:  # edited after the QC lock: sent again whatever its timestamps say
+            flagged = (Experiment.objects.filter(needs_resubmission=True).order_by().values("pk"),)
+        rows = rows.filter(_touched(rows.model, since, *children, also=flagged))
+    return rows.annotate(sent=_sent(kind))
+
+
+def pending_records(*, centre: Centre) -> list[tuple[str, int, bool]]:
+    """(kind, id, sent) of every record pending for the DCC: one query for `last_sent_at`, one per kind."""
+    since = last_sent_at(centre=centre)
+    return [(kind, pk, sent) for kind in Kind.values
+            for pk, sent in pending_list(kind, centre=centre, since=since).values_list("pk", "sent")]
+
+
+def pending_counts(*, centre: Centre) -> dict[str, dict[str, int]]:
+    """{kind: {"new": n, "changed": n}} of what is pending for the DCC (`pending_list`)."""
+    counts = {kind: {"new": 0, "changed": 0} for kind in Kind.values}
+    for kind, _pk, sent in pending_records(centre=centre):
+        counts[kind]["changed" if sent else "new"] += 1
+    return counts
+
+
 def submissions_in_flight(*, centre: Centre, exclude: int | None = None) -> QuerySet:
     """The centre's submissions that are neither delivered nor failed nor empty: queued, building or validated.
 
     Their records count as sent (`ledger.SENT_STATUSES` holds validated ones), so a new export planned meanwhile
     leaves those records to them.
     """
-    from procedures.dcc.models import Submission
-
     return (Submission.objects.filter(centre=centre, status__in=[Submission.Status.PENDING, *Submission.ACTIVE])
             .exclude(pk=exclude).order_by("pk"))
 

@@ -21,7 +21,7 @@ from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
 from procedures.dcc import services
-from procedures.dcc.ledger import plan_export
+from procedures.dcc.ledger import pending_plan
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
 from procedures.dcc.preflight import preflight, preflight_notes
 from procedures.dcc.tasks import submission_build_task
@@ -55,7 +55,7 @@ class DccOverviewView(LoginRequiredMixin, TemplateView):
         centre = user.centre
         if centre is None:
             raise Http404("You belong to no centre.")
-        plan = plan_export(centre=centre)
+        plan = pending_plan(centre=centre)  # what changed since the last sent submission, not the export's plan
         kinds = SubmissionRecord.Kind
         Folder = SubmissionFile.Folder
         pending = [(label, plan.count([kind], Folder.ADD), plan.count([kind], Folder.EDIT))

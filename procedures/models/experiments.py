@@ -61,7 +61,13 @@ class Experiment(CentreOwnedModel, VoidableModel):
 
     class Meta:
         ordering = ["-date_of_experiment", "pk"]
-        indexes = [models.Index(fields=["centre", "procedure", "date_of_experiment"])]
+        indexes = [
+            models.Index(fields=["centre", "procedure", "date_of_experiment"]),
+            # The few experiments edited after the QC lock and not yet sent again: pending for the DCC
+            # (`procedures.dcc.selectors.pending_list`) without reading the table.
+            models.Index(fields=["needs_resubmission"], condition=models.Q(needs_resubmission=True),
+                         name="experiment_resubmission_idx"),
+        ]
         triggers = [protect_delete()]
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ from procedures.dcc.importer import import_files
 from procedures.dcc.xml import PROCEDURE_NS, SPECIMEN_NS, write_experiment_file, write_specimen_file
 from procedures.models import Experiment, Housing, LineExperiment
 from tests.dcc.samples import companion_specimen_files, path_of, valid_entries
+from tests.dcc.pins import check_pinned_sha256
 from tests.factories import ColonyFactory, MouseFactory
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -123,6 +124,7 @@ def test_valid_sample_imports_and_exports_unchanged(entry, importer_user, tmp_pa
         out = tmp_path / "specimens.xml"
         write_specimen_file(out, Mouse.objects.filter(pk__in=report.mice))
         assert official_schemas["specimen"].is_valid(str(out)), official_schemas["specimen"].validate(str(out))
+        check_pinned_sha256(entry["file"], out)
         expected, got = records(etree.parse(str(path))), records(etree.parse(str(out)))
         assert expected == got, _diff(expected, got)
         return
@@ -149,5 +151,6 @@ def test_valid_sample_imports_and_exports_unchanged(entry, importer_user, tmp_pa
                           lines=LineExperiment.objects.filter(pk__in=report.line_experiments),
                           housing=Housing.objects.filter(pk__in=report.housings))
     assert official_schemas["experiment"].is_valid(str(out)), official_schemas["experiment"].validate(str(out))
+    check_pinned_sha256(entry["file"], out)
     got = records(etree.parse(str(out)))
     assert expected == got, _diff(expected, got)

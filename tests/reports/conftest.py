@@ -136,7 +136,9 @@ def build_centre(centre, *, prefix: str, today: dt.date):
     late = _experiment(mutants[3], ofd, d(200))  # outside the default period: no throughput
     # DCC: a delivered submission 15 days ago carried every experiment so far (its ledger rows); one of them was
     # edited after QC lock since (needs resubmission), and one is recorded now: both pending.
-    Experiment.objects.filter(centre=centre).update(created_at=timezone.now() - dt.timedelta(days=30))
+    month_ago = timezone.now() - dt.timedelta(days=30)  # recorded and last written before that delivery
+    Experiment.objects.filter(centre=centre).update(created_at=month_ago, updated_at=month_ago)
+    ParameterValue.objects.filter(experiment__centre=centre).update(created_at=month_ago, updated_at=month_ago)
     Experiment.objects.filter(pk=late.pk).update(needs_resubmission=True)
     sent = Submission.objects.create(centre=centre, status=Submission.Status.DELIVERED,
                                      started_at=timezone.now() - dt.timedelta(days=15),

@@ -8,7 +8,7 @@ from lims.bench.benchmarks import BENCHMARKS, run_all, run_one
 
 
 class Command(AuditedCommand):
-    help = ("Run the issue-8 benchmarks (dcc_export, api_mice, worklist, excel_upload, enrol) against the bench data "
+    help = ("Run the issue-8 benchmarks (dcc_export, dcc_page, api_mice, worklist, excel_upload, enrol) against the bench data "
             "set of N mice (seeded on first use) and print one JSON line per benchmark.")
     audit_reason = "benchmarks"
 
