@@ -144,27 +144,34 @@ def _check_experiments(ids: list[int], findings: list[dict]) -> None:
                                                   f"{'it' if len(rows) == 1 else 'them'} in "
                                                   f"{parameter.unit or 'the current unit'} (Edit values)."))
     for pk, experiment in sorted(experiments.items()):
-        procedure = experiment.procedure
-        if procedure.source == Source.IMPORT:
-            findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS: it is "
-                                                 "not an IMPReSS procedure (registered by an import); the DCC will "
-                                                 "not take it."))
-        elif procedure.pk not in defined:
-            findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS (no "
-                                                 "parameters): its values cannot be checked or sent. Load the "
-                                                 "IMPReSS definition, or void the experiment."))
-        elif pk not in with_content and not experiment.dcc_status_codes:
-            findings.append(_finding(experiment, f"{procedure.name} for {experiment.mouse.specimen_id} has no values: "
-                                                 "the DCC would receive an empty procedure. Enter its values "
-                                                 "(Edit values), or void it."))
-        else:
-            missing = [p for p in required[experiment.procedure_id] if p.pk not in present[pk]]
-            if missing:
-                findings.append(_finding(experiment, "Required parameters missing: "
-                                                     + ", ".join(f"{p.name} ({p.key})" for p in missing) + "."))
-        if not experiment.mouse.zygosity:
-            findings.append(_finding(experiment, f"Specimen {experiment.mouse.specimen_id} has no zygosity yet, so "
-                                                 "it cannot be sent before its experiment."))
+        _check_experiment(experiment, defined=experiment.procedure_id in defined, has_content=pk in with_content,
+                          missing=[p for p in required[experiment.procedure_id] if p.pk not in present[pk]],
+                          findings=findings)
+
+
+def _check_experiment(experiment: Experiment, *, defined: bool, has_content: bool, missing: list[Parameter],
+                      findings: list[dict]) -> None:
+    """What the DCC would refuse of one experiment as a whole: a procedure without a definition, no values, a
+    required parameter missing, a mouse without a zygosity."""
+    procedure = experiment.procedure
+    if procedure.source == Source.IMPORT:
+        findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS: it is "
+                                             "not an IMPReSS procedure (registered by an import); the DCC will "
+                                             "not take it."))
+    elif not defined:
+        findings.append(_finding(experiment, f"{_label(procedure)} has no IMPReSS definition in the LIMS (no "
+                                             "parameters): its values cannot be checked or sent. Load the "
+                                             "IMPReSS definition, or void the experiment."))
+    elif not has_content and not experiment.dcc_status_codes:
+        findings.append(_finding(experiment, f"{procedure.name} for {experiment.mouse.specimen_id} has no values: "
+                                             "the DCC would receive an empty procedure. Enter its values "
+                                             "(Edit values), or void it."))
+    elif missing:
+        findings.append(_finding(experiment, "Required parameters missing: "
+                                             + ", ".join(f"{p.name} ({p.key})" for p in missing) + "."))
+    if not experiment.mouse.zygosity:
+        findings.append(_finding(experiment, f"Specimen {experiment.mouse.specimen_id} has no zygosity yet, so "
+                                             "it cannot be sent before its experiment."))
 
 
 def _check_duplicates(centre: Centre, ids: list[int], findings: list[dict]) -> None:
