@@ -12,6 +12,7 @@ Each run is stopped as a terminal stops it: SIGINT to the process group of `make
 alive: the processes seen under `make` while it ran, the embedded postmaster, and any process on the machine whose
 command line or working directory is in the clone.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -117,10 +118,9 @@ class MakeRun:
     def kill(self) -> None:
         """Teardown after a failure: leave nothing running for the next test."""
         for pid in [p.pid for p in self.processes()] + [self.process.pid]:
-            try:
+            # Already gone (or not ours to kill, as pgserver's postmaster run as its own user): stopped below.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         postmaster = _postmaster(self.clone)
         if postmaster is not None and _alive(postmaster):
             postmaster.terminate()
