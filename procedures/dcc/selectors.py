@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 
 from colonies.models import Mouse
 from lims.models import Centre
-from procedures.dcc.models import Submission, SubmissionRecord
+from procedures.dcc.models import Submission, SubmissionRecord, ValidationMessage
 from procedures.models import (
     Experiment,
     Housing,
@@ -174,6 +174,18 @@ def pending_counts(*, centre: Centre) -> dict[str, dict[str, int]]:
     for kind, _pk, sent in pending_records(centre=centre):
         counts[kind]["changed" if sent else "new"] += 1
     return counts
+
+
+def open_rejection_records(*, centre: Centre) -> list[tuple[str, int]]:
+    """(kind, id) of the exportable specimens and experiments of `centre` with a rejection from the DCC that no
+    later delivered submission fixed: one query, through the rejection index."""
+    Record = ValidationMessage.RecordKind
+    rows = ValidationMessage.objects.filter(centre=centre, rejected=True, fixed_by__isnull=True).filter(
+        Q(record_kind=Record.SPECIMEN, mouse__in=exportable_specimen_list(centre=centre))
+        | Q(record_kind=Record.EXPERIMENT, experiment__in=exportable_experiment_list(centre=centre)))
+    pairs = rows.order_by().values_list("record_kind", "mouse_id", "experiment_id").distinct()
+    return sorted({(Kind.SPECIMEN, mouse) if kind == Record.SPECIMEN else (Kind.EXPERIMENT, experiment)
+                   for kind, mouse, experiment in pairs})
 
 
 def submissions_in_flight(*, centre: Centre, exclude: int | None = None) -> QuerySet:

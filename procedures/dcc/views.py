@@ -21,7 +21,7 @@ from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
 from procedures.dcc import services
-from procedures.dcc.ledger import pending_plan
+from procedures.dcc.ledger import pending_plan, review_plan
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
 from procedures.dcc.preflight import preflight, preflight_notes
 from procedures.dcc.tasks import submission_build_task
@@ -64,7 +64,8 @@ class DccOverviewView(LoginRequiredMixin, TemplateView):
             scope_for_user(Submission.objects.select_related("created_by").prefetch_related("files"), user)
             .filter(centre=centre)[:HISTORY_SIZE]
         )
-        findings = preflight(centre=centre, plan=plan) if plan else []
+        review = review_plan(centre=centre, pending=plan)  # the pending records and the DCC's open rejections
+        findings = preflight(centre=centre, plan=review) if review else []
         rejected_urls = report_selectors.rejected_record_urls(centre=centre)
         rejected_only = self.request.GET.get("rejected") == "1"
         for finding in findings:
