@@ -8,7 +8,7 @@ from os import PathLike
 
 from django.db.models import QuerySet
 
-from procedures.dcc.xml.markup import CHUNK_SIZE, PROCEDURE_NS, Document, WriteResult, document
+from procedures.dcc.xml.markup import CHUNK_SIZE, INDENT, PROCEDURE_NS, Document, WriteResult, document, leaf, start_tag
 from procedures.dcc.xml.procedure import _write_procedure, _write_status_codes
 from procedures.dcc.xml.records import (
     ExperimentRecord,
@@ -33,11 +33,15 @@ def _write_line(doc: Document, line: LineExperiment, depth: int, problems: list[
 
 
 def _write_experiment(doc: Document, record: ExperimentRecord, depth: int, problems: list[str]) -> None:
-    with doc.block("experiment", experiment_attrib(record), depth):
-        doc.text_line("specimenID", record.specimen, depth + 1)
-        label = f"{record.experiment_id} ({record.procedure_key}, specimen {record.specimen})"
-        _write_procedure(doc, record.procedure_key, record.values, label, depth + 1, problems)
-        _write_status_codes(doc, record.dcc_status_codes or [], depth + 1)
+    """One `<experiment>`: its opening and specimenID as one string (the export writes 64,000 of them per 10,000
+    mice), then its procedure and status codes."""
+    indent = "\n" + INDENT * depth
+    doc.raw(f"{indent}{start_tag('experiment', experiment_attrib(record))}{indent}{INDENT}"
+            f"{leaf('specimenID', record.specimen)}")
+    label = f"{record.experiment_id} ({record.procedure_key}, specimen {record.specimen})"
+    _write_procedure(doc, record.procedure_key, record.values, label, depth + 1, problems)
+    _write_status_codes(doc, record.dcc_status_codes or [], depth + 1)
+    doc.raw(f"{indent}</experiment>")
 
 
 def _write_housing(doc: Document, housing: Housing, depth: int, problems: list[str]) -> None:

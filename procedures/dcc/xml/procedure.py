@@ -3,12 +3,12 @@
 The hot path (values typed at the bench: simple, metadata and series parameters) writes each parameter line as one
 string; media and imported elements go through the small context-manager layer of `markup.Document`.
 """
-from procedures.dcc.xml.markup import INDENT, Document, leaf, start_tag, text
+from procedures.dcc.xml.markup import INDENT, Document, attribute, leaf, start_tag, text
 from procedures.dcc.xml.records import (
     _BENCH_KINDS,
+    _KIND_OF_TYPE,
     _KIND_ORDER,
     _STATUS_ONLY_KINDS,
-    _kind,
     _unit_of,
 )
 from procedures.models import Parameter, ParameterValue
@@ -50,35 +50,32 @@ def _write_associations(doc: Document, items: list[dict]) -> None:
 _OPENING: dict[tuple[str, str, str], str] = {}
 
 
-def _write_simple(doc: Document, rows, depth: int) -> None:
+def _simple_parts(out: list[str], rows, indent: str) -> None:
     """A simpleParameter or procedureMetadata (whose XSD order is reversed: parameterStatus before value), each
-    written as one string; a bench value with neither status nor sequenceID (nearly all) takes a cached opening tag.
-    """
-    indent = "\n" + INDENT * depth
+    appended to `out` as one string; a bench value with neither status nor sequenceID (nearly all) takes a cached
+    opening tag."""
     for row in rows:
-        kind = _kind(row)
+        kind = row.kind or _KIND_OF_TYPE[row.parameter.type]
         if not row.kind and row.value and not row.status_code and not row.sequence_id:
-            unit = _unit_of(row) if kind == "simpleParameter" else ""
-            opening = _OPENING.get((kind, row.parameter.key, unit))
+            unit = (row.parameter.unit if row.unit is None else row.unit) if kind == "simpleParameter" else ""
+            key = (kind, row.parameter.key, unit)
+            opening = _OPENING.get(key)
             if opening is None:
-                opening = _OPENING.setdefault((kind, row.parameter.key, unit), start_tag(
+                opening = _OPENING.setdefault(key, start_tag(
                     kind, {"parameterID": row.parameter.key, **({"unit": unit} if unit else {})}))
-            doc.raw(f"{indent}{opening}<value>{text(row.value)}</value></{kind}>")
+            out.append(f"{indent}{opening}<value>{text(row.value)}</value></{kind}>")
             continue
         # An imported element keeps whether it had a <value> ("value" in media when that is not implied).
         has_value = bool(row.value) or (row.media or {}).get("value", not row.status_code)
-        parts = [indent, start_tag(kind, _parameter_attrib(row, unit=kind == "simpleParameter"))]
+        out.append(indent)
+        out.append(start_tag(kind, _parameter_attrib(row, unit=kind == "simpleParameter")))
         if kind == "procedureMetadata" and row.status_code:
-            parts.append(leaf("parameterStatus", row.status_code))
+            out.append(leaf("parameterStatus", row.status_code))
         if has_value:
-            parts.append(leaf("value", row.value))
+            out.append(leaf("value", row.value))
         if kind == "simpleParameter" and row.status_code:
-            parts.append(leaf("parameterStatus", row.status_code))
-        parts.append(f"</{kind}>")
-        doc.raw("".join(parts))
-
-
-_write_metadata = _write_simple
+            out.append(leaf("parameterStatus", row.status_code))
+        out.append(f"</{kind}>")
 
 
 def _increment_sort_key(parameter: Parameter):
@@ -103,7 +100,7 @@ def _own_row(row) -> bool:
     return not row.increment
 
 
-def _write_series(doc: Document, rows, depth: int, problems: list[str], label: str) -> None:
+def _series_parts(out: list[str], rows, indent: str, problems: list[str], label: str) -> None:
     """One `seriesParameter` per parameter: a `value` per increment, a status without increment for the whole."""
     first = rows[0]
     own = [r for r in rows if _own_row(r)]
@@ -115,16 +112,18 @@ def _write_series(doc: Document, rows, depth: int, problems: list[str], label: s
         for r in own:
             if not r.status_code:
                 problems.append(f"{label}: {first.parameter.key} has a series value without an increment.")
-    parts = ["\n" + INDENT * depth, start_tag("seriesParameter", _parameter_attrib(first, unit=True))]
+    out.append(indent)
+    out.append(start_tag("seriesParameter", _parameter_attrib(first, unit=True)))
     for row in values:
-        value_attrib = {"incrementValue": row.increment}
         if row.status_code:
-            value_attrib["incrementStatus"] = row.status_code
-        parts.append(leaf("value", row.value, value_attrib))
+            out.append(leaf("value", row.value, {"incrementValue": row.increment,
+                                                   "incrementStatus": row.status_code}))
+        else:  # nearly all: one string, as `leaf` writes it
+            out.append(f'<value incrementValue="{attribute(row.increment)}">{text(row.value)}</value>'
+                         if row.value else f'<value incrementValue="{attribute(row.increment)}"></value>')
     if overall_status or any((r.media or {}).get("status") for r in own):
-        parts.append(leaf("parameterStatus", overall_status))
-    parts.append("</seriesParameter>")
-    doc.raw("".join(parts))
+        out.append(leaf("parameterStatus", overall_status))
+    out.append("</seriesParameter>")
 
 
 def _terms(row) -> list[str]:
@@ -191,34 +190,58 @@ def _write_procedure(doc: Document, procedure_key: str, values, label: str, dept
     may only carry the parameter status saying why the files are not sent; one with a value has no file to point
     at and is reported.
     """
-    sections: dict[str, dict[tuple, list]] = {}
+    groups: dict[tuple, list] = {}
     for row in values:
-        if not row.kind and row.parameter.retired:
-            # Typed before IMPReSS dropped the parameter from the procedure: kept in the LIMS, refused by the DCC.
+        kind = row.kind
+        if not kind:
+            parameter = row.parameter
+            if parameter.retired:
+                # Typed before IMPReSS dropped the parameter from the procedure: kept in the LIMS, refused by the DCC.
+                continue
+            kind = _KIND_OF_TYPE[parameter.type]
+            # At the bench a media parameter only takes the status saying why its files are not sent.
+            if kind not in _BENCH_KINDS and (
+                    kind not in _STATUS_ONLY_KINDS or row.value or row.increment or not row.status_code):
+                problems.append(f"{label}: {parameter.key} is a {parameter.get_type_display().lower()} "
+                                "parameter, which the export does not support yet.")
+                continue
+        key = (kind, row.parameter_id, row.sequence_id)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [row]
+        else:
+            group.append(row)
+    indent = "\n" + INDENT * (depth + 1)
+    parts = ["\n", INDENT * depth, f'<procedure procedureID="{attribute(procedure_key)}">']
+    # Kinds in the XSD's order; within a kind the groups keep the order of their first row (a stable sort).
+    for (kind, _parameter, _sequence), rows in sorted(groups.items(), key=_kind_position):
+        if kind in _INLINE_KINDS:
+            if kind == "seriesParameter":
+                _series_parts(parts, rows, indent, problems, label)
+            else:
+                _simple_parts(parts, rows, indent)
             continue
-        kind = _kind(row)
-        # At the bench a media parameter only takes the status saying why its files are not sent.
-        if not row.kind and kind not in _BENCH_KINDS and (
-                kind not in _STATUS_ONLY_KINDS or row.value or row.increment or not row.status_code):
-            problems.append(f"{label}: {row.parameter.key} is a {row.parameter.get_type_display().lower()} "
-                            "parameter, which the export does not support yet.")
-            continue
-        sections.setdefault(kind, {}).setdefault((row.parameter_id, row.sequence_id), []).append(row)
-    with doc.block("procedure", {"procedureID": procedure_key}, depth):
-        for kind in _KIND_ORDER:
-            for rows in sections.get(kind, {}).values():
-                if kind in ("simpleParameter", "procedureMetadata"):
-                    _write_simple(doc, rows, depth + 1)
-                elif kind == "seriesParameter":
-                    _write_series(doc, rows, depth + 1, problems, label)
-                elif kind == "ontologyParameter":
-                    _write_ontology(doc, rows, depth + 1)
-                elif kind == "mediaParameter":
-                    _write_media(doc, rows, depth + 1)
-                elif kind == "mediaSampleParameter":
-                    _write_media_sample(doc, rows, depth + 1)
-                else:
-                    _write_series_media(doc, rows, depth + 1)
+        doc.raw("".join(parts))
+        parts = []
+        if kind == "ontologyParameter":
+            _write_ontology(doc, rows, depth + 1)
+        elif kind == "mediaParameter":
+            _write_media(doc, rows, depth + 1)
+        elif kind == "mediaSampleParameter":
+            _write_media_sample(doc, rows, depth + 1)
+        else:
+            _write_series_media(doc, rows, depth + 1)
+    parts.append("\n" + INDENT * depth + "</procedure>")
+    doc.raw("".join(parts))
+
+
+#: The elements written as strings into the procedure's parts (the rest go through `Document`'s context managers).
+_INLINE_KINDS = frozenset({"simpleParameter", "procedureMetadata", "seriesParameter"})
+_KIND_INDEX = {kind: index for index, kind in enumerate(_KIND_ORDER)}
+
+
+def _kind_position(item) -> int:
+    return _KIND_INDEX[item[0][0]]
 
 
 def _write_status_codes(doc: Document, codes: list, depth: int) -> None:

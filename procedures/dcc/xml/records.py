@@ -8,12 +8,13 @@ experiments and housing records are few; they are read as model instances with t
 alter the XML changes the hash and nothing else does.
 """
 from collections import defaultdict
-from itertools import islice
+from typing import NamedTuple
 
-from django.db.models import Case, F, Prefetch, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import F, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from procedures.dcc.xml.markup import CHUNK_SIZE
+from procedures.dcc.xml.rows import json_column, raw_chunks
 from procedures.dcc.xml.specimens import _cohorts
 from procedures.models import (
     Experiment,
@@ -212,18 +213,20 @@ class ParameterRow:
         return Parameter.Type(self.type).label
 
 
-class ValueRow:
+class ValueRow(NamedTuple):
     """One value as a tuple gives it, with the attribute names of `ParameterValue` (the element writers take
-    either)."""
+    either). A named tuple: built by `tuple.__new__` in C, half a million times per 10,000-mouse export."""
 
-    __slots__ = ("parameter", "parameter_id", "kind", "increment", "value", "status_code", "sequence_id", "unit",
-                 "terms", "media")
-
-    def __init__(self, parameter, parameter_id, kind, increment, value, status_code, sequence_id, unit, terms,
-                 media):
-        self.parameter, self.parameter_id, self.kind, self.increment = parameter, parameter_id, kind, increment
-        self.value, self.status_code, self.sequence_id, self.unit = value, status_code, sequence_id, unit
-        self.terms, self.media = terms, media
+    parameter: ParameterRow
+    parameter_id: int
+    kind: str
+    increment: str
+    value: str
+    status_code: str
+    sequence_id: str
+    unit: str | None
+    terms: list | None
+    media: dict | None
 
 
 class ExperimentRecord:
@@ -250,10 +253,24 @@ class ExperimentRecord:
 _EXPERIMENT_FIELDS = ("pk", "dcc_experiment_id", "centre__code", "date_of_experiment", "dcc_date_timezone",
                       "sequence_id", "mouse__specimen_id", "procedure__key", "dcc_status_codes",
                       "needs_resubmission", "dcc_pipeline", "dcc_project")
-#: A bench value (no `kind`) never reads its terms and media (empty defaults): NULL for those rows spares a JSON
-#: decode per value; an imported value keeps them as stored (its hash includes them).
-_VALUE_FIELDS = ("experiment_id", "parameter_id", "kind", "increment", "value", "status_code", "sequence_id", "unit",
-                 Case(When(kind="", then=None), default=F("terms")), Case(When(kind="", then=None), default=F("media")))
+
+
+#: Experiments per values query: 2,000 experiments hold ~16,000 values (a few MB), and a 10,000-mouse export runs
+#: 33 values queries instead of 129 (each costs its planning and a round trip).
+EXPERIMENT_CHUNK = 2000
+
+
+def _values_sql() -> str:
+    """The values of a chunk of experiments in the writer's order (the imported file's order first, else IMPReSS
+    order), read through a plain cursor: `= ANY(%s)` binds the chunk as one array instead of 500 placeholders, and
+    no ORM converter runs per column (0.5 M values per 10,000 mice). A bench value (no `kind`) never reads its
+    terms and media, so they come back NULL for it and are decoded only for imported values."""
+    value, parameter = ParameterValue._meta.db_table, Parameter._meta.db_table
+    return (f'SELECT v.experiment_id, v.parameter_id, v.kind, v.increment, v.value, v.status_code, v.sequence_id, '
+            f'v.unit, CASE WHEN v.kind = \'\' THEN NULL ELSE v.terms END, '
+            f'CASE WHEN v.kind = \'\' THEN NULL ELSE v.media END '
+            f'FROM {value} v JOIN {parameter} p ON p.id = v.parameter_id WHERE v.experiment_id = ANY(%s) '
+            f'ORDER BY v.experiment_id, v.position ASC NULLS LAST, p."order", p.key, v.increment, v.id')
 
 
 def parameter_rows() -> dict[int, ParameterRow]:
@@ -263,21 +280,24 @@ def parameter_rows() -> dict[int, ParameterRow]:
 
 
 def experiment_records(experiments: QuerySet[Experiment], parameters: dict | None = None):
-    """Yield the experiments as `ExperimentRecord`s in the writer's order, `CHUNK_SIZE` at a time: one query for
+    """Yield the experiments as `ExperimentRecord`s in the writer's order, `EXPERIMENT_CHUNK` at a time: one query for
     the experiments (a server-side cursor) and one for the values of each chunk, joined with their parameters'
     order (the imported file's order first, else IMPReSS order)."""
     parameters = parameter_rows() if parameters is None else parameters
-    rows = _experiment_base(experiments).values_list(*_EXPERIMENT_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-    while chunk := list(islice(rows, CHUNK_SIZE)):
+    values_sql = _values_sql()
+    rows = _experiment_base(experiments).values_list(*_EXPERIMENT_FIELDS)
+    for chunk in raw_chunks(rows, EXPERIMENT_CHUNK):
         values = defaultdict(list)
-        for experiment_id, parameter_id, *rest in (
-            ParameterValue.objects.filter(experiment_id__in=[row[0] for row in chunk])
-            .order_by("experiment_id", F("position").asc(nulls_last=True), "parameter__order", "parameter__key",
-                      "increment", "pk")
-            .values_list(*_VALUE_FIELDS)
-        ):
-            values[experiment_id].append(ValueRow(parameters[parameter_id], parameter_id, *rest))
+        with connection.cursor() as cursor:
+            cursor.execute(values_sql, [[row[0] for row in chunk]])
+            fetched = cursor.fetchall()  # one call per chunk: iterating the cursor costs a call per row
+        make = ValueRow._make
+        for experiment_id, parameter_id, kind, *rest in fetched:
+            if kind:  # imported: its terms and media as stored (JSON text from the cursor)
+                rest[-2:] = [json_column(stored) for stored in rest[-2:]]
+            values[experiment_id].append(make((parameters[parameter_id], parameter_id, kind, *rest)))
         for (pk, dcc_id, centre, on, timezone, sequence, specimen, procedure, codes, resubmit, pipeline,
              project) in chunk:
-            yield ExperimentRecord(pk, dcc_id or f"{centre}-EXP-{pk}", on, timezone, sequence, specimen, procedure,
-                                   codes, resubmit, (centre, pipeline, project), values.pop(pk, []))
+            yield ExperimentRecord(pk, dcc_id or f"{centre}-EXP-{pk}", on, timezone, sequence, specimen,
+                                   procedure, json_column(codes), resubmit, (centre, pipeline, project),
+                                   values.pop(pk, []))

@@ -3,14 +3,15 @@
 Rows stream from `QuerySet.iterator(chunk_size=…)` with their relations joined or prefetched per chunk, so neither
 memory nor the number of queries grows with the number of mice. Element order follows specimen_definition.xsd.
 """
-from itertools import groupby, islice
+from itertools import groupby
 from types import SimpleNamespace
 from os import PathLike
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from colonies.models import Mouse, PhenotypingAttempt
-from procedures.dcc.xml.markup import CHUNK_SIZE, SPECIMEN_NS, Document, WriteResult, document
+from procedures.dcc.xml.markup import CHUNK_SIZE, INDENT, SPECIMEN_NS, Document, WriteResult, attribute, document
+from procedures.dcc.xml.rows import json_column, raw_chunks
 
 #: The attributes of a specimen's children, in the order specimen_definition.xsd declares them.
 GENOTYPE_ATTRIBUTES = ("MGIGeneId", "geneSymbol", "MGIAlleleId", "fatherZygosity", "motherZygosity")
@@ -90,8 +91,13 @@ _MOUSE_FIELDS = (
 )
 
 
+_JSON_FIELDS = ("dcc_related_specimens", "dcc_genotypes", "dcc_chromosomal_alterations", "dcc_parental_strains")
+
+
 def _namespace(row: dict) -> SimpleNamespace:
     """Nest "a__b" keys as attributes (`mouse.litter.dam.specimen_id`); a missing relation becomes None."""
+    for name in _JSON_FIELDS:  # JSON text from the cursor (`rows.raw_chunks`)
+        row[name] = json_column(row[name])
     mouse = SimpleNamespace(**{k: v for k, v in row.items() if "__" not in k})
     mouse.centre = SimpleNamespace(code=row["centre__code"], default_pipeline=row["centre__default_pipeline"],
                                    default_project=row["centre__default_project"])
@@ -111,8 +117,9 @@ def _namespace(row: dict) -> SimpleNamespace:
 def mouse_records(mice: QuerySet[Mouse]):
     """Yield the mice as `mouse_content` reads them, from tuples: one query for the mice (a server-side cursor)
     and one for the littermates of each chunk; no model instance per mouse and relative."""
-    rows = _mouse_base(mice).values(*_MOUSE_FIELDS).iterator(chunk_size=CHUNK_SIZE)
-    while chunk := [_namespace(row) for row in islice(rows, CHUNK_SIZE)]:
+    rows = _mouse_base(mice).values_list(*_MOUSE_FIELDS)
+    for raw in raw_chunks(rows, CHUNK_SIZE):
+        chunk = [_namespace(dict(zip(_MOUSE_FIELDS, row))) for row in raw]
         litters = {mouse.litter_id: [] for mouse in chunk if mouse.litter_id}
         for pk, specimen_id, litter_id in (Mouse.objects.filter(voided_at__isnull=True, litter_id__in=list(litters))
                                            .order_by("specimen_id").values_list("pk", "specimen_id", "litter_id")):
@@ -166,8 +173,10 @@ def _ordered(attributes: dict, names: tuple[str, ...]) -> dict[str, str]:
 
 def _write_specimen_children(doc: Document, content: dict, depth: int) -> None:
     """relatedSpecimen*, genotype*, chromosomalAlteration*, parentalStrain*, statusCode? (the XSD's sequence)."""
-    for specimen_id, relationship in content["related"]:
-        doc.empty_line("relatedSpecimen", {"specimenID": specimen_id, "relationship": relationship}, depth)
+    indent = "\n" + INDENT * depth
+    for specimen_id, relationship in content["related"]:  # one string each, as `empty_line` writes it
+        doc.raw(f'{indent}<relatedSpecimen specimenID="{attribute(specimen_id)}" '
+                f'relationship="{attribute(relationship)}"></relatedSpecimen>')
     for genotype in content.get("genotypes", ()):
         doc.empty_line("genotype", _ordered(genotype, GENOTYPE_ATTRIBUTES), depth)
     for alteration in content.get("alterations", ()):
