@@ -213,13 +213,18 @@ def _write_procedure(doc: Document, procedure_key: str, values, label: str, dept
             group.append(row)
     indent = "\n" + INDENT * (depth + 1)
     parts = ["\n", INDENT * depth, f'<procedure procedureID="{attribute(procedure_key)}">']
-    # Kinds in the XSD's order; within a kind the groups keep the order of their first row (a stable sort).
+    # Kinds in the XSD's order; within a kind the groups keep the order of their first row (a stable sort). The
+    # rows of consecutive simple and metadata groups are written by one call (one row per group, nearly always).
+    simple: list = []
     for (kind, _parameter, _sequence), rows in sorted(groups.items(), key=_kind_position):
-        if kind in _INLINE_KINDS:
-            if kind == "seriesParameter":
-                _series_parts(parts, rows, indent, problems, label)
-            else:
-                _simple_parts(parts, rows, indent)
+        if kind in _SIMPLE_KINDS:
+            simple.extend(rows)
+            continue
+        if simple:
+            _simple_parts(parts, simple, indent)
+            simple = []
+        if kind == "seriesParameter":
+            _series_parts(parts, rows, indent, problems, label)
             continue
         doc.raw("".join(parts))
         parts = []
@@ -231,12 +236,14 @@ def _write_procedure(doc: Document, procedure_key: str, values, label: str, dept
             _write_media_sample(doc, rows, depth + 1)
         else:
             _write_series_media(doc, rows, depth + 1)
+    if simple:
+        _simple_parts(parts, simple, indent)
     parts.append("\n" + INDENT * depth + "</procedure>")
     doc.raw("".join(parts))
 
 
-#: The elements written as strings into the procedure's parts (the rest go through `Document`'s context managers).
-_INLINE_KINDS = frozenset({"simpleParameter", "procedureMetadata", "seriesParameter"})
+#: The elements `_simple_parts` writes (series are strings too; the rest go through `Document`'s context managers).
+_SIMPLE_KINDS = frozenset({"simpleParameter", "procedureMetadata"})
 _KIND_INDEX = {kind: index for index, kind in enumerate(_KIND_ORDER)}
 
 
