@@ -210,7 +210,11 @@ class ImportResult:
         self.errors.append(RowError(row, column, message))
 
     def add_service_error(self, row: int, exc: Exception, column_for: Callable[[str], str] | None = None) -> None:
-        """Record a service's ValidationError (keyed by field) or DomainError against a row, one error a message."""
+        """Record a service's ValidationError (keyed by field) or DomainError against a row, one error a message.
+
+        A message the service gives on several fields ("Male + female chimeras (9) cannot be more than pups born
+        (4)" on both chimera counts) is reported once, in the first of its columns, as the forms show it
+        (`lims.forms.add_service_errors`)."""
         if isinstance(exc, DomainError):
             keyed = {exc.field or NON_FIELD_ERRORS: [exc.message]}
         elif isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
@@ -219,10 +223,13 @@ class ImportResult:
             keyed = {NON_FIELD_ERRORS: exc.messages}
         else:
             keyed = {NON_FIELD_ERRORS: [str(exc)]}
+        reported: set[str] = set()
         for key, messages in keyed.items():
             column = "" if key == NON_FIELD_ERRORS else (column_for(key) if column_for else key)
             for message in messages:
-                self.add(row, column, message)
+                if message not in reported:
+                    reported.add(message)
+                    self.add(row, column, message)
 
     def sort(self) -> None:
         """Order errors by row (file-level first), keeping the order found within a row."""

@@ -263,6 +263,19 @@ def test_microinjection_file_with_two_bad_rows_reports_every_reason_and_creates_
     assert {a.status for a in attempts} == {MicroInjection.Status.CHIMERAS_OBTAINED}
 
 
+def test_a_message_about_both_chimera_counts_is_reported_once(tech, production):
+    """GIVEN a row with 3 male and 2 female chimeras of 4 pups born WHEN imported THEN the one reason is reported
+    once, in the male chimeras column (the first of the two), as the form shows it; nothing is saved."""
+    records = mi_records(production)
+    records[1].update(total_pups_born=4, total_male_chimeras=3, total_female_chimeras=2)
+    result = microinjections_import(file=xlsx(*rows_of(MICROINJECTION_COLUMNS, records)), actor=tech)
+
+    assert result.created == 0
+    reported = [(e.column, e.message) for e in result.errors if e.row == 3]
+    assert reported == [("total_male_chimeras", "Male + female chimeras (5) cannot be more than pups born (4).")]
+    assert not MicroInjection.objects.exists()
+
+
 def test_microinjection_import_queries_grow_by_a_fixed_number_per_row(tech, production):
     records = mi_records(production, count=100)
     with counting_queries() as queries:
