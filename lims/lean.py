@@ -14,13 +14,17 @@ properties) it names the annotation that holds them (`lean_sources`, `lean_annot
 import base64
 import binascii
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.db import connections, router
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.relations import ManyRelatedField, PrimaryKeyRelatedField, SlugRelatedField
@@ -28,6 +32,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from lims.api import StandardPagination
+from lims.lean_convert import bind, converter
+from lims.lean_filters import filter_simply
 from lims.scoping import scope_for_user
 
 
@@ -48,28 +54,43 @@ class LeanNested:
 @dataclass(frozen=True)
 class LeanComputed:
     """A field the serializer computes in Python from several columns (a mouse's age from its date of birth, status
-    and status date): `function(row)` of the `values()` row that holds `paths`."""
+    and status date): `function(row)` of the `values()` row that holds `paths`.
+
+    With `per_page`, `function(row, per_page())`: what every row needs alike (today's date) is computed once per
+    page, not once per row.
+    """
 
     paths: tuple[str, ...]
-    function: Callable[[dict], object]
+    function: Callable[..., object]
+    per_page: Callable[[], object] | None = None
+
+    def bind(self) -> Callable[[dict], object]:
+        if self.per_page is None:
+            return self.function
+        shared, function = self.per_page(), self.function
+        return lambda row: function(row, shared)
 
 
-def _column(name: str, serializer_field, sources: dict) -> tuple[str | None, object]:
-    """(values() path, converter or None) of one output field; (None, LeanComputed) for a computed one."""
+def _column(name: str, serializer_field, sources: dict) -> tuple[str | None, object, type | None]:
+    """(values() path, converter or None, value type written unchanged or None) of one output field; (None,
+    LeanComputed, None) for a computed one."""
     if isinstance(sources.get(name), LeanComputed):
-        return None, sources[name]
+        return None, sources[name], None
     if name in sources:
-        return sources[name], None
+        return sources[name], None, None
     if isinstance(serializer_field, (serializers.SerializerMethodField, ManyRelatedField,
                                      serializers.BaseSerializer)):
         raise ImproperlyConfigured(f"Lean field {name!r} needs a values() path in lean_sources or lean_nested.")
     path = "__".join(serializer_field.source_attrs)
     if isinstance(serializer_field, SlugRelatedField):
-        return f"{path}__{serializer_field.slug_field}", None
+        return f"{path}__{serializer_field.slug_field}", None, None
     if isinstance(serializer_field, PrimaryKeyRelatedField):
         pk_field = serializer_field.pk_field
-        return path, pk_field.to_representation if pk_field is not None else None
-    return path, serializer_field.to_representation
+        if pk_field is None:
+            return path, None, None
+        serializer_field = pk_field
+    unchanged, convert = converter(serializer_field)
+    return path, convert, unchanged
 
 
 class LeanPlan:
@@ -81,8 +102,9 @@ class LeanPlan:
     def __init__(self, serializer: serializers.Serializer, *, sources: dict[str, str],
                  nested: dict[str, LeanNested] | None = None):
         nested = nested or {}
-        # (output name, values() path or None, converter or None, (LeanNested, LeanPlan) or None)
-        self.fields: list[tuple[str, str | None, object, tuple | None]] = []
+        # (output name, values() path or None, converter or None, type written unchanged or None,
+        #  (LeanNested, LeanPlan) or None)
+        self.fields: list[tuple[str, str | None, object, type | None, tuple | None]] = []
         for name, serializer_field in serializer.fields.items():
             if serializer_field.write_only:
                 continue
@@ -90,33 +112,36 @@ class LeanPlan:
                 if not isinstance(serializer_field, serializers.ListSerializer):
                     raise ImproperlyConfigured(f"Lean field {name!r} is not a nested list serializer.")
                 spec = nested[name]
-                self.fields.append((name, None, None, (spec, LeanPlan(serializer_field.child, sources=spec.sources))))
+                self.fields.append((name, None, None, None,
+                                    (spec, LeanPlan(serializer_field.child, sources=spec.sources))))
             else:
                 self.fields.append((name, *_column(name, serializer_field, sources), None))
 
     @property
     def paths(self) -> list[str]:
         paths = []
-        for _, path, convert, _ in self.fields:
+        for _, path, convert, _, _ in self.fields:
             paths.extend(convert.paths if isinstance(convert, LeanComputed) else [path] if path is not None else [])
         return list(dict.fromkeys(paths))
 
     def render(self, rows: list[dict]) -> list[dict]:
         """The serializer's output for `rows` (dicts from `values("pk", *self.paths)`); one query per nested list."""
         ids = [row["pk"] for row in rows]
-        children = {name: _children(*nested, ids) for name, _, _, nested in self.fields if nested is not None}
+        children = {name: _children(*nested, ids) for name, _, _, _, nested in self.fields if nested is not None}
+        fields = [(name, path, convert.bind() if path is None and nested is None else bind(convert), unchanged, nested)
+                  for name, path, convert, unchanged, nested in self.fields]
         out = []
         for row in rows:
             item = {}
-            for name, path, convert, nested in self.fields:
+            for name, path, convert, unchanged, nested in fields:
                 if nested is not None:
                     item[name] = children[name].get(row["pk"], [])
-                    continue
-                if path is None:
-                    item[name] = convert.function(row)
-                    continue
-                value = row[path]
-                item[name] = value if value is None or convert is None else convert(value)
+                elif path is None:
+                    item[name] = convert(row)
+                else:
+                    value = row[path]
+                    item[name] = (value if value is None or convert is None or type(value) is unchanged
+                                  else convert(value))
             out.append(item)
         return out
 
@@ -125,12 +150,73 @@ def _children(spec: LeanNested, plan: LeanPlan, parent_ids: list) -> dict:
     if not parent_ids:
         return {}
     key = "_lean_parent"
-    rows = list(spec.queryset.filter(**{f"{spec.parent}__in": parent_ids}).annotate(**spec.annotations)
-                .annotate(**{key: F(spec.parent)}).values(key, "pk", *plan.paths))
+    rows = _ChildrenQuery.of(spec, plan).rows(parent_ids)
     grouped: dict = {}
     for row, item in zip(rows, plan.render(rows), strict=True):
         grouped.setdefault(row[key], []).append(item)
     return grouped
+
+
+class _ChildrenQuery:
+    """A nested list's query, compiled once: its SQL takes the page's parent ids as one array parameter.
+
+    Why: the query is the same for every page but the ids, and building and compiling it per page cost ~4 × running
+    it (`make bench`, api_mice). The rows go through the same database converters as `values()` would apply.
+    """
+
+    def __init__(self, spec: LeanNested, plan: LeanPlan):
+        ids = []  # a marker, found again by identity among the compiled parameters
+        queryset = (spec.queryset.filter(**{f"{spec.parent}__in": RawSQL("SELECT unnest(%s)", (ids,))})
+                    .annotate(**spec.annotations).annotate(_lean_parent=F(spec.parent))
+                    .values("_lean_parent", "pk", *plan.paths))
+        self.using = queryset.db
+        compiler = queryset.query.get_compiler(using=self.using)
+        self.sql, params = compiler.as_sql()
+        self.params = list(params)
+        self.ids_at = next(i for i, param in enumerate(self.params) if param is ids)
+        query = queryset.query
+        self.names = (list(query.selected) if query.selected  # as `ValuesIterable` names the columns
+                      else [*query.extra_select, *query.values_select, *query.annotation_select])
+        self.compiler = compiler
+        self.converters = compiler.get_converters([s[0] for s in compiler.select[:compiler.col_count]])
+
+    @classmethod
+    def of(cls, spec: LeanNested, plan: LeanPlan) -> "_ChildrenQuery":
+        """The compiled query of this thread's connection (the compiler hands its connection to the converters)."""
+        compiled = plan.__dict__.setdefault("_children_queries", weakref.WeakKeyDictionary())
+        connection = connections[spec.queryset.db]
+        if connection not in compiled:
+            compiled[connection] = cls(spec, plan)
+        return compiled[connection]
+
+    def rows(self, parent_ids: list) -> list[dict]:
+        params = list(self.params)
+        params[self.ids_at] = list(parent_ids)
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def precompiled(model, annotations: dict) -> dict:
+    """`annotations` (expressions over `model`'s rows) compiled to SQL once, as `RawSQL` of the same output field.
+
+    Why: a list's annotations are the same on every request, but the ORM resolves and compiles each again per
+    request; seven scalar subqueries (a mouse's centre, colony, strain, litter, parents and cage) were a fifth of the
+    mouse list's time (`make bench`, api_mice). The SQL refers to the listed table by its name, which is its alias
+    in any query over `model` that is not itself nested in another query, as the lean list's page query is not.
+    """
+    query = model._base_manager.annotate(**annotations).query
+    compiler = query.get_compiler(using=router.db_for_read(model))
+    compiled = {}
+    for name in annotations:
+        expression = query.annotations[name]
+        sql, params = compiler.compile(expression)
+        compiled[name] = RawSQL(sql, tuple(params), output_field=expression.output_field)
+    return compiled
 
 
 class LeanRows:
@@ -160,6 +246,18 @@ class LeanListMixin:
     #: list reads through `lean_annotations`, added after the filters); scoped to the user's centre here.
     lean_queryset: QuerySet | None = None
 
+    def filter_queryset(self, queryset):
+        """The filter backends in turn, django-filter's through `lims.lean_filters.filter_simply` when it can answer
+        (the same rows as the FilterSet, without building its form), else as DRF would call it."""
+        for backend in list(self.filter_backends):
+            if backend is DjangoFilterBackend and getattr(self, "filterset_class", None) is not None:
+                filtered = filter_simply(self.filterset_class, self.request, queryset)
+                if filtered is not None:
+                    queryset = filtered
+                    continue
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
     @classmethod
     def lean_plan(cls) -> LeanPlan:
         if "_lean_plan" not in cls.__dict__:
@@ -173,7 +271,9 @@ class LeanListMixin:
                                                                                       request.user)
         queryset = self.filter_queryset(base).prefetch_related(None)
         if self.lean_annotations:
-            queryset = queryset.annotate(**self.lean_annotations)
+            if "_lean_compiled" not in type(self).__dict__:
+                type(self)._lean_compiled = precompiled(base.model, self.lean_annotations)
+            queryset = queryset.annotate(**type(self)._lean_compiled)
         rows = LeanRows(queryset, plan.paths)
         page = self.paginate_queryset(rows)
         if page is None:

@@ -185,3 +185,119 @@ def test_the_schema_still_describes_the_serializer_fields(route, component, tech
     serializer = import_string(LEAN[route]).serializer_class()
     readable = {name for name, f in serializer.fields.items() if not f.write_only}
     assert _schema_fields(schema, component) == readable
+
+
+# --- The fast paths (lims.lean_filters, lims.lean_convert, precompiled annotations) answer as the general path ------
+
+def _general_path(monkeypatch) -> None:
+    """The lean lists as they were read before the fast paths: every query string through the FilterSet's form,
+    every value through its field's `to_representation`, the annotations resolved and compiled per request."""
+    import lims.lean
+    from django.utils.module_loading import import_string
+
+    monkeypatch.setattr(lims.lean, "filter_simply", lambda *args: None)
+    monkeypatch.setattr(lims.lean, "precompiled", lambda model, annotations: annotations)
+    monkeypatch.setattr(lims.lean, "converter", lambda field: (None, field.to_representation))
+    for path in LEAN.values():
+        view = import_string(path)
+        for cached in ("_lean_plan", "_lean_compiled"):
+            if cached in view.__dict__:
+                monkeypatch.delattr(view, cached)
+
+
+def _fast_queries(line) -> dict[str, list[dict]]:
+    mouse, cage = line["scheduled-tests"].mouse, line["cages"]
+    colony = line["colonies"].name
+    return {
+        "mice": [{}, {"colony": colony}, {"colony": f" {colony.upper()} "}, {"colony": "no such colony"},
+                 {"status": "alive"}, {"status": "alive", "colony": colony, "cursor": ""}, {"sex": "female"},
+                 {"is_baseline": "true"}, {"is_baseline": "false"}, {"q": mouse.specimen_id[:4]},
+                 {"centre": mouse.centre.code.lower()}, {"cage": cage.cage_id}, {"room": cage.rack.room_id},
+                 {"dob_after": "2000-01-01", "dob_before": "2100-01-01"}, {"updated_since": "2000-01-01T00:00:00Z"},
+                 {"status": "", "colony": ""}, {"ordering": "-date_of_birth", "status": "alive"},
+                 # invalid: the FilterSet's 400, whichever path
+                 {"status": "bogus"}, {"dob_after": "someday"}, {"room": "x"}, {"is_baseline": "perhaps"},
+                 {"updated_since": "yesterday", "colony": colony}],
+        "experiments": [{}, {"colony": colony}, {"mouse": mouse.specimen_id}, {"procedure": "nonsense"},
+                        {"date_after": "2000-01-01"}, {"date_after": "not a date"}, {"status": "bogus"}],
+        "scheduled-tests": [{}, {"colony": colony}, {"room": cage.rack.room_id}, {"overdue": "true"}],
+    }
+
+
+def test_the_fast_paths_answer_as_the_general_path(line, centre, other_centre, monkeypatch):
+    """Rows, fields and errors of every lean list for plain, joined, method and invalid filters: the same answer
+    (status and JSON) with the fast paths as with the FilterSet's form, `to_representation` and per-request SQL."""
+    build_line(other_centre)
+    client = _client(UserFactory(centre=centre, role=Role.CENTRE_ADMIN, username="lister"))
+    queries = _fast_queries(line)
+    with monkeypatch.context() as general:
+        _general_path(general)
+        expected = {route: [(r.status_code, r.json()) for r in (client.get(f"/api/v1/{route}/", q) for q in qs)]
+                    for route, qs in queries.items()}
+    for route, qs in queries.items():
+        answers = [(r.status_code, r.json()) for r in (client.get(f"/api/v1/{route}/", q) for q in qs)]
+        assert answers == expected[route], route
+    statuses = [status for status, _ in expected["mice"]]
+    # `is_baseline=perhaps` is no filter (a NullBooleanField reads it as None), the FilterSet's way too.
+    assert statuses.count(400) == 4 and any(answer.get("count") for _, answer in expected["mice"][1:])
+
+
+def test_the_simple_filters_answer_only_when_certain(line, centre):
+    """`filter_simply` filters the mice as the FilterSet does for valid values, and leaves invalid values and
+    FilterSets it cannot read (a request-dependent choice of rooms) to the FilterSet."""
+    from django_filters.rest_framework import DjangoFilterBackend
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from colonies.api.views import MouseViewSet
+    from lims.lean_filters import filter_simply
+    from procedures.api.views import ScheduledTestViewSet
+
+    user = UserFactory(centre=centre, role=Role.CENTRE_ADMIN, username="lister")
+    for query in _fast_queries(line)["mice"]:
+        request = Request(APIRequestFactory().get("/api/v1/mice/", query))
+        request.user = user
+        view = MouseViewSet(request=request, format_kwarg=None, action="list")
+        full = DjangoFilterBackend().get_filterset(request, Mouse.objects.all(), view)
+        fast = filter_simply(MouseViewSet.filterset_class, request, Mouse.objects.all())
+        if full.is_valid():
+            assert fast is not None, query
+            assert sorted(fast.values_list("pk", flat=True)) == sorted(full.qs.values_list("pk", flat=True)), query
+        else:
+            assert fast is None, query
+    request = Request(APIRequestFactory().get("/api/v1/scheduled-tests/", {"colony": "x"}))
+    request.user = user
+    assert filter_simply(ScheduledTestViewSet.filterset_class, request, ScheduledTestViewSet.queryset) is None
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York"])
+def test_the_converters_write_what_the_fields_write(zone):
+    """Each plan converter against its field's `to_representation`, for the values the database gives and others."""
+    import zoneinfo
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from colonies.models import Mouse as MouseModel
+    from lims.lean_convert import bind, converter
+
+    utc, tokyo = dt.timezone.utc, zoneinfo.ZoneInfo("Asia/Tokyo")
+    cases = [
+        (serializers.DateTimeField(), [dt.datetime(2026, 3, 29, 0, 30, tzinfo=utc), dt.datetime(2026, 7, 1, 12, 0, 0,
+              123456, tzinfo=tokyo), dt.datetime(2026, 1, 1, 9, 0), "2026-01-01T00:00:00Z"]),
+        (serializers.DateField(), [dt.date(2026, 2, 28), "2026-02-28"]),
+        (serializers.CharField(), ["text", "", 12, Decimal("1.50")]),
+        (serializers.IntegerField(), [0, 7, True, "8"]),
+        (serializers.BooleanField(), [True, False, 1, "true"]),
+        (serializers.ChoiceField(choices=MouseModel.Status.choices), ["alive", MouseModel.Status.DEAD, ""]),
+        (serializers.ChoiceField(choices=[(1, "one"), (2, "two")]), [1, "2"]),
+    ]
+    with timezone.override(zone):
+        for field, values in cases:
+            unchanged, convert = converter(field)
+            convert = bind(convert)
+            for value in values:
+                written = value if type(value) is unchanged else convert(value)
+                assert written == field.to_representation(value), (field, value)
+                assert type(written) is type(field.to_representation(value)) or isinstance(written, str), value

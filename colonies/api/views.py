@@ -1,4 +1,5 @@
 """API viewsets for production and mice: scoped to the user's centre, writes through services, no DELETE."""
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -88,7 +89,8 @@ class MouseViewSet(LeanListMixin, MouseBulkActionsMixin, VoidMixin, LimsViewSet)
     lean_annotations = selectors.mouse_api_row_annotations()
     lean_sources = {"centre": "centre_code", "colony": "colony_name", "strain": "strain_name", "litter": "litter_key",
                     "current_cage": "current_cage_id", "sire": "sire_specimen_id", "dam": "dam_specimen_id",
-                    "age": LeanComputed(AGE_COLUMNS, lambda row: tables.age_from(**{k: row[k] for k in AGE_COLUMNS}))}
+                    "age": LeanComputed(AGE_COLUMNS, lambda row, today: tables.age_from(
+                        **{k: row[k] for k in AGE_COLUMNS}, today=today), per_page=timezone.localdate)}
     lean_nested = {"alleles": LeanNested(queryset=MouseAllele.objects.all(), parent="mouse")}
     serializer_class = serializers.MouseSerializer
     filterset_class = MouseFilterSet
