@@ -55,10 +55,11 @@ def _new_ids(cursor, meta, count: int) -> list[int]:
     """`count` ids from the table's sequence.
 
     A WITH statement, not a bare SELECT: pghistory injects its context into every statement but SELECTs, and this
-    is the statement that carries the caller's `audit_context` to the COPY's triggers.
+    is the statement that carries the caller's `audit_context` to the COPY's triggers. The sequence is looked up
+    once (MATERIALIZED), not per id: `pg_get_serial_sequence` per row was three quarters of the query's time.
     """
-    cursor.execute("WITH ids AS (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS id "
-                   "FROM generate_series(1, %s)) SELECT id FROM ids",
+    cursor.execute("WITH seq AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, %s)::regclass AS name), "
+                   "ids AS (SELECT nextval(seq.name) AS id FROM seq, generate_series(1, %s)) SELECT id FROM ids",
                    [meta.db_table, meta.pk.column, count])
     return [pk for (pk,) in cursor.fetchall()]
 

@@ -82,9 +82,9 @@ class ExperimentBatch:
     the scheduled test, the parameters, the cohort) and per write; for 5,000 rows that is minutes. The batch reads
     all of it for the whole file up front (parameters, each mouse's open scheduled tests in due order, each mouse's
     experiment count), checks each experiment in memory with the same functions and words, and writes the accepted
-    ones with COPY from tuples (`lims.copy.copy_rows`; the audit triggers see every row). What it does per experiment is what
-    `experiment_record` does: the mouse's earliest scheduled test of the procedure becomes done, `sequence_id`
-    counts the mouse's experiments of the procedure, the cohort moves to Phenotyping Started.
+    ones with COPY from tuples (`lims.copy.copy_rows`; the audit triggers see every row). What it does per
+    experiment is what `experiment_record` does: the mouse's earliest scheduled test of the procedure becomes done,
+    `sequence_id` counts the mouse's experiments of the procedure, the cohort moves to Phenotyping Started.
 
     All or nothing is the caller's: run it inside one transaction and roll back when any experiment was refused.
 
@@ -100,6 +100,8 @@ class ExperimentBatch:
     # What a queued experiment's row holds (`lims.copy.copy_rows`); the other columns take their defaults.
     EXPERIMENT_COLUMNS = ("centre_id", "mouse_id", "procedure_id", "procedure_version", "scheduled_test_id",
                           "date_of_experiment", "sequence_id", "experimenter", "recorded_by_id", "confirmed_warnings")
+    # What a row reads of its scheduled test: its key and its window (`window_warnings`); mouse and procedure are set.
+    TEST_FIELDS = ("pk", "mouse_id", "procedure_id", "due_date", "window_start", "window_end")
     VALUE_COLUMNS = ("experiment_id", "parameter_id", "increment", "value", "status_code", "out_of_range")
 
     def __init__(self, *, procedure: Procedure, actor, mice):
@@ -109,7 +111,7 @@ class ExperimentBatch:
         self._tests: dict[int, deque] = {}
         for test in (ScheduledTest.objects.filter(mouse_id__in=mouse_ids, procedure=procedure,
                                                   status=ScheduledTest.Status.SCHEDULED)
-                     .order_by("mouse_id", "due_date")):
+                     .only(*self.TEST_FIELDS).order_by("mouse_id", "due_date")):
             self._tests.setdefault(test.mouse_id, deque()).append(test)
         self._sequence = Counter(dict(
             Experiment.objects.filter(mouse_id__in=mouse_ids, procedure=procedure).order_by()
@@ -171,13 +173,20 @@ class ExperimentBatch:
         """Drop what is queued (the file is refused anyway: writing it would only be rolled back)."""
         self._pending = []
 
-    def write(self) -> list[tuple[object, DomainError]]:
-        """Write the queued experiments, their values and their tests' new status; return per-key conflicts.
+    def take(self) -> list["_Queued"]:
+        """Hand over what is queued, to `write` later: an upload checks its next rows while these are written."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    def write(self, pending: list["_Queued"] | None = None) -> list[tuple[object, DomainError]]:
+        """Write the queued experiments (or those `take` handed over), their values and their tests' new status;
+        return per-key conflicts.
 
         The queued tests are locked first: one recorded meanwhile (a technician on the form, a second upload) is
         reported against its key with the form's words, and then nothing of this call is written.
         """
-        pending, self._pending = self._pending, []
+        if pending is None:
+            pending = self.take()
         if not pending:
             return []
         test_ids = [q.test.pk for q in pending if q.test is not None]
