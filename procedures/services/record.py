@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from colonies.models import Mouse
-from colonies.services import phenotyping_started_for
+from colonies.services import phenotyping_started_for, phenotyping_started_for_cohorts
 from lims.audit import audit_context
 from lims.copy import copy_rows
 from lims.exceptions import Conflict, DomainError
@@ -211,12 +211,10 @@ class ExperimentBatch:
                 ScheduledTest.objects.filter(pk__in=test_ids, status=ScheduledTest.Status.SCHEDULED).update(
                     status=ScheduledTest.Status.DONE, updated_at=timezone.now())
         # Once per colony, not per row, and outside the block above: a nested context would rename its action.
-        for q in pending:
-            mouse = q.mouse
-            cohort = (mouse.colony_id, mouse.centre_id)
-            if mouse.colony_id is not None and cohort not in self._cohorts_started:
-                self._cohorts_started.add(cohort)
-                phenotyping_started_for(mouse=mouse, actor=self.actor)
+        cohorts = {(q.mouse.colony_id, q.mouse.centre_id) for q in pending if q.mouse.colony_id is not None}
+        if cohorts - self._cohorts_started:
+            phenotyping_started_for_cohorts(cohorts=cohorts - self._cohorts_started, actor=self.actor)
+            self._cohorts_started |= cohorts
         self.created += len(ids)
         return []
 
