@@ -49,6 +49,7 @@ from colonies.services.lines import (
     phenotyping_attempt_holding_statuses,
     phenotyping_attempt_update,
     phenotyping_started_for,
+    phenotyping_started_for_cohorts,
     strain_register,
 )
 from colonies.services.mice import mouse_correct, mouse_create, mouse_import, mouse_update
@@ -94,7 +95,8 @@ __all__ = [
     "microinjection_refresh_status", "microinjection_update", "mouse_correct", "mouse_create", "mouse_import",
     "mouse_update",
     "phenotyping_attempt_abort", "phenotyping_attempt_create", "phenotyping_attempt_holding_statuses",
-    "phenotyping_attempt_update", "phenotyping_started_for", "plan_create", "plan_update", "plan_warnings",
+    "phenotyping_attempt_update", "phenotyping_started_for", "phenotyping_started_for_cohorts",
+    "plan_create", "plan_update", "plan_warnings",
     "stamps_sync", "strain_for_cell_line", "strain_register",
     # genotyping
     "assay_create", "assay_update", "derive_zygosity", "result_record", "result_void", "sample_create",

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from colonies.models import AlleleModification, Colony, MicroInjection, PhenotypingAttempt
 from colonies.services.common import audited, centre_of, mark_aborted, normalise_name, stamps_sync, status_follow
@@ -343,10 +344,18 @@ def phenotyping_attempt_abort(*, instance: PhenotypingAttempt, actor, reason: st
 
 def phenotyping_started_for(*, mouse, actor) -> None:
     """Move the cohorts of `mouse`'s colony at its centre to Phenotyping Started (first experiment recorded)."""
-    if mouse.colony_id is None:
-        return
-    attempts = PhenotypingAttempt.objects.filter(parent_colony_id=mouse.colony_id, centre_id=mouse.centre_id,
-                                                 phenotyping_started=False, voided_at__isnull=True)
+    phenotyping_started_for_cohorts(cohorts=[(mouse.colony_id, mouse.centre_id)], actor=actor)
+
+
+def phenotyping_started_for_cohorts(*, cohorts, actor) -> None:
+    """`phenotyping_started_for` of many mice at once: `cohorts` are their (colony id, centre id) pairs.
+
+    One query for all of them: an upload's 10,000 experiments may reach hundreds of cohorts, a round trip each.
+    """
+    match = Q(pk__in=[])
+    for colony_id, centre_id in {c for c in cohorts if c[0] is not None}:
+        match |= Q(parent_colony_id=colony_id, centre_id=centre_id)
+    attempts = PhenotypingAttempt.objects.filter(match, phenotyping_started=False, voided_at__isnull=True)
     for attempt in attempts:
         attempt.phenotyping_started = True
         _phenotyping_attempt_save(attempt, actor=actor, changed=["phenotyping_started"], original=None,

@@ -2,6 +2,7 @@
 few queries (`ExperimentBatch`, for uploads)."""
 from collections import Counter, deque
 from datetime import date
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,15 +10,17 @@ from django.db.models import Count
 from django.utils import timezone
 
 from colonies.models import Mouse
-from colonies.services import phenotyping_started_for
+from colonies.services import phenotyping_started_for, phenotyping_started_for_cohorts
 from lims.audit import audit_context
-from lims.copy import copy_insert
+from lims.copy import copy_rows
 from lims.exceptions import Conflict, DomainError
 from procedures.models import Experiment, ExperimentDraft, ParameterValue, Procedure, ScheduledTest
 from procedures.services.values import (
+    CheckedValue,
     EnteredValue,
     ValuesNeedConfirmation,
     entered_values_check,
+    entered_values_checked,
     experiment_date_check,
     range_warnings,
     warnings_confirm,
@@ -79,9 +82,9 @@ class ExperimentBatch:
     the scheduled test, the parameters, the cohort) and per write; for 5,000 rows that is minutes. The batch reads
     all of it for the whole file up front (parameters, each mouse's open scheduled tests in due order, each mouse's
     experiment count), checks each experiment in memory with the same functions and words, and writes the accepted
-    ones with COPY (`lims.copy.copy_insert`; the audit triggers see every row). What it does per experiment is what
-    `experiment_record` does: the mouse's earliest scheduled test of the procedure becomes done, `sequence_id`
-    counts the mouse's experiments of the procedure, the cohort moves to Phenotyping Started.
+    ones with COPY from tuples (`lims.copy.copy_rows`; the audit triggers see every row). What it does per
+    experiment is what `experiment_record` does: the mouse's earliest scheduled test of the procedure becomes done,
+    `sequence_id` counts the mouse's experiments of the procedure, the cohort moves to Phenotyping Started.
 
     All or nothing is the caller's: run it inside one transaction and roll back when any experiment was refused.
 
@@ -92,6 +95,14 @@ class ExperimentBatch:
 
     # Checked by the batch itself (they come from its own queries), so `clean_fields` need not fetch each one.
     RESOLVED = ("centre", "mouse", "procedure", "scheduled_test", "recorded_by", "qc_locked_by")
+    # The fields a row gives; every other field is the same on each experiment of the batch and checked once.
+    PER_ROW = ("date_of_experiment", "experimenter")
+    # What a queued experiment's row holds (`lims.copy.copy_rows`); the other columns take their defaults.
+    EXPERIMENT_COLUMNS = ("centre_id", "mouse_id", "procedure_id", "procedure_version", "scheduled_test_id",
+                          "date_of_experiment", "sequence_id", "experimenter", "recorded_by_id", "confirmed_warnings")
+    # What a row reads of its scheduled test: its key and its window (`window_warnings`); mouse and procedure are set.
+    TEST_FIELDS = ("pk", "mouse_id", "procedure_id", "due_date", "window_start", "window_end")
+    VALUE_COLUMNS = ("experiment_id", "parameter_id", "increment", "value", "status_code", "out_of_range")
 
     def __init__(self, *, procedure: Procedure, actor, mice):
         self.procedure, self.actor = procedure, actor
@@ -100,14 +111,24 @@ class ExperimentBatch:
         self._tests: dict[int, deque] = {}
         for test in (ScheduledTest.objects.filter(mouse_id__in=mouse_ids, procedure=procedure,
                                                   status=ScheduledTest.Status.SCHEDULED)
-                     .order_by("mouse_id", "due_date")):
+                     .only(*self.TEST_FIELDS).order_by("mouse_id", "due_date")):
             self._tests.setdefault(test.mouse_id, deque()).append(test)
         self._sequence = Counter(dict(
             Experiment.objects.filter(mouse_id__in=mouse_ids, procedure=procedure).order_by()
             .values("mouse_id").annotate(n=Count("pk")).values_list("mouse_id", "n")))
-        self._pending: list[tuple[object, Experiment, list[ParameterValue]]] = []
+        self._pending: list[_Queued] = []
         self._cohorts_started: set[tuple[int, int]] = set()
         self.created = 0
+        # One Experiment checks every row with the model's own field rules (`clean_fields`, `clean`): the fields
+        # that do not change from row to row are checked here once, a row's own fields on each `add`.
+        self._model = Experiment(procedure=procedure, procedure_version=procedure.version, recorded_by=actor)
+        names = [f.name for f in Experiment._meta.concrete_fields]
+        self._constant_fields = [n for n in names if n not in self.PER_ROW]
+        self._constant_error = None
+        try:
+            self._model.clean_fields(exclude=[*self.RESOLVED, *self.PER_ROW])
+        except ValidationError as exc:
+            self._constant_error = exc  # raised by every row, as each row's own check would have raised it
 
     def add(self, key, *, mouse: Mouse, date_of_experiment: date, values: dict[str, list[EnteredValue]],
             experimenter: str = "", confirm: bool = False) -> None:
@@ -122,72 +143,90 @@ class ExperimentBatch:
             ValuesNeedConfirmation: its warnings, when not `confirm`.
         """
         experiment_date_check(mouse, date_of_experiment)
-        rows = entered_values_check(self.procedure, values, self.parameters)
-        experiment = Experiment(
-            centre_id=mouse.centre_id, mouse=mouse, procedure=self.procedure,
-            procedure_version=self.procedure.version, date_of_experiment=date_of_experiment,
-            experimenter=experimenter, recorded_by=self.actor,
-        )
-        experiment.clean_fields(exclude=self.RESOLVED)
-        experiment.clean()
+        rows = entered_values_checked(self.procedure, values, self.parameters)
+        checked = self._fields_check(mouse, date_of_experiment, experimenter)
         tests = self._tests.get(mouse.pk)
-        experiment.scheduled_test = tests.popleft() if tests else None
-        if experiment.scheduled_test is not None:
-            experiment.scheduled_test.mouse, experiment.scheduled_test.procedure = mouse, self.procedure
+        test = tests.popleft() if tests else None
+        if test is not None:
+            test.mouse, test.procedure = mouse, self.procedure
         self._sequence[mouse.pk] += 1
-        experiment.sequence_id = str(self._sequence[mouse.pk])
-        warnings = range_warnings(rows) + window_warnings(experiment.scheduled_test, date_of_experiment)
-        if warnings_confirm(warnings, confirm=confirm):
-            experiment.confirmed_warnings = [message for _, message in warnings]
-        self._pending.append((key, experiment, rows))
+        warnings = range_warnings(rows) + window_warnings(test, date_of_experiment)
+        confirmed = [message for _, message in warnings] if warnings_confirm(warnings, confirm=confirm) else []
+        self._pending.append(_Queued(key, mouse, test, (
+            mouse.centre_id, mouse.pk, self.procedure.pk, self.procedure.version, test.pk if test else None,
+            checked.date_of_experiment, str(self._sequence[mouse.pk]), checked.experimenter, self.actor.pk,
+            confirmed), rows))
+
+    def _fields_check(self, mouse: Mouse, date_of_experiment: date, experimenter: str) -> Experiment:
+        """The row's experiment through the model's `clean_fields` and `clean`, as `experiment_record`'s
+        `full_clean` checks it; returns the checked instance (its fields as they will be stored)."""
+        if self._constant_error is not None:
+            raise self._constant_error
+        experiment = self._model
+        experiment.centre_id, experiment.mouse = mouse.centre_id, mouse
+        experiment.date_of_experiment, experiment.experimenter = date_of_experiment, experimenter
+        experiment.clean_fields(exclude=self._constant_fields)
+        experiment.clean()
+        return experiment
 
     def discard(self) -> None:
         """Drop what is queued (the file is refused anyway: writing it would only be rolled back)."""
         self._pending = []
 
-    def write(self) -> list[tuple[object, DomainError]]:
-        """Write the queued experiments, their values and their tests' new status; return per-key conflicts.
+    def take(self) -> list["_Queued"]:
+        """Hand over what is queued, to `write` later: an upload checks its next rows while these are written."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    def write(self, pending: list["_Queued"] | None = None) -> list[tuple[object, DomainError]]:
+        """Write the queued experiments (or those `take` handed over), their values and their tests' new status;
+        return per-key conflicts.
 
         The queued tests are locked first: one recorded meanwhile (a technician on the form, a second upload) is
         reported against its key with the form's words, and then nothing of this call is written.
         """
-        pending, self._pending = self._pending, []
+        if pending is None:
+            pending = self.take()
         if not pending:
             return []
-        test_ids = [e.scheduled_test_id for _, e, _ in pending if e.scheduled_test_id]
+        test_ids = [q.test.pk for q in pending if q.test is not None]
         if test_ids:
             still_open = set(ScheduledTest.objects.select_for_update().filter(
                 pk__in=test_ids, status=ScheduledTest.Status.SCHEDULED).values_list("pk", flat=True))
-            conflicts = [(key, Conflict("This test has already been recorded or is no longer scheduled."))
-                         for key, e, _ in pending if e.scheduled_test_id and e.scheduled_test_id not in still_open]
+            conflicts = [(q.key, Conflict("This test has already been recorded or is no longer scheduled."))
+                         for q in pending if q.test is not None and q.test.pk not in still_open]
             if conflicts:
                 return conflicts
-        confirmed = sum(1 for _, e, _ in pending if e.confirmed_warnings)
+        confirmed = sum(1 for q in pending if q.experiment[-1])
         note = (f"Confirmed warnings on {confirmed} experiment{'s' if confirmed != 1 else ''} (each keeps its own in "
                 "confirmed_warnings).") if confirmed else ""
         with audit_context(user=self.actor.pk, action="procedures.experiment.recorded", reason=note):
-            # COPY, not bulk_create: the rows are checked already, and preparing ~9 values per row through the
-            # fields was half of an upload's time; the triggers audit each row with this context all the same.
-            experiments = copy_insert(Experiment, [e for _, e, _ in pending])
-            values = []
-            for experiment, (_, _, rows) in zip(experiments, pending, strict=True):
-                for row in rows:
-                    row.experiment = experiment
-                    values.append(row)
-            copy_insert(ParameterValue, values)
+            # COPY from tuples, not model instances: the rows are checked already, and building ~90,000 instances
+            # was most of an upload's time; the triggers audit each row with this context all the same.
+            ids = copy_rows(Experiment, self.EXPERIMENT_COLUMNS, [q.experiment for q in pending])
+            copy_rows(ParameterValue, self.VALUE_COLUMNS, [
+                (pk, row.parameter.pk, row.increment, row.value, row.status_code, row.out_of_range)
+                for pk, q in zip(ids, pending, strict=True) for row in q.rows])
             if test_ids:
                 ScheduledTest.objects.filter(pk__in=test_ids, status=ScheduledTest.Status.SCHEDULED).update(
                     status=ScheduledTest.Status.DONE, updated_at=timezone.now())
         # Once per colony, not per row, and outside the block above: a nested context would rename its action.
-        for experiment in experiments:
-            mouse = experiment.mouse
-            cohort = (mouse.colony_id, mouse.centre_id)
-            if mouse.colony_id is not None and cohort not in self._cohorts_started:
-                self._cohorts_started.add(cohort)
-                phenotyping_started_for(mouse=mouse, actor=self.actor)
-        self.created += len(experiments)
+        cohorts = {(q.mouse.colony_id, q.mouse.centre_id) for q in pending if q.mouse.colony_id is not None}
+        if cohorts - self._cohorts_started:
+            phenotyping_started_for_cohorts(cohorts=cohorts - self._cohorts_started, actor=self.actor)
+            self._cohorts_started |= cohorts
+        self.created += len(ids)
         return []
 
+
+class _Queued(NamedTuple):
+    """An experiment checked by `ExperimentBatch.add`: its row for COPY (`EXPERIMENT_COLUMNS`) and its values."""
+
+    key: object
+    mouse: Mouse
+    test: ScheduledTest | None
+    experiment: tuple
+    rows: list[CheckedValue]
 
 
 BULK_LIMIT = 1000

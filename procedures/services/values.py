@@ -7,6 +7,7 @@ only implausible (a value outside its range, a date outside the test's window) i
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 
@@ -34,11 +35,38 @@ class EnteredValue:
         return isinstance(self.value, (int, float)) or bool(str(self.value or "").strip())
 
 
+class CheckedValue(NamedTuple):
+    """One value as `entered_values_checked` accepted it: a ParameterValue's fields as plain data.
+
+    An upload writes ~90,000 of them with COPY (`ExperimentBatch`), where a model instance each was most of its time;
+    the attributes are a ParameterValue's, so `range_warnings` reads either.
+    """
+
+    parameter: Parameter
+    increment: str
+    value: str = ""
+    status_code: str = ""
+    out_of_range: bool = False
+
+
 def entered_values_check(procedure: Procedure, entries: dict[str, list[EnteredValue]],
                          parameters: dict[str, Parameter] | None = None, *, kept: frozenset[str] = frozenset()
                          ) -> list[ParameterValue]:
     """Validate entries against the procedure's parameters; collect every error, keyed by parameter key.
 
+    The rules are `entered_values_checked`'s; this gives the accepted values as unsaved ParameterValues.
+    """
+    return [_value_row(c.parameter, increment=c.increment, value=c.value, status_code=c.status_code,
+                       out_of_range=c.out_of_range)
+            for c in entered_values_checked(procedure, entries, parameters, kept=kept)]
+
+
+def entered_values_checked(procedure: Procedure, entries: dict[str, list[EnteredValue]],
+                           parameters: dict[str, Parameter] | None = None, *, kept: frozenset[str] = frozenset()
+                           ) -> list[CheckedValue]:
+    """Validate entries against the procedure's parameters; collect every error, keyed by parameter key.
+
+    The one definition of what a record's values may be (the form, the API, an edit and an upload all come here).
     `parameters` (key → Parameter of `procedure`) spares the query when many experiments are checked in a row.
     `kept` names parameters the experiment already has values of: a retired parameter is accepted only there (an
     edit of an experiment recorded before IMPReSS dropped it), never offered to a new record.
@@ -49,7 +77,7 @@ def entered_values_check(procedure: Procedure, entries: dict[str, list[EnteredVa
     if reason:
         raise ValidationError({"procedure": [reason]})
     errors: dict[str, list[str]] = {}
-    values: list[ParameterValue] = []
+    values: list[CheckedValue] = []
     for key, entered in entries.items():
         if key not in parameters:
             errors.setdefault(key, []).append(f"{key} is not a parameter of {procedure.key}.")
@@ -71,16 +99,16 @@ def entered_values_check(procedure: Procedure, entries: dict[str, list[EnteredVa
         for entry in given:
             try:
                 if entry.status_code.strip():
-                    values.append(_value_row(parameter, increment=entry.increment,
-                                             status_code=check_status_code(parameter, entry.status_code)))
+                    values.append(CheckedValue(parameter, entry.increment,
+                                               status_code=check_status_code(parameter, entry.status_code)))
                 elif parameter.type in MEDIA_TYPES:
                     raise ValueError(f"{parameter.name} ({key}) are image files, which the LIMS does not keep: "
                                      "give a parameter status code saying why they are not sent.")
                 else:
                     value = entered_value_check(parameter, entry.value)
                     # Out of range is a question for a data wrangler, not a refusal: the value is kept as typed.
-                    values.append(_value_row(parameter, increment=entry.increment, value=value,
-                                             out_of_range=parameter.is_out_of_range(value)))
+                    values.append(CheckedValue(parameter, entry.increment, value=value,
+                                               out_of_range=parameter.is_out_of_range(value)))
             except ValueError as exc:
                 errors.setdefault(key, []).append(str(exc))
         problem = _increments_problem(parameter, given)
@@ -119,12 +147,12 @@ def _increments_problem(parameter: Parameter, given: list[EnteredValue]) -> str:
     the increment typed with each value; a status code alone may stand for the whole series. Anything else has one
     value and no increment.
     """
-    label = f"{parameter.name} ({parameter.key})"
     increments = [e.increment.strip() for e in given]
     if parameter.type != Parameter.Type.SERIES:
         if len(given) > 1 or any(increments):
-            return f"{label} takes one value, not a series."
+            return f"{parameter.name} ({parameter.key}) takes one value, not a series."
         return ""
+    label = f"{parameter.name} ({parameter.key})"
     repeated = sorted({i for i in increments if increments.count(i) > 1})
     if repeated:
         return f"{label}: increment {', '.join(repeated) or '(none)'} is given more than once."
@@ -197,7 +225,7 @@ class ValuesNeedConfirmation(NeedsConfirmation):
         super().__init__([message for _, message in self.keyed])
 
 
-def range_warnings(rows: list[ParameterValue]) -> list[tuple[str, str]]:
+def range_warnings(rows: list[ParameterValue] | list[CheckedValue]) -> list[tuple[str, str]]:
     """(parameter key, message) for each value outside its parameter's plausible range (`Parameter.min_value`…).
 
     The value is never changed: an implausible number is usually a slip (a decimal point, a unit), but a mutant may
