@@ -40,17 +40,6 @@ def _converter(model_field, now):
     return _json_text(model_field) if isinstance(model_field, JSONField) else None
 
 
-def _row_maker(fields, now):
-    """A function instance → its COPY row, the per-field decisions taken once per batch, not once per value."""
-    plan = [(_converter(f, now), f.attname) for f in fields]
-
-    def row(obj):
-        values = obj.__dict__
-        return [convert(values.get(name)) if convert else values[name] for convert, name in plan]
-
-    return row
-
-
 def _new_ids(cursor, meta, count: int) -> list[int]:
     """`count` ids from the table's sequence.
 
@@ -64,40 +53,14 @@ def _new_ids(cursor, meta, count: int) -> list[int]:
     return [pk for (pk,) in cursor.fetchall()]
 
 
-def copy_insert(model: type[Model], objs: list[Model]) -> list[Model]:
-    """Insert `objs` (unsaved instances of `model`, fields already validated) with one COPY; set their ids.
-
-    Timestamps (`auto_now`, `auto_now_add`) get one `now` for the whole batch, as a single INSERT statement's rows
-    share its transaction time. Model `save()` and signals do not run, as with `bulk_create`.
-    """
-    if not objs:
-        return objs
-    meta = model._meta
-    fields = meta.concrete_fields
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        for obj, pk in zip(objs, _new_ids(cursor, meta, len(objs)), strict=True):
-            obj.pk = pk
-            obj._state.adding, obj._state.db = False, connection.alias
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            row = _row_maker(fields, now)
-            for obj in objs:
-                copy.write_row(row(obj))
-    stamped = [f.attname for f in fields if _stamped(f)]
-    for obj in objs:  # what the instance now holds is what the row holds
-        for name in stamped:
-            obj.__dict__[name] = now
-    return objs
-
-
 def copy_rows(model: type[Model], names: tuple[str, ...], rows: list[tuple]) -> list[int]:
     """Insert `rows` (tuples of the attnames `names`, values already validated) with one COPY; return their ids.
 
-    `copy_insert` without model instances: an upload of 10,000 rows has ~80,000 rows to write, and building an
-    instance per row (Django's `Model.__init__`, the related descriptors) cost more than the COPY itself. The
-    columns not named take their field's default, computed once for the batch (as `copy_insert` gives one `now`
-    to the timestamps); a named timestamp or JSON column is converted as `copy_insert` converts it.
+    No model instances: an upload of 10,000 rows has ~80,000 rows to write, and building an instance per row
+    (Django's `Model.__init__`, the related descriptors) cost more than the COPY itself. The columns not named take
+    their field's default, computed once for the batch (timestamps get one `now` for the whole batch, as a single
+    INSERT statement's rows share its transaction time); a named timestamp or JSON column is converted the same way.
+    Model `save()` and signals do not run, as with `bulk_create`.
     """
     if not rows:
         return []
