@@ -14,7 +14,8 @@ from procedures.imports import procedure_template
 from procedures.models import Experiment, ParameterValue, ScheduledTest
 from procedures.ranges import plausible_ranges_load
 from procedures.services import mice_enrol
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.bench import login
+from tests.e2e.conftest import screenshot
 from tests.factories import BODY_WEIGHT_VALUES, ColonyFactory, MouseFactory, body_weight_procedure
 
 KEY = "IMPC_BWT_001_001"
@@ -37,14 +38,6 @@ def _weight(specimen):
     return ParameterValue.objects.get(experiment__mouse__specimen_id=specimen, parameter__key=KEY)
 
 
-def _login(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)  # each role lands on its own work (lims.dashboard.landing)
-
-
 def _fill_metadata(scope):
     for key, label in METADATA_LABELS.items():
         scope.get_by_label(label, exact=True).fill(BODY_WEIGHT_VALUES[key])
@@ -57,7 +50,7 @@ def test_a_decimal_comma_is_the_decimal_point_in_every_entry_and_250_g_asks_firs
     from playwright.sync_api import expect
 
     page = browser_page
-    _login(page, live_server, tech)
+    login(page, live_server.url, tech)
 
     # 1. The single record form: 20,9 is 20.9.
     page.goto(f"{live_server.url}/phenotyping/worklist/")

@@ -11,7 +11,8 @@ from colonies.models import GenotypeResult, Mouse
 from procedures import services
 from procedures.models import Experiment
 from procedures.services import EnteredValue
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.bench import login
+from tests.e2e.conftest import screenshot
 from tests.factories import (
     BODY_WEIGHT_VALUES,
     CageFactory,
@@ -22,13 +23,6 @@ from tests.factories import (
     ZygosityRuleFactory,
     body_weight_procedure,
 )
-
-
-def _login(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture
@@ -50,7 +44,7 @@ def test_a_plate_is_entered_as_wells_and_saved_once(live_server, browser_page, p
     from playwright.sync_api import expect
 
     page, (assay, cage) = browser_page, plate
-    _login(page, live_server, manager)
+    login(page, live_server.url, manager)
     page.goto(f"{live_server.url}/colony/genotyping/plate/?assay={assay.pk}&cage={cage.pk}")
     expect(page.get_by_role("heading", name="Genotyping plate")).to_be_visible()
     expect(page.get_by_label("A1 mouse")).to_have_value(str(Mouse.objects.get(specimen_id="GT-0").pk))
@@ -89,7 +83,7 @@ def test_a_wrangler_qc_locks_ticked_experiments_with_one_reason(live_server, bro
 
     page = browser_page
     services.experiment_qc_lock(experiment=experiments[2], actor=wrangler)
-    _login(page, live_server, wrangler)
+    login(page, live_server.url, wrangler)
     page.goto(f"{live_server.url}/phenotyping/experiments/")
     for experiment in experiments[1:]:
         page.get_by_label(f"Select {experiment}").check()
