@@ -129,15 +129,19 @@ def pending_plan(*, centre: Centre) -> Plan:
                  for kind, pk, sent in selectors.pending_records(centre=centre)])
 
 
-def review_plan(*, centre: Centre, pending: Plan | None = None) -> Plan:
+def review_plan(*, centre: Centre, pending: Plan | None = None, rejected: list[tuple[str, int]] | None = None
+                ) -> Plan:
     """What the DCC page's pre-flight checks: the pending records (`pending_plan`) and the exportable records the
     DCC rejected that no later delivery sent again. A rejection is for the wrangler to fix whether or not the record
     changed since, so it is checked (and listed under "rejected by the DCC") until its next edit is delivered; the
     pending counts stay those of `pending_plan`, as the export would send nothing for an unchanged record.
-    `pending` is the centre's `pending_plan` when the caller has it already (not re-read)."""
+    `pending` (the centre's `pending_plan`) and `rejected` (`selectors.open_rejection_records`) when the caller
+    has them already (not re-read)."""
     plan = Plan(list((pending if pending is not None else pending_plan(centre=centre)).records))
     planned = {(r.kind, r.object_id) for r in plan.records}
-    for kind, pk in selectors.open_rejection_records(centre=centre):
+    if rejected is None:
+        rejected = selectors.open_rejection_records(centre=centre)
+    for kind, pk in rejected:
         if (kind, pk) not in planned:
             plan.records.append(PlannedRecord(kind, pk, "", Folder.EDIT))
     return plan

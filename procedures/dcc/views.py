@@ -20,6 +20,7 @@ from colonies.tables import DCC_MESSAGE_COLUMNS
 from lims.roles import can_write
 from lims.scoping import scope_for_user
 from lims.views import ScopedDetailView, ScopedListView, Section, WriteAccessMixin
+from procedures.dcc import selectors as dcc_selectors
 from procedures.dcc import services
 from procedures.dcc.ledger import pending_plan, review_plan
 from procedures.dcc.models import Submission, SubmissionFile, SubmissionRecord
@@ -43,6 +44,13 @@ def _status_payload(submission: Submission) -> dict:
             "error_count": len(submission.errors or [])}
 
 
+def _record_url(kind: str, pk: int) -> str:
+    """The page of a specimen or experiment (what a pre-flight finding links to), without reading the record."""
+    if kind == SubmissionRecord.Kind.SPECIMEN:
+        return reverse("colonies:mouse_detail", args=[pk])
+    return reverse("procedures:experiment_detail", args=[pk])
+
+
 class DccOverviewView(LoginRequiredMixin, TemplateView):
     """The centre's DCC page: pending new/changed records, pre-flight findings with links, the export button, the
     progress of running exports and the latest submissions with their files."""
@@ -64,9 +72,10 @@ class DccOverviewView(LoginRequiredMixin, TemplateView):
             scope_for_user(Submission.objects.select_related("created_by").prefetch_related("files"), user)
             .filter(centre=centre)[:HISTORY_SIZE]
         )
-        review = review_plan(centre=centre, pending=plan)  # the pending records and the DCC's open rejections
+        rejected = dcc_selectors.open_rejection_records(centre=centre)
+        review = review_plan(centre=centre, pending=plan, rejected=rejected)  # pending + the DCC's open rejections
         findings = preflight(centre=centre, plan=review) if review else []
-        rejected_urls = report_selectors.rejected_record_urls(centre=centre)
+        rejected_urls = {_record_url(kind, pk) for kind, pk in rejected}
         rejected_only = self.request.GET.get("rejected") == "1"
         for finding in findings:
             finding["rejected"] = finding.get("url") in rejected_urls

@@ -23,10 +23,4 @@ def unmatched_message_list(*, centre: Centre) -> QuerySet[ValidationMessage]:
             .select_related("submission").order_by("-created_at", "report_line"))
 
 
-def rejected_record_urls(*, centre: Centre) -> set[str]:
-    """The pages of the records marked for fixing: how the pre-flight list tells which findings the DCC rejected."""
-    return {message.get_absolute_url() for message in open_rejection_list(centre=centre)
-            if message.record is not None}
-
-
-__all__ = ["PAGE_LIMIT", "open_rejection_list", "rejected_record_urls", "unmatched_message_list"]
+__all__ = ["PAGE_LIMIT", "open_rejection_list", "unmatched_message_list"]
